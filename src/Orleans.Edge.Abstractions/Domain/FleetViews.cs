@@ -1,0 +1,43 @@
+namespace Orleans.Edge.Domain;
+
+/// <summary>The cloud's view of one store.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FleetStoreView(
+    [property: Id(0)] string StoreId,
+    [property: Id(1)] string RegionId,
+    [property: Id(2)] DateTimeOffset? LastSeen,
+    [property: Id(3)] int OpenAlerts,
+    [property: Id(4)] double? Availability,
+    [property: Id(5)] long AppliedPolicyVersion);
+
+/// <summary>The cloud's view of the fleet.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FleetView(
+    [property: Id(0)] IReadOnlyList<FleetStoreView> Stores,
+    [property: Id(1)] IReadOnlyList<Alert> OpenAlerts,
+    [property: Id(2)] long AlertRevisionsReceived,
+    [property: Id(3)] long DuplicateAlertRevisions);
+
+/// <summary>A region's view of one of its stores.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RegionStoreView(
+    [property: Id(0)] string StoreId,
+    [property: Id(1)] DateTimeOffset? LastSeen,
+    [property: Id(2)] IReadOnlyList<Alert> OpenAlerts,
+    [property: Id(3)] double? Availability,
+    [property: Id(4)] long AppliedPolicyVersion,
+    [property: Id(5)] long EventsReceived);
+
+/// <summary>Alert arrivals at the cloud: unique alerts (raised revisions) with their end-to-end latency.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AlertArrivalStats(
+    [property: Id(0)] long UniqueAlertsRaised,
+    [property: Id(1)] long UniqueRevisions,
+    [property: Id(2)] long DuplicateRevisions,
+    [property: Id(3)] IReadOnlyList<double> RaiseLatenciesMs);
+
+/// <summary>Counters a store keeps about its alerts.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StoreAlertStats(
+    [property: Id(0)] long AlertsRaised,
+    [property: Id(1)] IReadOnlyList<double> LocalLatenciesMs);

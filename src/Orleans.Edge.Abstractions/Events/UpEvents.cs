@@ -1,0 +1,95 @@
+using Orleans.Edge.Domain;
+
+namespace Orleans.Edge.Events;
+
+/// <summary>Delivery class of an upward event; a full outbox evicts the lowest class first.</summary>
+public enum EventClass
+{
+    /// <summary>Bulk data, evicted first.</summary>
+    Bulk = 0,
+    /// <summary>Windowed summaries.</summary>
+    Summary = 1,
+    /// <summary>Reported state (applied versions, health).</summary>
+    ReportedState = 2,
+    /// <summary>Alerts; never evicted silently.</summary>
+    Alert = 3,
+}
+
+/// <summary>Something a tier sends toward its parent over the uplink stream and tier link.</summary>
+[GenerateSerializer, Immutable]
+public abstract record UpEvent
+{
+    /// <summary>Delivery class.</summary>
+    public abstract EventClass Class { get; }
+}
+
+/// <summary>An alert was raised or changed state.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AlertEvent([property: Id(0)] Alert Alert) : UpEvent
+{
+    /// <inheritdoc />
+    public override EventClass Class => EventClass.Alert;
+}
+
+/// <summary>A shelf's summary window closed.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ShelfSummaryEvent([property: Id(0)] ShelfSummary Summary) : UpEvent
+{
+    /// <inheritdoc />
+    public override EventClass Class => EventClass.Summary;
+}
+
+/// <summary>A store reports what it has applied.</summary>
+/// <param name="StoreId">The store.</param>
+/// <param name="RegionId">Its region.</param>
+/// <param name="AppliedPolicyVersion">Highest policy version the store has applied.</param>
+/// <param name="Shelves">Shelves provisioned.</param>
+/// <param name="At">Store clock.</param>
+[GenerateSerializer, Immutable]
+public sealed record StoreStateEvent(
+    [property: Id(0)] StoreId StoreId,
+    [property: Id(1)] RegionId RegionId,
+    [property: Id(2)] long AppliedPolicyVersion,
+    [property: Id(3)] int Shelves,
+    [property: Id(4)] DateTimeOffset At) : UpEvent
+{
+    /// <inheritdoc />
+    public override EventClass Class => EventClass.ReportedState;
+}
+
+/// <summary>A region's view of one of its stores at the end of a window.</summary>
+[GenerateSerializer, Immutable]
+public sealed record StoreHealth(
+    [property: Id(0)] StoreId StoreId,
+    [property: Id(1)] DateTimeOffset? LastSeen,
+    [property: Id(2)] int OpenAlerts,
+    [property: Id(3)] double? Availability,
+    [property: Id(4)] long AppliedPolicyVersion);
+
+/// <summary>A region's summary window closed.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RegionSummaryEvent(
+    [property: Id(0)] RegionId RegionId,
+    [property: Id(1)] DateTimeOffset WindowStart,
+    [property: Id(2)] DateTimeOffset WindowEnd,
+    [property: Id(3)] IReadOnlyList<StoreHealth> Stores) : UpEvent
+{
+    /// <inheritdoc />
+    public override EventClass Class => EventClass.Summary;
+}
+
+/// <summary>An upward event as a parent received it over a tier link, after deduplication.</summary>
+/// <param name="Origin">Cluster that produced it (store or region id).</param>
+/// <param name="Sequence">Its per-origin sequence number.</param>
+/// <param name="Event">The event.</param>
+/// <param name="ReceivedAt">Parent clock when its inbound log accepted it.</param>
+[GenerateSerializer, Immutable]
+public sealed record InboundEvent(
+    [property: Id(0)] string Origin,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] UpEvent Event,
+    [property: Id(3)] DateTimeOffset ReceivedAt);
+
+/// <summary>Policy documents that reached a store over its downlink.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConfigUpdate([property: Id(0)] IReadOnlyList<Policies.PolicyDocument> Documents);

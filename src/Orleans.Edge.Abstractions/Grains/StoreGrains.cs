@@ -1,0 +1,111 @@
+using Orleans.Concurrency;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Policies;
+
+namespace Orleans.Edge.Grains;
+
+/// <summary>One sensor of the store; key: sensor id. Validates readings and watches for faults.</summary>
+[Alias("edge.sensor")]
+public interface ISensorGrain : IGrainWithStringKey
+{
+    /// <summary>Installs or updates the sensor.</summary>
+    [Alias("configure")] Task Configure(SensorSpec spec);
+
+    /// <summary>Validates and processes one reading.</summary>
+    [Alias("ingest")] Task<IngestResult> Ingest(SensorReading reading);
+
+    /// <summary>The sensor's status, or null if it is not installed.</summary>
+    [Alias("status")] Task<SensorStatus?> GetStatus();
+
+    /// <summary>Checks for silence now (the grain also does so on a timer).</summary>
+    [Alias("check-health")] Task CheckHealth();
+}
+
+/// <summary>One shelf of the store; key: shelf id. Estimates units, owns its alerts and summary window.</summary>
+[Alias("edge.shelf")]
+public interface IShelfGrain : IGrainWithStringKey
+{
+    /// <summary>Sets the planogram entry and sensors.</summary>
+    [Alias("configure")] Task Configure(ShelfSetup setup);
+
+    /// <summary>A load cell reading, already validated.</summary>
+    [Alias("weight")] Task OnWeight(SensorId sensor, double grams, DateTimeOffset timestamp);
+
+    /// <summary>A camera reading, already validated.</summary>
+    [Alias("occupancy")] Task OnOccupancy(SensorId sensor, double occupancy, DateTimeOffset timestamp);
+
+    /// <summary>A sensor of this shelf became faulty (reason given) or recovered (reason null).</summary>
+    [Alias("sensor-fault")] Task OnSensorHealth(SensorId sensor, string? fault, DateTimeOffset timestamp);
+
+    /// <summary>Applies a new effective policy.</summary>
+    [Alias("apply-policy")] Task ApplyPolicy(EffectivePolicy policy);
+
+    /// <summary>The shelf's state, or null if the shelf is not provisioned.</summary>
+    [Alias("state")] Task<ShelfState?> GetState();
+
+    /// <summary>Staff acknowledge an alert.</summary>
+    [Alias("ack")] Task<AlertCommandResult> Acknowledge(string alertId, string by);
+
+    /// <summary>Staff resolve an alert.</summary>
+    [Alias("resolve")] Task<AlertCommandResult> Resolve(string alertId, string by);
+
+    /// <summary>Staff counted the shelf; recalibrates the tare. Null if the shelf is not provisioned.</summary>
+    [Alias("manual-count")] Task<ShelfState?> RecordManualCount(int units, string by);
+
+    /// <summary>Closes the current summary window now if it has ended.</summary>
+    [Alias("tick")] Task Tick();
+}
+
+/// <summary>Observer a store app registers to hear of alert changes.</summary>
+[Alias("edge.alert-observer")]
+public interface IAlertObserver : IGrainObserver
+{
+    /// <summary>An alert was raised or changed state.</summary>
+    [Alias("changed")] void OnAlertChanged(Alert alert);
+}
+
+/// <summary>The store as a whole; key: store id. Layout, alert index and alert observers.</summary>
+[Alias("edge.store")]
+public interface IStoreGrain : IGrainWithStringKey
+{
+    /// <summary>Provisions a shelf and its sensors. Returns the problems found; empty when done.</summary>
+    [Alias("provision")] Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup);
+
+    /// <summary>Provisioned shelves.</summary>
+    [Alias("shelves")] Task<IReadOnlyList<ShelfSetup>> GetShelves();
+
+    /// <summary>A shelf reports an alert change.</summary>
+    [Alias("alert-changed"), AlwaysInterleave] Task OnAlertChanged(Alert alert);
+
+    /// <summary>Alerts not yet resolved.</summary>
+    [Alias("open-alerts")] Task<IReadOnlyList<Alert>> GetOpenAlerts();
+
+    /// <summary>Finds an alert by id (open or recently resolved).</summary>
+    [Alias("find-alert")] Task<Alert?> FindAlert(string alertId);
+
+    /// <summary>Registers (or renews) an observer; registrations expire unless renewed.</summary>
+    [Alias("subscribe")] Task Subscribe(IAlertObserver observer);
+
+    /// <summary>Removes an observer.</summary>
+    [Alias("unsubscribe")] Task Unsubscribe(IAlertObserver observer);
+
+    /// <summary>Alert counters and local raise latencies.</summary>
+    [Alias("alert-stats")] Task<StoreAlertStats> GetAlertStats();
+}
+
+/// <summary>The store's policy book; key: store id. Fed by the config stream, feeds the shelves.</summary>
+[Alias("edge.store-config")]
+public interface IStoreConfigGrain : IGrainWithStringKey
+{
+    /// <summary>The policy that applies to a shelf; also registers the shelf for updates.</summary>
+    [Alias("effective"), AlwaysInterleave] Task<EffectivePolicy> GetEffectivePolicy(ShelfId shelf);
+
+    /// <summary>Highest policy version applied.</summary>
+    [Alias("applied"), AlwaysInterleave] Task<long> GetAppliedVersion();
+
+    /// <summary>Applies documents (normally delivered through the config stream).</summary>
+    [Alias("apply")] Task Apply(IReadOnlyList<PolicyDocument> documents);
+
+    /// <summary>Publishes the store's reported state (applied version, shelves) upward.</summary>
+    [Alias("report")] Task ReportState();
+}

@@ -1,0 +1,106 @@
+using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
+using Orleans.Edge.Policies;
+
+namespace Orleans.Edge.Grains;
+
+/// <summary>A region's aggregate of its stores; key: region id. Fed by the region's inbound stream.</summary>
+[Alias("edge.region-aggregator")]
+public interface IRegionAggregatorGrain : IGrainWithStringKey
+{
+    /// <summary>The region's view of its stores.</summary>
+    [Alias("stores")] Task<IReadOnlyList<RegionStoreView>> GetStores();
+
+    /// <summary>Closes the current summary window now if it has ended.</summary>
+    [Alias("tick")] Task Tick();
+}
+
+/// <summary>Policy documents held by a source (cloud policy grain or a region's relay) for its children.</summary>
+[Alias("edge.policy-source")]
+public interface IPolicySource : IGrainWithStringKey
+{
+    /// <summary>Documents newer than <paramref name="afterVersion"/> for a child region (store null) or store.</summary>
+    [Alias("newer"), Orleans.Concurrency.AlwaysInterleave] Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store);
+
+    /// <summary>Completes when the book changes past <paramref name="knownMaxVersion"/> or <paramref name="maxWait"/> passes.</summary>
+    [Alias("wait"), Orleans.Concurrency.AlwaysInterleave] Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait);
+}
+
+/// <summary>A region's copy of the cloud's policies, relayed to its stores; key: region id.</summary>
+[Alias("edge.region-config")]
+public interface IRegionConfigGrain : IPolicySource
+{
+    /// <summary>Stores documents received from the cloud.</summary>
+    [Alias("apply")] Task Apply(IReadOnlyList<PolicyDocument> documents);
+
+    /// <summary>Highest version held.</summary>
+    [Alias("max-version")] Task<long> GetMaxVersion();
+}
+
+/// <summary>A policy change as recorded by the cloud.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PolicyChangeResult(
+    [property: Id(0)] PolicyDocument? Document,
+    [property: Id(1)] IReadOnlyList<string> Problems);
+
+/// <summary>The cloud's scoped policies; key: <see cref="EdgeNames.CloudKey"/>.</summary>
+[Alias("edge.policy")]
+public interface IPolicyGrain : IPolicySource
+{
+    /// <summary>Sets the policy of a scope; returns the new document or the problems with the input.</summary>
+    [Alias("set")] Task<PolicyChangeResult> SetPolicy(PolicyScope scope, ReplenishmentPolicy policy);
+
+    /// <summary>All current documents.</summary>
+    [Alias("all")] Task<IReadOnlyList<PolicyDocument>> GetAll();
+}
+
+/// <summary>The cloud's fleet view; key: <see cref="EdgeNames.CloudKey"/>. Fed by the cloud's inbound stream.</summary>
+[Alias("edge.fleet")]
+public interface IFleetGrain : IGrainWithStringKey
+{
+    /// <summary>Regions, stores, open alerts.</summary>
+    [Alias("view")] Task<FleetView> GetView();
+
+    /// <summary>Unique alert arrivals and their latencies.</summary>
+    [Alias("alert-stats")] Task<AlertArrivalStats> GetAlertStats();
+}
+
+/// <summary>A batch of upward events from one origin, in sequence order.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SequencedBatch(
+    [property: Id(0)] string Origin,
+    [property: Id(1)] long Epoch,
+    [property: Id(2)] IReadOnlyList<SequencedEvent> Events);
+
+/// <summary>One upward event with its per-origin sequence number.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SequencedEvent(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] UpEvent Event);
+
+/// <summary>What the inbound log did with a batch.</summary>
+/// <param name="AckedThrough">Highest sequence of this origin's epoch that is in the log.</param>
+/// <param name="Appended">Events appended.</param>
+/// <param name="Duplicates">Events dropped as already appended.</param>
+[GenerateSerializer, Immutable]
+public sealed record InboxResult(
+    [property: Id(0)] long AckedThrough,
+    [property: Id(1)] int Appended,
+    [property: Id(2)] int Duplicates);
+
+/// <summary>A parent's inbound log for one origin; key: origin. Deduplicates by (epoch, sequence).</summary>
+[Alias("edge.link-inbox")]
+public interface ILinkInboxGrain : IGrainWithStringKey
+{
+    /// <summary>Appends what is new in the batch to the inbound stream and returns the ack.</summary>
+    [Alias("append")] Task<InboxResult> Append(SequencedBatch batch);
+
+    /// <summary>Duplicates dropped so far.</summary>
+    [Alias("duplicates")] Task<long> GetDuplicatesDropped();
+}
+
+/// <summary>Takes the tier's uplink stream into the outbox; key: origin. Implicitly subscribed.</summary>
+[Alias("edge.uplink-forwarder")]
+public interface IUplinkForwarderGrain : IGrainWithStringKey
+{
+}

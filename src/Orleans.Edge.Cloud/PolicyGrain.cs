@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Policies;
+
+namespace Orleans.Edge.Cloud;
+
+/// <summary>What the policy grain persists.</summary>
+[GenerateSerializer]
+public sealed class PolicyData
+{
+    /// <summary>Latest document per scope.</summary>
+    [Id(0)] public List<PolicyDocument> Documents { get; set; } = [];
+
+    /// <summary>Last version handed out; versions never repeat, even for a scope set twice.</summary>
+    [Id(1)] public long LastVersion { get; set; }
+}
+
+/// <summary>
+/// The cloud's scoped replenishment policies. Every change gets the next cloud-wide version, so
+/// versions increase per scope and a child can resume from the one number it last applied.
+/// </summary>
+public sealed partial class PolicyGrain(
+    [PersistentState("policies", EdgeNames.StateStore)] IPersistentState<PolicyData> state,
+    TimeProvider time,
+    ILogger<PolicyGrain> logger) : Grain, IPolicyGrain
+{
+    private readonly PolicyBook _book = new();
+    private readonly VersionSignal _signal = new();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var doc in state.State.Documents) _book.Apply(doc);
+        _signal.Advance(_book.MaxVersion);
+        return Task.CompletedTask;
+    }
+
+    public async Task<PolicyChangeResult> SetPolicy(PolicyScope scope, ReplenishmentPolicy policy)
+    {
+        var problems = scope.Problems().Concat(policy.Problems()).ToList();
+        if (problems.Count > 0) return new PolicyChangeResult(null, problems);
+        var doc = new PolicyDocument(scope, state.State.LastVersion + 1, policy, time.GetUtcNow());
+        _book.Apply(doc);
+        state.State.LastVersion = doc.Version;
+        state.State.Documents = [.. _book.Documents];
+        await state.WriteStateAsync();
+        LogChanged(logger, scope.Key, doc.Version);
+        _signal.Advance(doc.Version);
+        return new PolicyChangeResult(doc, []);
+    }
+
+    public Task<IReadOnlyList<PolicyDocument>> GetAll() =>
+        Task.FromResult<IReadOnlyList<PolicyDocument>>([.. _book.Documents.OrderBy(d => d.Version)]);
+
+    public Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store) =>
+        Task.FromResult(_book.NewerFor(afterVersion, region, store));
+
+    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait) => _signal.WaitPast(knownMaxVersion, maxWait);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Policy for {Scope} is now version {Version}")]
+    private static partial void LogChanged(ILogger logger, string scope, long version);
+}

@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
+using Orleans.Edge.Grains;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Orleans.Edge.Regional;
+
+/// <summary>
+/// The region's view of its stores, fed by the region's inbound stream (what the tier link
+/// accepted). Alerts and reported state go on to the cloud at once; a regional summary per window.
+/// </summary>
+[ImplicitStreamSubscription(EdgeStreams.RegionInbound)]
+public sealed partial class RegionAggregatorGrain(
+    IOptions<RegionOptions> options,
+    TimeProvider time,
+    ILogger<RegionAggregatorGrain> logger) : Grain, IRegionAggregatorGrain, IStreamSubscriptionObserver
+{
+    private readonly Dictionary<string, StoreEntry> _stores = new(StringComparer.Ordinal);
+    private IAsyncStream<UpEvent>? _uplink;
+    private DateTimeOffset _windowStart;
+
+    private sealed class StoreEntry
+    {
+        public DateTimeOffset? LastSeen;
+        public readonly Dictionary<string, Alert> OpenAlerts = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, double> ShelfAvailability = new(StringComparer.Ordinal);
+        public long AppliedPolicyVersion;
+        public long Events;
+        public double? Availability => ShelfAvailability.Count == 0 ? null : Math.Round(ShelfAvailability.Values.Average(), 4);
+    }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _uplink = this.GetStreamProvider(EdgeNames.StreamProvider)
+            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, options.Value.RegionId));
+        _windowStart = time.GetUtcNow();
+        var period = TimeSpan.FromSeconds(1);
+        this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+        return Task.CompletedTask;
+    }
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        var handle = handleFactory.Create<InboundEvent>();
+        await handle.ResumeAsync((e, _) => OnInbound(e));
+    }
+
+    public Task<IReadOnlyList<RegionStoreView>> GetStores() => Task.FromResult<IReadOnlyList<RegionStoreView>>(
+        [.. _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new RegionStoreView(
+            s.Key, s.Value.LastSeen, [.. s.Value.OpenAlerts.Values], s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.Events))]);
+
+    public async Task Tick()
+    {
+        var now = time.GetUtcNow();
+        if (now - _windowStart < options.Value.SummaryWindow || _stores.Count == 0) return;
+        var health = _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StoreHealth(
+            new StoreId(s.Key), s.Value.LastSeen, s.Value.OpenAlerts.Count, s.Value.Availability, s.Value.AppliedPolicyVersion)).ToList();
+        await _uplink!.OnNextAsync(new RegionSummaryEvent(new RegionId(options.Value.RegionId), _windowStart, now, health));
+        _windowStart = now;
+    }
+
+    private async Task OnInbound(InboundEvent inbound)
+    {
+        if (!_stores.TryGetValue(inbound.Origin, out var store))
+        {
+            _stores[inbound.Origin] = store = new StoreEntry();
+            LogStoreJoined(logger, options.Value.RegionId, inbound.Origin);
+        }
+        store.LastSeen = inbound.ReceivedAt;
+        store.Events++;
+        switch (inbound.Event)
+        {
+            case AlertEvent { Alert: var alert } e:
+                if (alert.IsOpen) store.OpenAlerts[alert.AlertId] = alert;
+                else store.OpenAlerts.Remove(alert.AlertId);
+                await _uplink!.OnNextAsync(e);
+                break;
+            case ShelfSummaryEvent { Summary: var summary }:
+                store.ShelfAvailability[summary.ShelfId.Value] = summary.Availability;
+                break;
+            case StoreStateEvent state:
+                store.AppliedPolicyVersion = state.AppliedPolicyVersion;
+                await _uplink!.OnNextAsync(state);
+                break;
+            default:
+                LogUnexpected(logger, options.Value.RegionId, inbound.Origin, inbound.Event.GetType().Name);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Region {Region} hears from store {Store} for the first time")]
+    private static partial void LogStoreJoined(ILogger logger, string region, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} got an unexpected {EventType} from {Origin}; ignored")]
+    private static partial void LogUnexpected(ILogger logger, string region, string origin, string eventType);
+}

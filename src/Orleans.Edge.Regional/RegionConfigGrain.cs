@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Policies;
+
+namespace Orleans.Edge.Regional;
+
+/// <summary>What the region's relay persists: the latest document per scope from the cloud.</summary>
+[GenerateSerializer]
+public sealed class RegionConfigData
+{
+    /// <summary>Documents held.</summary>
+    [Id(0)] public List<PolicyDocument> Documents { get; set; } = [];
+}
+
+/// <summary>
+/// The region's copy of the cloud's policies for its stores. The cloud downlink fills it; the
+/// store downlinks read it, so stores keep getting config from their region even while the
+/// region's own uplink to the cloud is down.
+/// </summary>
+public sealed partial class RegionConfigGrain(
+    [PersistentState("region-config", EdgeNames.StateStore)] IPersistentState<RegionConfigData> state,
+    ILogger<RegionConfigGrain> logger) : Grain, IRegionConfigGrain
+{
+    private readonly PolicyBook _book = new();
+    private readonly VersionSignal _signal = new();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var doc in state.State.Documents) _book.Apply(doc);
+        _signal.Advance(_book.MaxVersion);
+        return Task.CompletedTask;
+    }
+
+    public async Task Apply(IReadOnlyList<PolicyDocument> documents)
+    {
+        var changed = false;
+        foreach (var doc in documents.OrderBy(d => d.Version)) changed |= _book.Apply(doc);
+        if (!changed) return;
+        state.State.Documents = [.. _book.Documents];
+        await state.WriteStateAsync();
+        LogRelayed(logger, this.GetPrimaryKeyString(), _book.MaxVersion);
+        _signal.Advance(_book.MaxVersion);
+    }
+
+    public Task<long> GetMaxVersion() => Task.FromResult(_book.MaxVersion);
+
+    public Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store) =>
+        Task.FromResult(_book.NewerFor(afterVersion, region, store));
+
+    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait) => _signal.WaitPast(knownMaxVersion, maxWait);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Region {Region} now holds policies up to version {Version}")]
+    private static partial void LogRelayed(ILogger logger, string region, long version);
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Policies;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace Orleans.Edge.Store.Config;
+
+/// <summary>What the store's policy book persists.</summary>
+[GenerateSerializer]
+public sealed class StoreConfigData
+{
+    /// <summary>Latest document per scope.</summary>
+    [Id(0)] public List<PolicyDocument> Documents { get; set; } = [];
+
+    /// <summary>Shelves that asked for their policy and so get updates.</summary>
+    [Id(1)] public HashSet<string> Shelves { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The store's last known policies. The downlink publishes documents to the store's config
+/// stream; this grain keeps the newest per scope, resolves each shelf's policy (most specific
+/// scope wins), pushes it to the shelves and reports the applied version upward.
+/// Applying the same version twice changes nothing.
+/// </summary>
+[ImplicitStreamSubscription(EdgeStreams.StoreConfig)]
+public sealed partial class StoreConfigGrain(
+    [PersistentState("store-config", EdgeNames.StateStore)] IPersistentState<StoreConfigData> state,
+    IOptions<StoreOptions> options,
+    TimeProvider time,
+    ILogger<StoreConfigGrain> logger) : Grain, IStoreConfigGrain, IStreamSubscriptionObserver
+{
+    private readonly StoreOptions _options = options.Value;
+    private readonly PolicyBook _book = new();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var doc in state.State.Documents) _book.Apply(doc);
+        return Task.CompletedTask;
+    }
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+    {
+        var handle = handleFactory.Create<ConfigUpdate>();
+        await handle.ResumeAsync((update, _) => Apply(update.Documents));
+    }
+
+    public async Task<EffectivePolicy> GetEffectivePolicy(ShelfId shelf)
+    {
+        if (state.State.Shelves.Add(shelf.Value)) await state.WriteStateAsync();
+        return _book.Resolve(_options.RegionId, _options.StoreId, shelf.Value);
+    }
+
+    public Task<long> GetAppliedVersion() => Task.FromResult(_book.MaxVersion);
+
+    public async Task Apply(IReadOnlyList<PolicyDocument> documents)
+    {
+        var changed = false;
+        foreach (var doc in documents.OrderBy(d => d.Version))
+        {
+            if (!doc.Scope.Reaches(_options.RegionId, _options.StoreId)) continue;
+            changed |= _book.Apply(doc);
+        }
+        if (!changed) return;
+        state.State.Documents = [.. _book.Documents];
+        await state.WriteStateAsync();
+        await Task.WhenAll(state.State.Shelves.Select(shelf =>
+            GrainFactory.GetGrain<IShelfGrain>(shelf).ApplyPolicy(_book.Resolve(_options.RegionId, _options.StoreId, shelf))));
+        LogApplied(logger, _options.StoreId, _book.MaxVersion, state.State.Shelves.Count);
+        await ReportState();
+    }
+
+    public Task ReportState() =>
+        this.GetStreamProvider(EdgeNames.StreamProvider)
+            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId))
+            .OnNextAsync(new StoreStateEvent(new StoreId(_options.StoreId), new RegionId(_options.RegionId),
+                _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow()));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} applied policy version {Version} to {Shelves} shelves")]
+    private static partial void LogApplied(ILogger logger, string store, long version, int shelves);
+}

@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Grains;
+
+namespace Orleans.Edge.Store.Sensors;
+
+/// <summary>Validates a sensor's readings, forwards them to its shelf, and notices silence and stuck values.</summary>
+public sealed partial class SensorGrain(
+    [PersistentState("sensor", EdgeNames.StateStore)] IPersistentState<SensorData> state,
+    IOptions<StoreOptions> options,
+    TimeProvider time,
+    StoreCounters counters,
+    ILogger<SensorGrain> logger) : Grain, ISensorGrain
+{
+    private readonly StoreOptions _options = options.Value;
+    private long _accepted;
+    private long _rejected;
+    private double? _lastValue;
+    private DateTimeOffset? _lastReadingAt;
+    private DateTimeOffset? _lastArrivalAt;
+    private int _identicalRun;
+    private DateTimeOffset _identicalSince;
+    private string? _fault;
+    private IGrainTimer? _healthTimer;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Spec is not null) StartHealthTimer();
+        return Task.CompletedTask;
+    }
+
+    public async Task Configure(SensorSpec spec)
+    {
+        state.State.Spec = spec;
+        await state.WriteStateAsync();
+        StartHealthTimer();
+    }
+
+    public async Task<IngestResult> Ingest(SensorReading reading)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var now = time.GetUtcNow();
+        var spec = state.State.Spec;
+        var verdict = ReadingValidator.Validate(spec, reading, now, _options.ClockSkewTolerance);
+        if (!verdict.IsAccepted)
+        {
+            _rejected++;
+            counters.OnRejected(verdict.Rejection);
+            if (logger.IsEnabled(LogLevel.Debug))
+                LogRejected(logger, _options.StoreId, this.GetPrimaryKeyString(), verdict.Rejection, verdict.Message);
+            return verdict;
+        }
+
+        _accepted++;
+        _lastArrivalAt = now;
+        _lastReadingAt = reading.Timestamp;
+        var fault = TrackStuck(spec!, reading.Value, now);
+        _lastValue = reading.Value;
+
+        var shelf = GrainFactory.GetGrain<IShelfGrain>(spec!.ShelfId.Value);
+        if (spec.Kind == SensorKind.Camera)
+            await shelf.OnOccupancy(spec.SensorId, reading.Value, reading.Timestamp);
+        else
+            await shelf.OnWeight(spec.SensorId, reading.Value, reading.Timestamp);
+        await SetFault(fault, reading.Timestamp);
+
+        counters.OnAccepted(spec.Kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return IngestResult.Accepted;
+    }
+
+    public Task<SensorStatus?> GetStatus() => Task.FromResult(state.State.Spec is { } spec
+        ? new SensorStatus(spec, _accepted, _rejected, _lastValue, _lastReadingAt, _fault)
+        : null);
+
+    public async Task CheckHealth()
+    {
+        if (state.State.Spec is null) return;
+        var now = time.GetUtcNow();
+        _activatedAt ??= now;
+        var since = _lastArrivalAt ?? _activatedAt.Value;
+        if (now - since >= _options.SensorSilentAfter)
+            await SetFault($"silent for {(now - since).TotalSeconds:F0} s", now);
+    }
+
+    private DateTimeOffset? _activatedAt;
+
+    /// <summary>A load cell that repeats exactly the same value for long is stuck: real ones always jitter.</summary>
+    private string? TrackStuck(SensorSpec spec, double value, DateTimeOffset now)
+    {
+        if (spec.Kind != SensorKind.LoadCell) return null;
+        if (_lastValue is { } last && last.Equals(value))
+        {
+            _identicalRun++;
+        }
+        else
+        {
+            _identicalRun = 1;
+            _identicalSince = now;
+        }
+        return _identicalRun >= _options.StuckMinReadings && now - _identicalSince >= _options.SensorStuckAfter
+            ? $"stuck at {value} g for {_identicalRun} readings"
+            : null;
+    }
+
+    private async Task SetFault(string? fault, DateTimeOffset at)
+    {
+        if ((fault is null) == (_fault is null)) return;
+        _fault = fault;
+        var spec = state.State.Spec!;
+        if (fault is not null) LogFault(logger, _options.StoreId, spec.SensorId.Value, fault);
+        await GrainFactory.GetGrain<IShelfGrain>(spec.ShelfId.Value).OnSensorHealth(spec.SensorId, fault, at);
+    }
+
+    private void StartHealthTimer()
+    {
+        _activatedAt ??= time.GetUtcNow();
+        if (_healthTimer is not null) return;
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, _options.SensorSilentAfter.Ticks / 4));
+        _healthTimer = this.RegisterGrainTimer(CheckHealth, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Store {Store} sensor {Sensor} rejected a reading ({Reason}): {Detail}")]
+    private static partial void LogRejected(ILogger logger, string store, string sensor, ReadingRejection reason, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} sensor {Sensor} is faulty: {Fault}")]
+    private static partial void LogFault(ILogger logger, string store, string sensor, string fault);
+}

@@ -1,0 +1,21 @@
+using Orleans.Edge.Domain;
+using Orleans.Edge.Policies;
+
+namespace Orleans.Edge.Store.Shelves;
+
+/// <summary>What a shelf grain persists: setup, recalibrated tare, policy and alerts.</summary>
+[GenerateSerializer]
+public sealed class ShelfData
+{
+    /// <summary>Setup; null until provisioned.</summary>
+    [Id(0)] public ShelfSetup? Setup { get; set; }
+
+    /// <summary>Tare after manual counts (starts as the planogram's).</summary>
+    [Id(1)] public double TareGrams { get; set; }
+
+    /// <summary>Policy in force.</summary>
+    [Id(2)] public EffectivePolicy? Policy { get; set; }
+
+    /// <summary>Alerts.</summary>
+    [Id(3)] public AlertBook Alerts { get; set; } = new();
+}

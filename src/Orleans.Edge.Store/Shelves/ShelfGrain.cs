@@ -1,0 +1,232 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Policies;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Orleans.Edge.Store.Shelves;
+
+/// <summary>
+/// One shelf: turns validated readings into a unit estimate, raises and clears alerts with
+/// hysteresis, and closes summary windows. Alerts go up at once; summaries once per window.
+/// </summary>
+public sealed partial class ShelfGrain(
+    [PersistentState("shelf", EdgeNames.StateStore)] IPersistentState<ShelfData> state,
+    IOptions<StoreOptions> options,
+    TimeProvider time,
+    ILogger<ShelfGrain> logger) : Grain, IShelfGrain
+{
+    private readonly StoreOptions _options = options.Value;
+    private double? _grams;
+    private DateTimeOffset? _weightAt;
+    private double? _occupancy;
+    private DateTimeOffset? _occupancyAt;
+    private DateTimeOffset? _lastReadingAt;
+    private SummaryWindow? _window;
+    private IAsyncStream<UpEvent>? _uplink;
+    private IGrainTimer? _timer;
+
+    private ShelfId Id => new(this.GetPrimaryKeyString());
+    private StoreId Store => new(_options.StoreId);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Setup is not null) Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task Configure(ShelfSetup setup)
+    {
+        var previous = state.State.Setup;
+        state.State.Setup = setup;
+        if (previous is null || previous.Planogram.TareGrams != setup.Planogram.TareGrams)
+            state.State.TareGrams = setup.Planogram.TareGrams;
+        state.State.Policy = await GrainFactory.GetGrain<IStoreConfigGrain>(_options.StoreId).GetEffectivePolicy(Id);
+        await state.WriteStateAsync();
+        Start();
+    }
+
+    public Task OnWeight(SensorId sensor, double grams, DateTimeOffset timestamp)
+    {
+        _grams = grams;
+        _weightAt = timestamp;
+        return OnReading(timestamp);
+    }
+
+    public Task OnOccupancy(SensorId sensor, double occupancy, DateTimeOffset timestamp)
+    {
+        _occupancy = occupancy;
+        _occupancyAt = timestamp;
+        return OnReading(timestamp);
+    }
+
+    public async Task OnSensorHealth(SensorId sensor, string? fault, DateTimeOffset timestamp)
+    {
+        if (state.State.Setup is not { } setup) return;
+        var key = AlertBook.KeyOf(AlertType.SensorFault, sensor);
+        var units = Estimate().Fused ?? 0;
+        var change = fault is null
+            ? state.State.Alerts.Clear(key, units, time.GetUtcNow())
+            : state.State.Alerts.Raise(key, n => NewAlert(n, AlertType.SensorFault, sensor, units, 0,
+                $"sensor {sensor} on shelf {Id} ({setup.Planogram.Sku}) is {fault}", timestamp));
+        await Publish(change);
+    }
+
+    public async Task ApplyPolicy(EffectivePolicy policy)
+    {
+        if (state.State.Setup is null) return;
+        state.State.Policy = policy;
+        await state.WriteStateAsync();
+        LogPolicyApplied(logger, _options.StoreId, Id.Value, policy.Version, policy.ScopeKey);
+        if (Estimate().Fused is not null) await Evaluate(time.GetUtcNow());
+    }
+
+    public Task<ShelfState?> GetState() => Task.FromResult(Snapshot());
+
+    public Task<AlertCommandResult> Acknowledge(string alertId, string by) =>
+        Command(book => book.Acknowledge(alertId, by, time.GetUtcNow()));
+
+    public Task<AlertCommandResult> Resolve(string alertId, string by) =>
+        Command(book => book.Resolve(alertId, by, time.GetUtcNow()));
+
+    public async Task<ShelfState?> RecordManualCount(int units, string by)
+    {
+        if (state.State.Setup is not { } setup) return null;
+        if (_grams is { } grams)
+        {
+            // The count is the truth: whatever weight is not explained by the counted units is tare.
+            state.State.TareGrams = Math.Max(0, grams - units * setup.Planogram.UnitWeightGrams);
+            await state.WriteStateAsync();
+            LogRecalibrated(logger, _options.StoreId, Id.Value, units, state.State.TareGrams, by);
+            await Evaluate(time.GetUtcNow());
+        }
+        return Snapshot();
+    }
+
+    public async Task Tick()
+    {
+        if (state.State.Setup is not { } setup || _window is null) return;
+        var now = time.GetUtcNow();
+        var length = (state.State.Policy?.Policy ?? ReplenishmentPolicy.Default).SummaryWindow;
+        if (now - _window.Start < length) return;
+        var summary = _window.Close(now, Store, Id, setup.Planogram.Sku);
+        if (summary is not null) await _uplink!.OnNextAsync(new ShelfSummaryEvent(summary));
+    }
+
+    private async Task OnReading(DateTimeOffset timestamp)
+    {
+        if (state.State.Setup is null) return;
+        _lastReadingAt = timestamp > _lastReadingAt || _lastReadingAt is null ? timestamp : _lastReadingAt;
+        await Evaluate(timestamp);
+        if (Estimate().Fused is { } units) _window?.Observe(units, timestamp);
+    }
+
+    private async Task Evaluate(DateTimeOffset triggeredAt)
+    {
+        var setup = state.State.Setup!;
+        var policy = state.State.Policy ?? new EffectivePolicy(ReplenishmentPolicy.Default, 0, "default");
+        var capacity = setup.Planogram.CapacityUnits;
+        var estimate = Estimate();
+        if (estimate.Fused is not { } fused) return;
+        var units = Math.Round(fused);
+        var threshold = policy.Policy.ThresholdFor(capacity);
+        var clearAt = Math.Min(threshold + policy.Policy.HysteresisUnits, capacity);
+        var book = state.State.Alerts;
+        var now = time.GetUtcNow();
+        var sku = setup.Planogram.Sku;
+        var changes = new List<Alert?>(2);
+
+        if (units <= threshold)
+            changes.Add(book.Raise(AlertBook.KeyOf(AlertType.LowStock), n => NewAlert(n, AlertType.LowStock, null, fused, threshold,
+                $"shelf {Id} ({sku}) is low: {units} of {capacity} units, threshold {threshold}", triggeredAt)));
+        else if (units >= clearAt)
+            changes.Add(book.Clear(AlertBook.KeyOf(AlertType.LowStock), fused, now));
+
+        if (units < 1)
+            changes.Add(book.Raise(AlertBook.KeyOf(AlertType.OutOfStock), n => NewAlert(n, AlertType.OutOfStock, null, fused, threshold,
+                $"shelf {Id} ({sku}) is empty", triggeredAt)));
+        else if (units >= Math.Max(1, Math.Min(policy.Policy.HysteresisUnits, capacity)))
+            changes.Add(book.Clear(AlertBook.KeyOf(AlertType.OutOfStock), fused, now));
+
+        if (estimate is { Weight: { } w, Camera: { } c })
+        {
+            var tolerance = policy.Policy.MismatchToleranceFraction * capacity;
+            var gap = Math.Abs(w - c);
+            if (gap > tolerance)
+                changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold,
+                    $"shelf {Id} ({sku}): weight says {w:F1} units, camera says {c:F1}", triggeredAt)));
+            else if (gap <= tolerance / 2)
+                changes.Add(book.Clear(AlertBook.KeyOf(AlertType.Mismatch), fused, now));
+        }
+
+        foreach (var change in changes) await Publish(change, persist: false);
+        if (changes.Exists(c => c is not null)) await state.WriteStateAsync();
+    }
+
+    private UnitEstimate Estimate()
+    {
+        var setup = state.State.Setup!;
+        var policy = state.State.Policy?.Policy ?? ReplenishmentPolicy.Default;
+        var reference = _weightAt ?? _occupancyAt;
+        double? occupancy = _occupancyAt is { } at && reference is { } r && (r - at).Duration() <= _options.CameraFreshness ? _occupancy : null;
+        return UnitEstimate.From(setup.Planogram, state.State.TareGrams, _grams, occupancy,
+            policy.MismatchToleranceFraction * setup.Planogram.CapacityUnits);
+    }
+
+    private Alert NewAlert(string number, AlertType type, SensorId? sensor, double units, double threshold, string message, DateTimeOffset triggeredAt)
+    {
+        var now = time.GetUtcNow();
+        var alert = new Alert($"{Id}/{type}/{number}", Store, Id, sensor, type, AlertState.Raised, 1,
+            state.State.Setup!.Planogram.Sku, units, threshold, message, triggeredAt, now, now, "system",
+            state.State.Policy?.Version ?? 0);
+        LogRaised(logger, _options.StoreId, Id.Value, type, alert.AlertId, (now - triggeredAt).TotalMilliseconds);
+        return alert;
+    }
+
+    private async Task<AlertCommandResult> Command(Func<AlertBook, AlertCommandResult> command)
+    {
+        if (state.State.Setup is null)
+            return new(AlertCommandStatus.UnknownAlert, null, $"shelf '{Id}' is not provisioned");
+        var result = command(state.State.Alerts);
+        if (result.Status == AlertCommandStatus.Ok) await Publish(result.Alert);
+        return result;
+    }
+
+    private async Task Publish(Alert? change, bool persist = true)
+    {
+        if (change is null) return;
+        await _uplink!.OnNextAsync(new AlertEvent(change));
+        await GrainFactory.GetGrain<IStoreGrain>(_options.StoreId).OnAlertChanged(change);
+        if (persist) await state.WriteStateAsync();
+    }
+
+    private ShelfState? Snapshot()
+    {
+        if (state.State.Setup is not { } setup) return null;
+        var policy = state.State.Policy ?? new EffectivePolicy(ReplenishmentPolicy.Default, 0, "default");
+        var estimate = Estimate();
+        return new ShelfState(Id, setup.Planogram with { TareGrams = state.State.TareGrams }, estimate.Fused, estimate.Weight,
+            estimate.Camera, policy.Policy.ThresholdFor(setup.Planogram.CapacityUnits), policy.Version,
+            [.. state.State.Alerts.Open.Values], _lastReadingAt);
+    }
+
+    private void Start()
+    {
+        _uplink ??= this.GetStreamProvider(EdgeNames.StreamProvider)
+            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId));
+        _window ??= new SummaryWindow(time.GetUtcNow());
+        _timer ??= this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = true });
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} shelf {Shelf} raised {Type} alert {AlertId} {LatencyMs:F2} ms after its reading")]
+    private static partial void LogRaised(ILogger logger, string store, string shelf, AlertType type, string alertId, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Store {Store} shelf {Shelf} applied policy v{Version} from {Scope}")]
+    private static partial void LogPolicyApplied(ILogger logger, string store, string shelf, long version, string scope);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} shelf {Shelf} counted {Units} units by {By}; tare now {Tare:F1} g")]
+    private static partial void LogRecalibrated(ILogger logger, string store, string shelf, int units, double tare, string by);
+}

@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Grains;
+
+namespace Orleans.Edge.Store;
+
+/// <summary>What the store grain persists: its layout and its open alerts.</summary>
+[GenerateSerializer]
+public sealed class StoreData
+{
+    /// <summary>Provisioned shelves by id.</summary>
+    [Id(0)] public Dictionary<string, ShelfSetup> Shelves { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Open alerts by id.</summary>
+    [Id(1)] public Dictionary<string, Alert> OpenAlerts { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The store: provisions shelves and sensors, indexes alerts and tells store apps about them.</summary>
+public sealed partial class StoreGrain(
+    [PersistentState("store", EdgeNames.StateStore)] IPersistentState<StoreData> state,
+    IOptions<StoreOptions> options,
+    TimeProvider time,
+    ILogger<StoreGrain> logger) : Grain, IStoreGrain
+{
+    private const int LatencySamples = 100_000;
+    private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
+    private readonly Dictionary<IAlertObserver, DateTimeOffset> _observers = [];
+    private readonly Dictionary<string, Alert> _recentlyResolved = new(StringComparer.Ordinal);
+    private readonly List<double> _localLatencies = [];
+    private long _raised;
+
+    public async Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup)
+    {
+        var problems = Problems(setup);
+        if (problems.Count > 0) return problems;
+        foreach (var sensor in setup.Sensors)
+        {
+            if (state.State.Shelves.Values.FirstOrDefault(s => s.ShelfId != setup.ShelfId && s.Sensors.Any(x => x.SensorId == sensor.SensorId)) is { } other)
+                return [$"sensor '{sensor.SensorId}' is already installed on shelf '{other.ShelfId}'"];
+        }
+        state.State.Shelves[setup.ShelfId.Value] = setup;
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IShelfGrain>(setup.ShelfId.Value).Configure(setup);
+        await Task.WhenAll(setup.Sensors.Select(s => GrainFactory.GetGrain<ISensorGrain>(s.SensorId.Value).Configure(s)));
+        LogProvisioned(logger, options.Value.StoreId, setup.ShelfId.Value, setup.Planogram.Sku, setup.Sensors.Count);
+        return [];
+    }
+
+    public Task<IReadOnlyList<ShelfSetup>> GetShelves() =>
+        Task.FromResult<IReadOnlyList<ShelfSetup>>([.. state.State.Shelves.Values.OrderBy(s => s.ShelfId.Value, StringComparer.Ordinal)]);
+
+    public async Task OnAlertChanged(Alert alert)
+    {
+        if (alert.State == AlertState.Raised && alert.Revision == 1)
+        {
+            _raised++;
+            if (_localLatencies.Count < LatencySamples) _localLatencies.Add((alert.RaisedAt - alert.TriggeredAt).TotalMilliseconds);
+        }
+        if (alert.IsOpen)
+        {
+            state.State.OpenAlerts[alert.AlertId] = alert;
+        }
+        else
+        {
+            state.State.OpenAlerts.Remove(alert.AlertId);
+            _recentlyResolved[alert.AlertId] = alert;
+            if (_recentlyResolved.Count > 500) _recentlyResolved.Remove(_recentlyResolved.Keys.First());
+        }
+        Notify(alert);
+        await state.WriteStateAsync();
+    }
+
+    public Task<IReadOnlyList<Alert>> GetOpenAlerts() =>
+        Task.FromResult<IReadOnlyList<Alert>>([.. state.State.OpenAlerts.Values.OrderBy(a => a.RaisedAt)]);
+
+    public Task<Alert?> FindAlert(string alertId) =>
+        Task.FromResult(state.State.OpenAlerts.GetValueOrDefault(alertId) ?? _recentlyResolved.GetValueOrDefault(alertId));
+
+    public Task Subscribe(IAlertObserver observer)
+    {
+        _observers[observer] = time.GetUtcNow() + ObserverLease;
+        return Task.CompletedTask;
+    }
+
+    public Task Unsubscribe(IAlertObserver observer)
+    {
+        _observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    public Task<StoreAlertStats> GetAlertStats() => Task.FromResult(new StoreAlertStats(_raised, [.. _localLatencies]));
+
+    private void Notify(Alert alert)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (observer, expires) in _observers.ToList())
+        {
+            if (expires < now) { _observers.Remove(observer); continue; }
+            try
+            {
+                observer.OnAlertChanged(alert);
+            }
+            catch (Exception ex)
+            {
+                // A dead observer must not stop the store; it drops out when its lease ends.
+                LogObserverFailed(logger, options.Value.StoreId, ex);
+            }
+        }
+    }
+
+    private static List<string> Problems(ShelfSetup setup)
+    {
+        var problems = new List<string>();
+        if (EdgeId.Problem(setup.ShelfId.Value, "shelf id") is { } p) problems.Add(p);
+        problems.AddRange(setup.Planogram.Problems());
+        if (setup.Sensors.Count == 0) problems.Add($"shelf '{setup.ShelfId}' has no sensors");
+        foreach (var sensor in setup.Sensors)
+        {
+            if (EdgeId.Problem(sensor.SensorId.Value, "sensor id") is { } sp) problems.Add(sp);
+            if (sensor.ShelfId != setup.ShelfId) problems.Add($"sensor '{sensor.SensorId}' names shelf '{sensor.ShelfId}', not '{setup.ShelfId}'");
+            if (!double.IsFinite(sensor.MaxValue) || sensor.MaxValue <= 0) problems.Add($"sensor '{sensor.SensorId}' needs a positive range, got {sensor.MaxValue}");
+            if (sensor.Kind == SensorKind.Camera && sensor.MaxValue > 1) problems.Add($"camera '{sensor.SensorId}' reports occupancy 0..1; its range cannot exceed 1");
+        }
+        if (setup.Sensors.Select(s => s.SensorId).Distinct().Count() != setup.Sensors.Count) problems.Add("a sensor is listed twice");
+        return problems;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} provisioned shelf {Shelf} ({Sku}) with {Sensors} sensors")]
+    private static partial void LogProvisioned(ILogger logger, string store, string shelf, string sku, int sensors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} could not notify an alert observer")]
+    private static partial void LogObserverFailed(ILogger logger, string store, Exception ex);
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Orleans.Edge.Store;
+
+/// <summary>Settings of one store cluster's grains.</summary>
+public sealed class StoreOptions
+{
+    /// <summary>This store's id.</summary>
+    [Required] public string StoreId { get; set; } = "";
+
+    /// <summary>The region the store belongs to.</summary>
+    [Required] public string RegionId { get; set; } = "";
+
+    /// <summary>A reading whose timestamp is further than this from the store clock is rejected.</summary>
+    public TimeSpan ClockSkewTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A sensor that sent nothing for this long is reported faulty.</summary>
+    public TimeSpan SensorSilentAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A load cell repeating exactly the same value for this long (and <see cref="StuckMinReadings"/> readings) is reported stuck.</summary>
+    public TimeSpan SensorStuckAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Identical readings needed before a load cell counts as stuck.</summary>
+    public int StuckMinReadings { get; set; } = 30;
+
+    /// <summary>A camera reading older than this is not fused with weight.</summary>
+    public TimeSpan CameraFreshness { get; set; } = TimeSpan.FromSeconds(30);
+}

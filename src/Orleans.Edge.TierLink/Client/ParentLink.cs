@@ -1,0 +1,78 @@
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink.Client;
+
+/// <summary>Live state of a child's link, for metrics, the SDK and the demo.</summary>
+public sealed class LinkStatus
+{
+    private long _eventsSent;
+    private long _eventsAcked;
+    private long _retries;
+    private long _duplicatesReported;
+
+    /// <summary>True after a successful exchange, false after a failure.</summary>
+    public bool Connected { get; set; }
+
+    /// <summary>Last failure, if the link is down.</summary>
+    public string? LastError { get; set; }
+
+    /// <summary>Events sent, counting resends.</summary>
+    public long EventsSent => Interlocked.Read(ref _eventsSent);
+
+    /// <summary>Events the parent acked.</summary>
+    public long EventsAcked => Interlocked.Read(ref _eventsAcked);
+
+    /// <summary>Failed pushes or subscriptions that were retried.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>Events the parent reported as duplicates.</summary>
+    public long DuplicatesReported => Interlocked.Read(ref _duplicatesReported);
+
+    /// <summary>Highest policy version received over the downlink.</summary>
+    public long PolicyVersionReceived { get; set; }
+
+    internal void OnSent(int events) => Interlocked.Add(ref _eventsSent, events);
+    internal void OnAcked(long events, uint duplicates)
+    {
+        Interlocked.Add(ref _eventsAcked, events);
+        Interlocked.Add(ref _duplicatesReported, duplicates);
+    }
+    internal void OnRetry() => Interlocked.Increment(ref _retries);
+}
+
+/// <summary>The child's one HTTP/2 connection to its parent, shared by uplink and downlink, with its bytes counted.</summary>
+public sealed class ParentLink : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    /// <summary>Opens (lazily) a channel to the configured parent.</summary>
+    public ParentLink(IOptions<TierLinkClientOptions> options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = Counter.ConnectAsync,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(10),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            EnableMultipleHttp2Connections = false,
+        };
+        _channel = GrpcChannel.ForAddress(options.Value.ParentAddress!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        Client = new P.TierLink.TierLinkClient(_channel);
+    }
+
+    /// <summary>Bytes on the wire.</summary>
+    public WireCounter Counter { get; } = new();
+
+    /// <summary>The generated gRPC client.</summary>
+    public P.TierLink.TierLinkClient Client { get; }
+
+    /// <summary>Link state.</summary>
+    public LinkStatus Status { get; } = new();
+
+    /// <inheritdoc />
+    public void Dispose() => _channel.Dispose();
+}

@@ -1,0 +1,81 @@
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink.Client;
+
+/// <summary>
+/// Drains the outbox to the parent: one batch in flight at a time (so order per origin holds),
+/// trimming only what the parent acked, retrying with capped, jittered backoff.
+/// </summary>
+public sealed partial class UplinkSender(
+    IOutbox outbox,
+    ParentLink link,
+    IOptions<TierLinkClientOptions> options,
+    TimeProvider time,
+    ILogger<UplinkSender> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var backoff = new Backoff(o.InitialBackoff, o.MaxBackoff);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await outbox.WaitForEntriesAsync(stoppingToken);
+                var entries = outbox.Peek(o.MaxBatchEvents);
+                if (entries.Count == 0) continue;
+                var batch = new P.UpBatch { ChildId = o.ChildId, Epoch = (ulong)outbox.Epoch };
+                batch.Events.AddRange(entries.Select(e => e.Message));
+                link.Status.OnSent(entries.Count);
+                var ack = await link.Client.PushAsync(batch, deadline: time.GetUtcNow().UtcDateTime + o.PushTimeout, cancellationToken: stoppingToken);
+                var acked = entries.Count(e => (ulong)e.Sequence <= ack.AckedThrough);
+                outbox.Ack((long)ack.AckedThrough);
+                link.Status.OnAcked(acked, ack.Duplicates);
+                if (!link.Status.Connected) LogConnected(logger, o.ChildId, o.ParentAddress!);
+                link.Status.Connected = true;
+                link.Status.LastError = null;
+                backoff.Reset();
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied)
+            {
+                // The parent refuses this batch as it is; resending it unchanged cannot help, and
+                // dropping it would lose data. Stay down loudly until an operator intervenes.
+                await Failed(ex, backoff, stoppingToken);
+            }
+            catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException)
+            {
+                await Failed(ex, backoff, stoppingToken);
+            }
+        }
+    }
+
+    private async Task Failed(Exception ex, Backoff backoff, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        if (link.Status.Connected || link.Status.LastError is null) LogDown(logger, o.ChildId, o.ParentAddress!, outbox.Count, ex.Message);
+        link.Status.Connected = false;
+        link.Status.LastError = ex.Message;
+        link.Status.OnRetry();
+        try
+        {
+            await Task.Delay(backoff.Next(), time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Uplink of {Child} to {Parent} is up")]
+    private static partial void LogConnected(ILogger logger, string child, Uri parent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Uplink of {Child} to {Parent} is down with {Queued} events queued: {Error}")]
+    private static partial void LogDown(ILogger logger, string child, Uri parent, int queued, string error);
+}

@@ -1,0 +1,86 @@
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Grains;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink.Server;
+
+/// <summary>The parent side of the tier link: takes upward batches into the inbound log and serves policy downward.</summary>
+public sealed partial class TierLinkService(
+    IGrainFactory grains,
+    IOptions<TierLinkServerOptions> options,
+    ILogger<TierLinkService> logger) : P.TierLink.TierLinkBase
+{
+    public override async Task<P.UpAck> Push(P.UpBatch request, ServerCallContext context)
+    {
+        if (EdgeId.Problem(request.ChildId, "child id") is { } idProblem)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, idProblem));
+        var events = new List<SequencedEvent>(request.Events.Count);
+        foreach (var e in request.Events)
+        {
+            if (e.Origin != request.ChildId)
+                throw new RpcException(new Status(StatusCode.PermissionDenied,
+                    $"child '{request.ChildId}' may only send its own events, not those of '{e.Origin}'"));
+            if (e.Sequence == 0)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event from '{e.Origin}' has sequence 0; sequences start at 1"));
+            try
+            {
+                events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e)));
+            }
+            catch (FormatException ex)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event {e.Origin}#{e.Sequence}: {ex.Message}"));
+            }
+        }
+        var result = await grains.GetGrain<ILinkInboxGrain>(request.ChildId)
+            .Append(new SequencedBatch(request.ChildId, (long)request.Epoch, events));
+        return new P.UpAck
+        {
+            Epoch = request.Epoch, AckedThrough = (ulong)result.AckedThrough,
+            Appended = (uint)result.Appended, Duplicates = (uint)result.Duplicates,
+        };
+    }
+
+    public override async Task Subscribe(P.SubscribeRequest request, IServerStreamWriter<P.PolicyBatch> responseStream, ServerCallContext context)
+    {
+        var o = options.Value;
+        var store = request.StoreId.Length == 0 ? null : request.StoreId;
+        if (EdgeId.Problem(request.RegionId, "region id") is { } regionProblem)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, regionProblem));
+        if (store is not null && EdgeId.Problem(store, "store id") is { } storeProblem)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, storeProblem));
+        if (request.AfterVersion < 0)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"after_version must be 0 or more, got {request.AfterVersion}"));
+        if (o.PolicySource == PolicySourceKind.Region && (store is null || request.RegionId != o.RegionId))
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"this is region '{o.RegionId}'; it serves its own stores only (got region '{request.RegionId}', store '{store}')"));
+        if (o.PolicySource == PolicySourceKind.Cloud && store is not null)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "the cloud serves regions; stores dial their region"));
+
+        IPolicySource source = o.PolicySource == PolicySourceKind.Cloud
+            ? grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey)
+            : grains.GetGrain<IRegionConfigGrain>(o.RegionId!);
+        LogSubscribed(logger, request.ChildId, request.AfterVersion);
+        var ct = context.CancellationToken;
+        var after = request.AfterVersion;
+        var seen = after;
+        while (!ct.IsCancellationRequested)
+        {
+            var docs = await source.GetNewer(after, request.RegionId, store).WaitAsync(ct);
+            if (docs.Count > 0)
+            {
+                var batch = new P.PolicyBatch();
+                batch.Documents.AddRange(docs.Select(LinkMapping.ToWire));
+                await responseStream.WriteAsync(batch, ct);
+                after = Math.Max(after, docs.Max(d => d.Version));
+            }
+            seen = Math.Max(seen, after);
+            seen = await source.WaitForChange(seen, o.PolicyPollInterval).WaitAsync(ct);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Child {Child} subscribed to policies after version {Version}")]
+    private static partial void LogSubscribed(ILogger logger, string child, long version);
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Server;
+
+namespace Orleans.Edge.TierLink;
+
+/// <summary>Registers the two sides of a tier link.</summary>
+public static class TierLinkServiceCollectionExtensions
+{
+    /// <summary>
+    /// The child side: outbox, parent connection, uplink sender and downlink receiver. Register it
+    /// after Orleans so the link starts once the silo is up. The tier supplies an <see cref="IDownlinkTarget"/>.
+    /// </summary>
+    public static IServiceCollection AddTierLinkClient(this IServiceCollection services, Action<TierLinkClientOptions> configure)
+    {
+        services.AddOptions<TierLinkClientOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IOutbox, InMemoryOutbox>();
+        services.AddSingleton<ParentLink>();
+        services.AddHostedService<UplinkSender>();
+        services.AddHostedService<DownlinkReceiver>();
+        return services;
+    }
+
+    /// <summary>The parent side: the gRPC service. Map it with <see cref="MapTierLink"/>.</summary>
+    public static IServiceCollection AddTierLinkServer(this IServiceCollection services, Action<TierLinkServerOptions> configure)
+    {
+        services.AddOptions<TierLinkServerOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        return services;
+    }
+
+    /// <summary>Maps the tier-link gRPC service.</summary>
+    public static IEndpointRouteBuilder MapTierLink(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<TierLinkService>();
+        return endpoints;
+    }
+}
