@@ -18,6 +18,12 @@ public static class EdgeNames
     /// <summary>Grain storage for the tier's own grain state.</summary>
     public const string StateStore = "edge-state";
 
+    /// <summary>
+    /// Service key of the <see cref="System.TimeProvider"/> the edge grains read. Kept apart from
+    /// Orleans' own clock so tests can move the domain's time without freezing the runtime.
+    /// </summary>
+    public const string Clock = "edge-clock";
+
     /// <summary>Key of the singleton grains of the cloud tier.</summary>
     public const string CloudKey = "cloud";
 }

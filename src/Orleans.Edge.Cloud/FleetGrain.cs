@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
@@ -13,7 +14,7 @@ namespace Orleans.Edge.Cloud;
 /// by (store, alert, revision), whatever path or retry brought them.
 /// </summary>
 [ImplicitStreamSubscription(EdgeStreams.CloudInbound)]
-public sealed partial class FleetGrain(TimeProvider time, ILogger<FleetGrain> logger)
+public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] TimeProvider time, ILogger<FleetGrain> logger)
     : Grain, IFleetGrain, IStreamSubscriptionObserver
 {
     private const int LatencySamples = 100_000;

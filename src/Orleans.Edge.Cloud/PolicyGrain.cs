@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Policies;
@@ -21,7 +22,7 @@ public sealed class PolicyData
 /// </summary>
 public sealed partial class PolicyGrain(
     [PersistentState("policies", EdgeNames.StateStore)] IPersistentState<PolicyData> state,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<PolicyGrain> logger) : Grain, IPolicyGrain
 {
     private readonly PolicyBook _book = new();

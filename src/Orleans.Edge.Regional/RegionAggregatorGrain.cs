@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
@@ -16,7 +17,7 @@ namespace Orleans.Edge.Regional;
 [ImplicitStreamSubscription(EdgeStreams.RegionInbound)]
 public sealed partial class RegionAggregatorGrain(
     IOptions<RegionOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<RegionAggregatorGrain> logger) : Grain, IRegionAggregatorGrain, IStreamSubscriptionObserver
 {
     private readonly Dictionary<string, StoreEntry> _stores = new(StringComparer.Ordinal);

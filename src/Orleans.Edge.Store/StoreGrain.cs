@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
@@ -20,7 +21,7 @@ public sealed class StoreData
 public sealed partial class StoreGrain(
     [PersistentState("store", EdgeNames.StateStore)] IPersistentState<StoreData> state,
     IOptions<StoreOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<StoreGrain> logger) : Grain, IStoreGrain
 {
     private const int LatencySamples = 100_000;

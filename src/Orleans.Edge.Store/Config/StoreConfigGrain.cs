@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
@@ -31,7 +32,7 @@ public sealed class StoreConfigData
 public sealed partial class StoreConfigGrain(
     [PersistentState("store-config", EdgeNames.StateStore)] IPersistentState<StoreConfigData> state,
     IOptions<StoreOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<StoreConfigGrain> logger) : Grain, IStoreConfigGrain, IStreamSubscriptionObserver
 {
     private readonly StoreOptions _options = options.Value;

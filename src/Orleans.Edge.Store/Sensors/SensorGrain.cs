@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace Orleans.Edge.Store.Sensors;
 public sealed partial class SensorGrain(
     [PersistentState("sensor", EdgeNames.StateStore)] IPersistentState<SensorData> state,
     IOptions<StoreOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
     ILogger<SensorGrain> logger) : Grain, ISensorGrain
 {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
@@ -16,7 +17,7 @@ namespace Orleans.Edge.Store.Shelves;
 public sealed partial class ShelfGrain(
     [PersistentState("shelf", EdgeNames.StateStore)] IPersistentState<ShelfData> state,
     IOptions<StoreOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<ShelfGrain> logger) : Grain, IShelfGrain
 {
     private readonly StoreOptions _options = options.Value;

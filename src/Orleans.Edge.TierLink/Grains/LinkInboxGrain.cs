@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Events;
@@ -28,7 +29,7 @@ public sealed class LinkInboxData
 public sealed partial class LinkInboxGrain(
     [PersistentState("link-inbox", EdgeNames.StateStore)] IPersistentState<LinkInboxData> state,
     IOptions<TierLinkServerOptions> options,
-    TimeProvider time,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<LinkInboxGrain> logger) : Grain, ILinkInboxGrain
 {
     public async Task<InboxResult> Append(SequencedBatch batch)

@@ -1,0 +1,177 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Grains;
+using Orleans.Hosting;
+
+namespace Orleans.Edge.Client;
+
+/// <summary>
+/// What a store app uses: read shelves, list and watch alerts, acknowledge and resolve them,
+/// record manual counts and submit readings. Works while the store's uplink is down, since it
+/// only talks to the store's own cluster.
+/// </summary>
+public sealed class EdgeStoreClient : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly IHost? _host;
+
+    private EdgeStoreClient(IGrainFactory grains, string storeId, IHost? host)
+    {
+        _grains = grains;
+        StoreId = storeId;
+        _host = host;
+    }
+
+    /// <summary>The store this client talks to.</summary>
+    public string StoreId { get; }
+
+    /// <summary>Connects to a store cluster through its gateways.</summary>
+    /// <exception cref="ArgumentException">The options are incomplete or malformed.</exception>
+    /// <exception cref="EdgeClientException">The store could not be reached in time.</exception>
+    public static async Task<EdgeStoreClient> ConnectAsync(StoreClientOptions options, CancellationToken cancellationToken = default)
+    {
+        EdgeId.Require(options.StoreId, "store id");
+        if (options.Gateways.Count == 0) throw new ArgumentException("give at least one gateway endpoint (address:port)", nameof(options));
+        var endpoints = options.Gateways.Select(g => IPEndPoint.TryParse(g, out var ep) && ep.Port > 0
+            ? ep : throw new ArgumentException($"gateway '{g}' is not an address:port", nameof(options))).ToArray();
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering(endpoints);
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = options.ClusterId ?? $"store-{options.StoreId}";
+                o.ServiceId = EdgeNames.ServiceId;
+            });
+        });
+        var host = builder.Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            await host.StartAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is not ArgumentException)
+        {
+            host.Dispose();
+            throw new EdgeClientException(
+                $"could not connect to store '{options.StoreId}' at {string.Join(", ", options.Gateways)} within {options.ConnectTimeout.TotalSeconds:F0} s: {ex.Message}", ex);
+        }
+        return new EdgeStoreClient(host.Services.GetRequiredService<IClusterClient>(), options.StoreId, host);
+    }
+
+    /// <summary>A client over an existing grain factory of the store's cluster (inside a silo or an existing client).</summary>
+    public static EdgeStoreClient Create(IGrainFactory grains, string storeId) => new(grains, EdgeId.Require(storeId, "store id"), null);
+
+    private IStoreGrain Store => _grains.GetGrain<IStoreGrain>(StoreId);
+
+    /// <summary>Provisions a shelf and its sensors.</summary>
+    /// <exception cref="InvalidSetupException">The set-up has problems; nothing changed.</exception>
+    public async Task ProvisionShelfAsync(ShelfSetup setup)
+    {
+        var problems = await Store.ProvisionShelf(setup);
+        if (problems.Count > 0) throw new InvalidSetupException(setup.ShelfId.Value, problems);
+    }
+
+    /// <summary>Every provisioned shelf.</summary>
+    public Task<IReadOnlyList<ShelfSetup>> GetShelvesAsync() => Store.GetShelves();
+
+    /// <summary>A shelf's state.</summary>
+    /// <exception cref="UnknownShelfException">No such shelf in this store.</exception>
+    public async Task<ShelfState> GetShelfAsync(string shelfId)
+    {
+        CheckShelfId(shelfId);
+        return await _grains.GetGrain<IShelfGrain>(shelfId).GetState() ?? throw new UnknownShelfException(StoreId, shelfId);
+    }
+
+    /// <summary>Alerts not yet resolved, oldest first.</summary>
+    public Task<IReadOnlyList<Alert>> GetOpenAlertsAsync() => Store.GetOpenAlerts();
+
+    /// <summary>Every alert change in this store from now on, until cancelled.</summary>
+    public IAsyncEnumerable<Alert> WatchAlertsAsync(CancellationToken cancellationToken = default) =>
+        AlertWatcher.Watch(_grains, Store, cancellationToken);
+
+    /// <summary>Acknowledges an alert; acknowledging twice is harmless.</summary>
+    /// <exception cref="UnknownAlertException">No such alert.</exception>
+    /// <exception cref="AlertAlreadyResolvedException">It is resolved already.</exception>
+    public Task<Alert> AcknowledgeAsync(string alertId, string by) =>
+        Command(alertId, by, (shelf, id, who) => shelf.Acknowledge(id, who));
+
+    /// <summary>Resolves an alert by hand; its condition will not re-alert until it has cleared.</summary>
+    /// <exception cref="UnknownAlertException">No such alert.</exception>
+    /// <exception cref="AlertAlreadyResolvedException">It is resolved already.</exception>
+    public Task<Alert> ResolveAsync(string alertId, string by) =>
+        Command(alertId, by, (shelf, id, who) => shelf.Resolve(id, who));
+
+    /// <summary>Records a manual count of a shelf, which recalibrates its tare.</summary>
+    /// <exception cref="UnknownShelfException">No such shelf.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The count is negative.</exception>
+    public async Task<ShelfState> RecordManualCountAsync(string shelfId, int units, string by)
+    {
+        CheckShelfId(shelfId);
+        ArgumentOutOfRangeException.ThrowIfNegative(units);
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        return await _grains.GetGrain<IShelfGrain>(shelfId).RecordManualCount(units, by) ?? throw new UnknownShelfException(StoreId, shelfId);
+    }
+
+    /// <summary>Submits one reading.</summary>
+    /// <exception cref="InvalidReadingException">The store rejected it; nothing was stored.</exception>
+    public async Task SubmitReadingAsync(SensorReading reading)
+    {
+        var result = await SubmitAsync(reading);
+        if (!result.IsAccepted) throw new InvalidReadingException(reading, result.Rejection, result.Message ?? result.Rejection.ToString());
+    }
+
+    /// <summary>Submits readings; returns each one's outcome in order instead of throwing.</summary>
+    public async Task<IReadOnlyList<IngestResult>> SubmitReadingsAsync(IEnumerable<SensorReading> readings) =>
+        await Task.WhenAll(readings.Select(SubmitAsync));
+
+    private Task<IngestResult> SubmitAsync(SensorReading reading)
+    {
+        ArgumentNullException.ThrowIfNull(reading);
+        if (EdgeId.Problem(reading.SensorId.Value, "sensor id") is { } problem)
+            return Task.FromResult(new IngestResult(ReadingRejection.UnknownSensor, problem));
+        return _grains.GetGrain<ISensorGrain>(reading.SensorId.Value).Ingest(reading);
+    }
+
+    private async Task<Alert> Command(string alertId, string by, Func<IShelfGrain, string, string, Task<AlertCommandResult>> command)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(alertId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        var slash = alertId.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || EdgeId.Problem(alertId[..slash], "shelf id") is not null)
+            throw new UnknownAlertException(StoreId, alertId, $"'{alertId}' is not an alert id of the form shelf/Type/number");
+        var result = await command(_grains.GetGrain<IShelfGrain>(alertId[..slash]), alertId, by);
+        return result.Status switch
+        {
+            AlertCommandStatus.Ok => result.Alert!,
+            AlertCommandStatus.AlreadyResolved => throw new AlertAlreadyResolvedException(result.Alert!),
+            _ => throw new UnknownAlertException(StoreId, alertId, $"store '{StoreId}': {result.Message}"),
+        };
+    }
+
+    private void CheckShelfId(string shelfId)
+    {
+        if (EdgeId.Problem(shelfId, "shelf id") is not null) throw new UnknownShelfException(StoreId, shelfId);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is null) return;
+        try
+        {
+            await _host.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Events;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Policies;
+using Orleans.Edge.Store;
+using Orleans.Edge.TierLink.Client;
+using Orleans.Runtime;
+
+namespace Orleans.Edge.Hosting;
+
+/// <summary>A store puts policies on its config stream; the store's config grain applies them.</summary>
+public sealed class StoreDownlinkTarget(IClusterClient cluster, IOptions<StoreOptions> options) : IDownlinkTarget
+{
+    /// <inheritdoc />
+    public Task<long> GetAppliedVersionAsync(CancellationToken cancellationToken) =>
+        cluster.GetGrain<IStoreConfigGrain>(options.Value.StoreId).GetAppliedVersion();
+
+    /// <inheritdoc />
+    public Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, CancellationToken cancellationToken) =>
+        cluster.GetStreamProvider(EdgeNames.StreamProvider)
+            .GetStream<ConfigUpdate>(StreamId.Create(EdgeStreams.StoreConfig, options.Value.StoreId))
+            .OnNextAsync(new ConfigUpdate(documents));
+}
+
+/// <summary>A region keeps the cloud's policies in its relay grain, from where its stores get them.</summary>
+public sealed class RegionDownlinkTarget(IClusterClient cluster, IOptions<Regional.RegionOptions> options) : IDownlinkTarget
+{
+    /// <inheritdoc />
+    public Task<long> GetAppliedVersionAsync(CancellationToken cancellationToken) =>
+        cluster.GetGrain<IRegionConfigGrain>(options.Value.RegionId).GetMaxVersion();
+
+    /// <inheritdoc />
+    public Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, CancellationToken cancellationToken) =>
+        cluster.GetGrain<IRegionConfigGrain>(options.Value.RegionId).Apply(documents);
+}

@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Edge.TierLink;
+using Orleans.Edge.TierLink.Client;
+
+namespace Orleans.Edge.Hosting;
+
+/// <summary>
+/// One running cluster (a single silo in the embedded profile) with its tier link. The demo and
+/// the end-to-end tests start many of these side by side, each its own Orleans cluster.
+/// </summary>
+public sealed class EdgeTierHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private EdgeTierHost(IHost host, EdgeTier tier, string id, TierSettings settings, Uri? linkAddress)
+    {
+        _host = host;
+        Tier = tier;
+        Id = id;
+        Settings = settings;
+        LinkAddress = linkAddress;
+    }
+
+    /// <summary>Which tier.</summary>
+    public EdgeTier Tier { get; }
+
+    /// <summary>Store id, region id or "cloud".</summary>
+    public string Id { get; }
+
+    /// <summary>The settings it runs with.</summary>
+    public TierSettings Settings { get; }
+
+    /// <summary>The Orleans cluster id.</summary>
+    public string ClusterId => Settings.ClusterId;
+
+    /// <summary>Where its children dial in (regional and cloud tiers).</summary>
+    public Uri? LinkAddress { get; }
+
+    /// <summary>The host's services.</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Grain access inside this cluster.</summary>
+    public IClusterClient Grains => _host.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>The link to its parent (store and regional tiers).</summary>
+    public ParentLink? Uplink => _host.Services.GetService<ParentLink>();
+
+    /// <summary>The outbox of its uplink (store and regional tiers).</summary>
+    public IOutbox? Outbox => _host.Services.GetService<IOutbox>();
+
+    /// <summary>Builds a store cluster.</summary>
+    public static EdgeTierHost CreateStore(StoreTierSettings settings)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddEdgeStoreTier(settings);
+        return new EdgeTierHost(builder.Build(), EdgeTier.Store, settings.StoreId, settings, null);
+    }
+
+    /// <summary>Builds a regional cluster.</summary>
+    public static EdgeTierHost CreateRegion(RegionalTierSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddEdgeRegionalTier(settings);
+        var app = builder.Build();
+        app.MapTierLink();
+        return new EdgeTierHost(app, EdgeTier.Regional, settings.RegionId, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
+    }
+
+    /// <summary>Builds the cloud cluster.</summary>
+    public static EdgeTierHost CreateCloud(CloudTierSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddEdgeCloudTier(settings);
+        var app = builder.Build();
+        app.MapTierLink();
+        return new EdgeTierHost(app, EdgeTier.Cloud, EdgeNames.CloudKey, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
+    }
+
+    /// <summary>Starts the silo, then the links.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _host.StartAsync(cancellationToken);
+
+    /// <summary>Stops the links and the silo.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _host.StopAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is IAsyncDisposable d) await d.DisposeAsync();
+        else _host.Dispose();
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Regional;
+using Orleans.Edge.Store;
+using Orleans.Edge.TierLink;
+using Orleans.Edge.TierLink.Client;
+
+namespace Orleans.Edge.Hosting;
+
+/// <summary><c>AddEdgeStoreTier</c>, <c>AddEdgeRegionalTier</c>, <c>AddEdgeCloudTier</c>: one call sets up a tier's silo and links.</summary>
+public static class EdgeTierHostingExtensions
+{
+    /// <summary>A store cluster: sensor, shelf, store and config grains, and a tier link to its region.</summary>
+    public static IHostApplicationBuilder AddEdgeStoreTier(this IHostApplicationBuilder builder, StoreTierSettings settings)
+    {
+        Validate(settings);
+        AddCommon(builder, settings);
+        builder.Services.AddOptions<StoreOptions>().Configure(o =>
+        {
+            o.StoreId = settings.StoreId;
+            o.RegionId = settings.RegionId;
+            settings.ConfigureStore?.Invoke(o);
+        }).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StoreCounters>();
+        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
+        builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
+        builder.Services.AddTierLinkClient(o =>
+        {
+            o.ChildId = settings.StoreId;
+            o.RegionId = settings.RegionId;
+            o.StoreId = settings.StoreId;
+            o.ParentAddress = settings.ParentAddress;
+        });
+        builder.Services.AddHostedService<StoreStartup>();
+        return builder;
+    }
+
+    /// <summary>A regional cluster: aggregator and config relay, a tier link server for its stores and a link to the cloud.</summary>
+    public static WebApplicationBuilder AddEdgeRegionalTier(this WebApplicationBuilder builder, RegionalTierSettings settings)
+    {
+        Validate(settings);
+        AddCommon(builder, settings);
+        ListenForChildren(builder, settings.LinkPort);
+        builder.Services.AddOptions<RegionOptions>().Configure(o =>
+        {
+            o.RegionId = settings.RegionId;
+            o.SummaryWindow = settings.SummaryWindow;
+        }).ValidateDataAnnotations().ValidateOnStart();
+        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
+        builder.Services.AddTierLinkServer(o =>
+        {
+            o.InboundNamespace = EdgeStreams.RegionInbound;
+            o.InboundKey = settings.RegionId;
+            o.PolicySource = PolicySourceKind.Region;
+            o.RegionId = settings.RegionId;
+        });
+        builder.Services.AddSingleton<IDownlinkTarget, RegionDownlinkTarget>();
+        builder.Services.AddTierLinkClient(o =>
+        {
+            o.ChildId = settings.RegionId;
+            o.RegionId = settings.RegionId;
+            o.ParentAddress = settings.ParentAddress;
+        });
+        return builder;
+    }
+
+    /// <summary>The cloud cluster: policies and the fleet view, and a tier link server for regions.</summary>
+    public static WebApplicationBuilder AddEdgeCloudTier(this WebApplicationBuilder builder, CloudTierSettings settings)
+    {
+        Validate(settings);
+        AddCommon(builder, settings);
+        ListenForChildren(builder, settings.LinkPort);
+        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
+        builder.Services.AddTierLinkServer(o =>
+        {
+            o.InboundNamespace = EdgeStreams.CloudInbound;
+            o.InboundKey = EdgeNames.CloudKey;
+            o.PolicySource = PolicySourceKind.Cloud;
+        });
+        return builder;
+    }
+
+    private static void Validate(TierSettings settings)
+    {
+        var problems = settings.Problems().ToList();
+        if (problems.Count > 0)
+            throw new ArgumentException($"Invalid {settings.GetType().Name} for {settings.ClusterId}: {string.Join("; ", problems)}", nameof(settings));
+    }
+
+    private static void AddCommon(IHostApplicationBuilder builder, TierSettings settings)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
+        if (settings.ConfigureLogging is { } logging) logging(builder.Logging);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+    }
+
+    private static void ListenForChildren(WebApplicationBuilder builder, int port) =>
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+}
+
+/// <summary>Announces the store upward once its silo is running, so its region knows it before any alert.</summary>
+internal sealed class StoreStartup(IClusterClient cluster, Microsoft.Extensions.Options.IOptions<StoreOptions> options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        cluster.GetGrain<IStoreConfigGrain>(options.Value.StoreId).ReportState();
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

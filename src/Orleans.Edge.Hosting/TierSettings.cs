@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Edge.Store;
+
+namespace Orleans.Edge.Hosting;
+
+/// <summary>The three kinds of cluster.</summary>
+public enum EdgeTier
+{
+    /// <summary>One store.</summary>
+    Store,
+    /// <summary>One region, aggregating its stores.</summary>
+    Regional,
+    /// <summary>The cloud control plane.</summary>
+    Cloud,
+}
+
+/// <summary>Ports and identity of one cluster in the embedded profile (localhost clustering, in-memory storage).</summary>
+public abstract class TierSettings
+{
+    /// <summary>Orleans silo-to-silo port.</summary>
+    public int SiloPort { get; set; }
+
+    /// <summary>Orleans gateway port for grain clients (store apps).</summary>
+    public int GatewayPort { get; set; }
+
+    /// <summary>Period at which stream pulling agents look for new events; low keeps alert latency low.</summary>
+    public TimeSpan StreamPollPeriod { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Optional logging set-up (the demo keeps silos quiet).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+
+    /// <summary>Optional clock (tests use a fake one).</summary>
+    public TimeProvider? Time { get; set; }
+
+    /// <summary>The Orleans cluster id.</summary>
+    public abstract string ClusterId { get; }
+
+    /// <summary>Problems with these settings; empty when valid.</summary>
+    public virtual IEnumerable<string> Problems()
+    {
+        if (SiloPort is <= 0 or > 65535) yield return $"SiloPort must be 1–65535, got {SiloPort}";
+        if (GatewayPort is <= 0 or > 65535) yield return $"GatewayPort must be 1–65535, got {GatewayPort}";
+        if (SiloPort == GatewayPort) yield return "SiloPort and GatewayPort must differ";
+    }
+}
+
+/// <summary>A store cluster.</summary>
+public sealed class StoreTierSettings : TierSettings
+{
+    /// <summary>The store's id.</summary>
+    public string StoreId { get; set; } = "";
+
+    /// <summary>Its region.</summary>
+    public string RegionId { get; set; } = "";
+
+    /// <summary>The region's tier-link address.</summary>
+    public Uri? ParentAddress { get; set; }
+
+    /// <summary>Further store settings (fault detection, clock tolerance).</summary>
+    public Action<StoreOptions>? ConfigureStore { get; set; }
+
+    /// <inheritdoc />
+    public override string ClusterId => $"store-{StoreId}";
+
+    /// <inheritdoc />
+    public override IEnumerable<string> Problems() => base.Problems()
+        .Concat(new[] { Domain.EdgeId.Problem(StoreId, "store id"), Domain.EdgeId.Problem(RegionId, "region id") }.OfType<string>())
+        .Concat(ParentAddress is null ? ["ParentAddress (the region's tier-link address) is required"] : []);
+}
+
+/// <summary>A regional cluster.</summary>
+public sealed class RegionalTierSettings : TierSettings
+{
+    /// <summary>The region's id.</summary>
+    public string RegionId { get; set; } = "";
+
+    /// <summary>The cloud's tier-link address.</summary>
+    public Uri? ParentAddress { get; set; }
+
+    /// <summary>Port the region's tier link listens on (loopback) for its stores.</summary>
+    public int LinkPort { get; set; }
+
+    /// <summary>Length of the regional summary window.</summary>
+    public TimeSpan SummaryWindow { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc />
+    public override string ClusterId => $"region-{RegionId}";
+
+    /// <inheritdoc />
+    public override IEnumerable<string> Problems() => base.Problems()
+        .Concat(new[] { Domain.EdgeId.Problem(RegionId, "region id") }.OfType<string>())
+        .Concat(ParentAddress is null ? ["ParentAddress (the cloud's tier-link address) is required"] : [])
+        .Concat(LinkPort is <= 0 or > 65535 ? [$"LinkPort must be 1–65535, got {LinkPort}"] : []);
+}
+
+/// <summary>The cloud cluster.</summary>
+public sealed class CloudTierSettings : TierSettings
+{
+    /// <summary>Port the cloud's tier link listens on (loopback) for regions.</summary>
+    public int LinkPort { get; set; }
+
+    /// <inheritdoc />
+    public override string ClusterId => "cloud";
+
+    /// <inheritdoc />
+    public override IEnumerable<string> Problems() => base.Problems()
+        .Concat(LinkPort is <= 0 or > 65535 ? [$"LinkPort must be 1–65535, got {LinkPort}"] : []);
+}

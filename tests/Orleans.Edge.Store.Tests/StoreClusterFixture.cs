@@ -1,0 +1,99 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Edge.Client;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Orleans.Edge.Store.Tests;
+
+/// <summary>One store cluster in process with a fake clock; tests use their own shelves so they do not interfere.</summary>
+public sealed class StoreClusterFixture : IAsyncLifetime
+{
+    public const string StoreId = "test-store";
+    public const string RegionId = "test-region";
+
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public IClusterClient Client => Cluster.Client;
+    public EdgeStoreClient Store { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSiloHost((_, host) =>
+        {
+            host.Services.AddKeyedSingleton<TimeProvider>(EdgeNames.Clock, Time);
+            host.Services.AddSingleton<StoreCounters>();
+            host.Services.Configure<StoreOptions>(o =>
+            {
+                o.StoreId = StoreId;
+                o.RegionId = RegionId;
+            });
+        });
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(EdgeNames.StateStore);
+            silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
+            silo.AddMemoryStreams(EdgeNames.StreamProvider);
+        });
+        builder.ConfigureClient(client => client.AddMemoryStreams(EdgeNames.StreamProvider));
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+        Store = EdgeStoreClient.Create(Client, StoreId);
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Provisions a shelf of 10 units of 100 g on a 500 g tare with a load cell and a camera.</summary>
+    public async Task<TestShelf> NewShelfAsync(string name, int capacity = 10)
+    {
+        var shelf = new ShelfId(name);
+        var cell = new SensorId($"{name}-lc");
+        var camera = new SensorId($"{name}-cam");
+        var planogram = new PlanogramEntry($"sku-{name}", 100, 500, capacity);
+        await Store.ProvisionShelfAsync(new ShelfSetup(shelf, planogram,
+        [
+            new SensorSpec(cell, shelf, SensorKind.LoadCell, 20_000),
+            new SensorSpec(camera, shelf, SensorKind.Camera, 1),
+        ]));
+        return new TestShelf(this, shelf, cell, camera);
+    }
+
+    /// <summary>Upward events the store published for a shelf, as the uplink's subscriber saw them.</summary>
+    public async Task<IReadOnlyList<UpEvent>> UplinkEventsAsync() =>
+        await Client.GetGrain<IUplinkProbeGrain>(StoreId).GetEvents();
+}
+
+[CollectionDefinition(Name)]
+public sealed class StoreClusterCollection : ICollectionFixture<StoreClusterFixture>
+{
+    public const string Name = "store cluster";
+}
+
+/// <summary>Policy tests change store-wide policies, so they get a store of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class PolicyClusterCollection : ICollectionFixture<StoreClusterFixture>
+{
+    public const string Name = "store cluster for policies";
+}
+
+public sealed record TestShelf(StoreClusterFixture Fixture, ShelfId Shelf, SensorId Cell, SensorId Camera)
+{
+    public string Id => Shelf.Value;
+
+    /// <summary>Puts <paramref name="units"/> units on the shelf (as the load cell sees it).</summary>
+    public Task Units(double units) =>
+        Fixture.Store.SubmitReadingAsync(new SensorReading(Cell, 500 + units * 100 + Jitter(), Fixture.Time.GetUtcNow()));
+
+    public Task Occupancy(double fraction) =>
+        Fixture.Store.SubmitReadingAsync(new SensorReading(Camera, fraction, Fixture.Time.GetUtcNow()));
+
+    public Task<ShelfState> State() => Fixture.Store.GetShelfAsync(Id);
+
+    public async Task<IReadOnlyList<Alert>> OpenAlerts() =>
+        [.. (await Fixture.Store.GetOpenAlertsAsync()).Where(a => a.ShelfId == Shelf)];
+
+    private static double Jitter() => Random.Shared.NextDouble() * 0.2 - 0.1;
+}
