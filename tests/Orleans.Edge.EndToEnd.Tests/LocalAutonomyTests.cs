@@ -1,0 +1,30 @@
+using Orleans.Edge.Domain;
+using Orleans.Edge.Hosting;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+public sealed class LocalAutonomyTests
+{
+    [Fact]
+    public async Task StoreWithUnreachableRegion_KeepsServingReadingsAlertsAndQueries_AndQueuesItsEvents()
+    {
+        await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
+        {
+            StoreId = "offline-store", RegionId = "r9", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
+        });
+        await store.StartAsync();
+        await using var client = await FleetFixture.Connect(store);
+        var (shelf, cell) = await FleetFixture.NewShelf(client, "offline-shelf");
+
+        await FleetFixture.Put(client, cell, 10);
+        await FleetFixture.Put(client, cell, 0);
+
+        var alerts = await client.GetOpenAlertsAsync();
+        Assert.Contains(alerts, a => a.ShelfId == shelf && a.Type == AlertType.OutOfStock);
+        Assert.Equal(0, (await client.GetShelfAsync(shelf.Value)).Units);
+        await Eventually.Get(() => Task.FromResult(store.Outbox!.Count), n => n >= 2, "alerts queued in the outbox");
+        Assert.False(store.Uplink!.Status.Connected);
+        await store.StopAsync();
+    }
+}

@@ -1,0 +1,44 @@
+using Orleans.Edge.Policies;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+[Collection(FleetCollection.Name)]
+public sealed class PolicyFlowTests(FleetFixture fx)
+{
+    [Fact]
+    public async Task CloudPolicyChange_AltersStoreShelfThreshold_AndAppliedVersionShowsAtCloud()
+    {
+        var (shelf, cell) = await FleetFixture.NewShelf(fx.Store1, "e2e-policy");
+        await FleetFixture.Put(fx.Store1, cell, 5);
+        Assert.DoesNotContain(await fx.Store1.GetOpenAlertsAsync(), a => a.ShelfId == shelf);
+
+        var region = fx.Region.Id;
+        var result = await fx.Policies.SetPolicy(PolicyScope.ForShelf(region, fx.Store1.StoreId, shelf.Value),
+            ReplenishmentPolicy.Default with { LowStockThresholdUnits = 6, LowStockThresholdFraction = null });
+        Assert.Empty(result.Problems);
+        var version = result.Document!.Version;
+
+        var state = await Eventually.Get(() => fx.Store1.GetShelfAsync(shelf.Value), s => s.PolicyVersion == version, "policy at the shelf");
+        Assert.Equal(6, state.ThresholdUnits);
+        Assert.Contains(await fx.Store1.GetOpenAlertsAsync(), a => a.ShelfId == shelf);   // 5 units is low under the new policy
+
+        var view = await Eventually.Get(fx.CloudFleet.GetView,
+            v => v.Stores.Any(s => s.StoreId == fx.Store1.StoreId && s.AppliedPolicyVersion >= version), "applied version at the cloud");
+        Assert.Equal(region, view.Stores.Single(s => s.StoreId == fx.Store1.StoreId).RegionId);
+        // The other store was not targeted; it is not told of a shelf policy it does not have.
+        var other = await fx.Store2.GetShelvesAsync();
+        Assert.DoesNotContain(other, s => s.ShelfId == shelf);
+    }
+
+    [Fact]
+    public async Task InvalidPolicy_IsRefusedWithItsProblems_AndChangesNothing()
+    {
+        var before = await fx.Policies.GetAll();
+        var result = await fx.Policies.SetPolicy(new PolicyScope(ScopeLevel.Store, fx.Region.Id),
+            ReplenishmentPolicy.Default with { LowStockThresholdFraction = 2 });
+        Assert.Null(result.Document);
+        Assert.Contains(result.Problems, p => p.Contains("store id", StringComparison.Ordinal));
+        Assert.Contains(result.Problems, p => p.Contains("within 0..1", StringComparison.Ordinal));
+        Assert.Equal(before.Count, (await fx.Policies.GetAll()).Count);
+    }
+}
