@@ -10,6 +10,8 @@ public sealed class StoreCounters : IDisposable
     private readonly Counter<long> _readings;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _processing;
+    private const int SampleLimit = 100_000;
+    private readonly List<double> _processingSamples = [];
     private long _accepted;
     private long _rejectedTotal;
 
@@ -34,6 +36,14 @@ public sealed class StoreCounters : IDisposable
         Interlocked.Increment(ref _accepted);
         _readings.Add(1, new KeyValuePair<string, object?>("sensor_type", kind == SensorKind.Camera ? "camera" : "load_cell"));
         _processing.Record(processingMs);
+        lock (_processingSamples)
+            if (_processingSamples.Count < SampleLimit) _processingSamples.Add(processingMs);
+    }
+
+    /// <summary>Up to the first 100,000 processing times (sensor grain to shelf done), in ms.</summary>
+    public IReadOnlyList<double> ProcessingSamples()
+    {
+        lock (_processingSamples) return [.. _processingSamples];
     }
 
     /// <summary>Counts a rejected reading.</summary>

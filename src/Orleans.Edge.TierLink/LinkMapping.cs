@@ -14,14 +14,22 @@ public static class LinkMapping
     /// <summary>From microseconds since the Unix epoch.</summary>
     public static DateTimeOffset FromUs(long us) => DateTimeOffset.UnixEpoch.AddTicks(us * 10);
 
-    /// <summary>The wire form of an upward event.</summary>
-    public static P.UpEvent ToWire(string origin, long sequence, UpEvent e)
+    /// <summary>
+    /// The wire form of a child's own event. The origin is left out (it is the batch's child) and
+    /// so is a store id equal to it; the receiver puts both back.
+    /// </summary>
+    public static P.UpEvent ToWire(long sequence, UpEvent e, string sender) => ToWire(sender, sequence, e, elideOrigin: true);
+
+    /// <summary>The wire form of an upward event with an explicit origin.</summary>
+    public static P.UpEvent ToWire(string origin, long sequence, UpEvent e) => ToWire(origin, sequence, e, elideOrigin: false);
+
+    private static P.UpEvent ToWire(string origin, long sequence, UpEvent e, bool elideOrigin)
     {
-        var wire = new P.UpEvent { Origin = origin, Sequence = (ulong)sequence };
+        var wire = new P.UpEvent { Origin = elideOrigin ? "" : origin, Sequence = (ulong)sequence };
         switch (e)
         {
-            case AlertEvent a: wire.Alert = ToWire(a.Alert); break;
-            case ShelfSummaryEvent s: wire.ShelfSummary = ToWire(s.Summary); break;
+            case AlertEvent a: wire.Alert = ToWire(a.Alert, origin); break;
+            case ShelfSummaryEvent s: wire.ShelfSummary = ToWire(s.Summary, origin); break;
             case StoreStateEvent st:
                 wire.StoreState = new P.StoreState
                 {
@@ -45,11 +53,14 @@ public static class LinkMapping
         return wire;
     }
 
-    /// <summary>The record form of an upward event; throws <see cref="FormatException"/> on a malformed one.</summary>
-    public static UpEvent FromWire(P.UpEvent e) => e.PayloadCase switch
+    /// <summary>
+    /// The record form of an upward event sent by <paramref name="origin"/>; throws
+    /// <see cref="FormatException"/> on a malformed one.
+    /// </summary>
+    public static UpEvent FromWire(P.UpEvent e, string origin) => e.PayloadCase switch
     {
-        P.UpEvent.PayloadOneofCase.Alert => new AlertEvent(FromWire(e.Alert)),
-        P.UpEvent.PayloadOneofCase.ShelfSummary => new ShelfSummaryEvent(FromWire(e.ShelfSummary)),
+        P.UpEvent.PayloadOneofCase.Alert => new AlertEvent(FromWire(e.Alert, origin)),
+        P.UpEvent.PayloadOneofCase.ShelfSummary => new ShelfSummaryEvent(FromWire(e.ShelfSummary, origin)),
         P.UpEvent.PayloadOneofCase.StoreState => new StoreStateEvent(
             new StoreId(Id(e.StoreState.StoreId, "store id")), new RegionId(Id(e.StoreState.RegionId, "region id")),
             e.StoreState.AppliedPolicyVersion, e.StoreState.Shelves, FromUs(e.StoreState.AtUs)),
@@ -59,39 +70,56 @@ public static class LinkMapping
                 h.LastSeenUs == 0 ? null : FromUs(h.LastSeenUs), h.OpenAlerts,
                 h.HasAvailability ? h.Availability : null, h.AppliedPolicyVersion))]),
         P.UpEvent.PayloadOneofCase.RawReading => throw new FormatException("raw readings never cross a tier link"),
-        _ => throw new FormatException($"event {e.Origin}#{e.Sequence} has no payload"),
+        _ => throw new FormatException($"event #{e.Sequence} has no payload"),
     };
 
-    private static P.Alert ToWire(Alert a) => new()
+    private static P.Alert ToWire(Alert a, string origin)
     {
-        AlertId = a.AlertId, StoreId = a.StoreId.Value, ShelfId = a.ShelfId.Value, SensorId = a.SensorId?.Value ?? "",
-        Type = (P.AlertType)a.Type, State = (P.AlertState)a.State, Revision = a.Revision, Sku = a.Sku, Units = a.Units,
-        Threshold = a.Threshold, Message = a.Message, TriggeredAtUs = ToUs(a.TriggeredAt), RaisedAtUs = ToUs(a.RaisedAt),
-        ChangedAtUs = ToUs(a.ChangedAt), ChangedBy = a.ChangedBy, PolicyVersion = a.PolicyVersion,
-    };
-
-    private static Alert FromWire(P.Alert a)
-    {
-        if (string.IsNullOrEmpty(a.AlertId)) throw new FormatException("alert has no id");
-        if (!Enum.IsDefined((AlertType)a.Type) || !Enum.IsDefined((AlertState)a.State) || a.Revision < 1)
-            throw new FormatException($"alert {a.AlertId} has an unknown type, state or revision");
-        return new Alert(a.AlertId, new StoreId(Id(a.StoreId, "store id")), new ShelfId(Id(a.ShelfId, "shelf id")),
-            a.SensorId.Length == 0 ? null : new SensorId(Id(a.SensorId, "sensor id")), (AlertType)a.Type, (AlertState)a.State,
-            a.Revision, a.Sku, a.Units, a.Threshold, a.Message, FromUs(a.TriggeredAtUs), FromUs(a.RaisedAtUs),
-            FromUs(a.ChangedAtUs), a.ChangedBy, a.PolicyVersion);
+        var number = a.AlertId.AsSpan(a.AlertId.LastIndexOf('/') + 1);
+        return new P.Alert
+        {
+            StoreId = a.StoreId.Value == origin ? "" : a.StoreId.Value, ShelfId = a.ShelfId.Value, Type = (P.AlertType)a.Type,
+            Number = uint.TryParse(number, out var n) && a.AlertId == Alert.IdOf(a.ShelfId, a.Type, (int)n)
+                ? n : throw new ArgumentException($"alert id '{a.AlertId}' is not of the form shelf/Type/number", nameof(a)),
+            State = (P.AlertState)a.State, Revision = (uint)a.Revision, SensorId = a.SensorId?.Value ?? "", Sku = a.Sku,
+            Units = (float)a.Units, Threshold = (float)a.Threshold, Detail = a.Detail ?? "", TriggeredAtUs = ToUs(a.TriggeredAt),
+            RaiseDelayUs = (ulong)Math.Max(0, ToUs(a.RaisedAt) - ToUs(a.TriggeredAt)),
+            ChangeDelayUs = (ulong)Math.Max(0, ToUs(a.ChangedAt) - ToUs(a.RaisedAt)),
+            ChangedBy = a.ChangedBy == "system" ? "" : a.ChangedBy, PolicyVersion = a.PolicyVersion,
+        };
     }
 
-    private static P.ShelfSummary ToWire(ShelfSummary s) => new()
+    private static Alert FromWire(P.Alert a, string origin)
     {
-        StoreId = s.StoreId.Value, ShelfId = s.ShelfId.Value, Sku = s.Sku, WindowStartUs = ToUs(s.WindowStart),
-        WindowEndUs = ToUs(s.WindowEnd), UnitsMin = (float)s.UnitsMin, UnitsMax = (float)s.UnitsMax, UnitsLast = (float)s.UnitsLast,
-        Readings = (uint)s.Readings, SalesEstimate = (float)s.SalesEstimate, RestockEstimate = (float)s.RestockEstimate,
-        Availability = (float)s.Availability,
+        var shelf = new ShelfId(Id(a.ShelfId, "shelf id"));
+        if (!Enum.IsDefined((AlertType)a.Type) || !Enum.IsDefined((AlertState)a.State) || a.Revision < 1 || a.Number < 1)
+            throw new FormatException($"alert {a.Number} of shelf {a.ShelfId} has an unknown type, state, number or revision");
+        var triggered = FromUs(a.TriggeredAtUs);
+        var raised = triggered.AddTicks((long)a.RaiseDelayUs * 10);
+        return new Alert(Alert.IdOf(shelf, (AlertType)a.Type, (int)a.Number), new StoreId(Id(a.StoreId.Length == 0 ? origin : a.StoreId, "store id")), shelf,
+            a.SensorId.Length == 0 ? null : new SensorId(Id(a.SensorId, "sensor id")), (AlertType)a.Type, (AlertState)a.State,
+            (int)a.Revision, a.Sku, a.Units, a.Threshold, a.Detail.Length == 0 ? null : a.Detail, triggered, raised,
+            raised.AddTicks((long)a.ChangeDelayUs * 10), a.ChangedBy.Length == 0 ? "system" : a.ChangedBy, a.PolicyVersion);
+    }
+
+    private static P.ShelfSummary ToWire(ShelfSummary s, string origin) => new()
+    {
+        StoreId = s.StoreId.Value == origin ? "" : s.StoreId.Value, ShelfId = s.ShelfId.Value, Sku = s.Sku,
+        WindowEndUs = ToUs(s.WindowEnd), WindowLengthMs = (uint)Math.Max(0, (s.WindowEnd - s.WindowStart).TotalMilliseconds),
+        UnitsMinCenti = Centi(s.UnitsMin), UnitsMaxCenti = Centi(s.UnitsMax), UnitsLastCenti = Centi(s.UnitsLast),
+        Readings = (uint)s.Readings, SalesCenti = Centi(s.SalesEstimate), RestockCenti = Centi(s.RestockEstimate),
+        AvailabilityBp = (uint)Math.Round(Math.Clamp(s.Availability, 0, 1) * 10_000),
     };
 
-    private static ShelfSummary FromWire(P.ShelfSummary s) => new(
-        new StoreId(Id(s.StoreId, "store id")), new ShelfId(Id(s.ShelfId, "shelf id")), s.Sku, FromUs(s.WindowStartUs),
-        FromUs(s.WindowEndUs), s.UnitsMin, s.UnitsMax, s.UnitsLast, (int)s.Readings, s.SalesEstimate, s.RestockEstimate, s.Availability);
+    private static ShelfSummary FromWire(P.ShelfSummary s, string origin)
+    {
+        var end = FromUs(s.WindowEndUs);
+        return new(new StoreId(Id(s.StoreId.Length == 0 ? origin : s.StoreId, "store id")), new ShelfId(Id(s.ShelfId, "shelf id")), s.Sku,
+            end.AddMilliseconds(-s.WindowLengthMs), end, s.UnitsMinCenti / 100.0, s.UnitsMaxCenti / 100.0, s.UnitsLastCenti / 100.0,
+            (int)s.Readings, s.SalesCenti / 100.0, s.RestockCenti / 100.0, s.AvailabilityBp / 10_000.0);
+    }
+
+    private static int Centi(double units) => (int)Math.Round(units * 100);
 
     /// <summary>The wire form of a policy document.</summary>
     public static P.PolicyDocument ToWire(PolicyDocument d)
@@ -126,11 +154,11 @@ public static class LinkMapping
     }
 
     /// <summary>Size in the link's encoding of a raw reading, were it sent as an upward event.</summary>
-    public static int RawReadingSize(string origin, long sequence, SensorReading r)
+    public static int RawReadingSize(long sequence, SensorReading r)
     {
         var e = new P.UpEvent
         {
-            Origin = origin, Sequence = (ulong)sequence,
+            Sequence = (ulong)sequence,
             RawReading = new P.RawReading { SensorId = r.SensorId.Value, Value = r.Value, TimestampUs = ToUs(r.Timestamp) },
         };
         var size = e.CalculateSize();

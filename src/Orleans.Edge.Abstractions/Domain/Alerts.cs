@@ -35,7 +35,7 @@ public enum AlertState
 /// <param name="Sku">SKU on the shelf.</param>
 /// <param name="Units">Estimated units on the shelf when this revision was made.</param>
 /// <param name="Threshold">Threshold in units that applied (low stock), else 0.</param>
-/// <param name="Message">A sentence for people.</param>
+/// <param name="Detail">What the sensor or camera reported, for faults and mismatches; else null.</param>
 /// <param name="TriggeredAt">Timestamp of the reading that crossed the threshold.</param>
 /// <param name="RaisedAt">Store clock when the alert was raised.</param>
 /// <param name="ChangedAt">Store clock of this revision.</param>
@@ -53,7 +53,7 @@ public sealed record Alert(
     [property: Id(7)] string Sku,
     [property: Id(8)] double Units,
     [property: Id(9)] double Threshold,
-    [property: Id(10)] string Message,
+    [property: Id(10)] string? Detail,
     [property: Id(11)] DateTimeOffset TriggeredAt,
     [property: Id(12)] DateTimeOffset RaisedAt,
     [property: Id(13)] DateTimeOffset ChangedAt,
@@ -62,6 +62,33 @@ public sealed record Alert(
 {
     /// <summary>True while the alert is Raised or Acknowledged.</summary>
     public bool IsOpen => State != AlertState.Resolved;
+
+    /// <summary>
+    /// A sentence for people, built from the alert's fields, so every tier renders the same text
+    /// without the text itself crossing a link.
+    /// </summary>
+    public string Message
+    {
+        get
+        {
+            var what = Type switch
+            {
+                AlertType.LowStock => $"shelf {ShelfId} ({Sku}) is low: {Math.Round(Units)} units, threshold {Threshold}",
+                AlertType.OutOfStock => $"shelf {ShelfId} ({Sku}) is empty",
+                AlertType.SensorFault => $"sensor {SensorId} on shelf {ShelfId} ({Sku}) is {Detail}",
+                _ => $"shelf {ShelfId} ({Sku}): {Detail}",
+            };
+            return State switch
+            {
+                AlertState.Resolved => $"{what} — resolved by {ChangedBy}",
+                AlertState.Acknowledged => $"{what} — acknowledged by {ChangedBy}",
+                _ => what,
+            };
+        }
+    }
+
+    /// <summary>The alert id of a shelf's <paramref name="number"/>-th alert of <paramref name="type"/>.</summary>
+    public static string IdOf(ShelfId shelf, AlertType type, int number) => $"{shelf}/{type}/{number}";
 }
 
 /// <summary>Outcome of a staff command on an alert.</summary>

@@ -29,11 +29,11 @@ public sealed class AlertBook
         type == AlertType.SensorFault ? $"SensorFault:{sensor}" : type.ToString();
 
     /// <summary>Raises a new alert for <paramref name="key"/> unless one is open or latched.</summary>
-    public Alert? Raise(string key, Func<string, Alert> create)
+    public Alert? Raise(string key, Func<int, Alert> create)
     {
         if (Open.ContainsKey(key) || Latched.Contains(key)) return null;
         Raised++;
-        var alert = create($"{Raised}");
+        var alert = create(Raised);
         Open[key] = alert;
         return alert;
     }
@@ -46,7 +46,6 @@ public sealed class AlertBook
         var resolved = open with
         {
             State = AlertState.Resolved, Revision = open.Revision + 1, Units = units, ChangedAt = now, ChangedBy = "system",
-            Message = open.Message + " — cleared",
         };
         Remember(resolved);
         return resolved;

@@ -71,8 +71,7 @@ public sealed partial class ShelfGrain(
         var units = Estimate().Fused ?? 0;
         var change = fault is null
             ? state.State.Alerts.Clear(key, units, time.GetUtcNow())
-            : state.State.Alerts.Raise(key, n => NewAlert(n, AlertType.SensorFault, sensor, units, 0,
-                $"sensor {sensor} on shelf {Id} ({setup.Planogram.Sku}) is {fault}", timestamp));
+            : state.State.Alerts.Raise(key, n => NewAlert(n, AlertType.SensorFault, sensor, units, 0, fault, timestamp));
         await Publish(change);
     }
 
@@ -137,18 +136,15 @@ public sealed partial class ShelfGrain(
         var clearAt = Math.Min(threshold + policy.Policy.HysteresisUnits, capacity);
         var book = state.State.Alerts;
         var now = time.GetUtcNow();
-        var sku = setup.Planogram.Sku;
         var changes = new List<Alert?>(2);
 
         if (units <= threshold)
-            changes.Add(book.Raise(AlertBook.KeyOf(AlertType.LowStock), n => NewAlert(n, AlertType.LowStock, null, fused, threshold,
-                $"shelf {Id} ({sku}) is low: {units} of {capacity} units, threshold {threshold}", triggeredAt)));
+            changes.Add(book.Raise(AlertBook.KeyOf(AlertType.LowStock), n => NewAlert(n, AlertType.LowStock, null, fused, threshold, null, triggeredAt)));
         else if (units >= clearAt)
             changes.Add(book.Clear(AlertBook.KeyOf(AlertType.LowStock), fused, now));
 
         if (units < 1)
-            changes.Add(book.Raise(AlertBook.KeyOf(AlertType.OutOfStock), n => NewAlert(n, AlertType.OutOfStock, null, fused, threshold,
-                $"shelf {Id} ({sku}) is empty", triggeredAt)));
+            changes.Add(book.Raise(AlertBook.KeyOf(AlertType.OutOfStock), n => NewAlert(n, AlertType.OutOfStock, null, fused, threshold, null, triggeredAt)));
         else if (units >= Math.Max(1, Math.Min(policy.Policy.HysteresisUnits, capacity)))
             changes.Add(book.Clear(AlertBook.KeyOf(AlertType.OutOfStock), fused, now));
 
@@ -158,7 +154,7 @@ public sealed partial class ShelfGrain(
             var gap = Math.Abs(w - c);
             if (gap > tolerance)
                 changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold,
-                    $"shelf {Id} ({sku}): weight says {w:F1} units, camera says {c:F1}", triggeredAt)));
+                    $"weight says {w:F1} units, camera says {c:F1}", triggeredAt)));
             else if (gap <= tolerance / 2)
                 changes.Add(book.Clear(AlertBook.KeyOf(AlertType.Mismatch), fused, now));
         }
@@ -177,11 +173,11 @@ public sealed partial class ShelfGrain(
             policy.MismatchToleranceFraction * setup.Planogram.CapacityUnits);
     }
 
-    private Alert NewAlert(string number, AlertType type, SensorId? sensor, double units, double threshold, string message, DateTimeOffset triggeredAt)
+    private Alert NewAlert(int number, AlertType type, SensorId? sensor, double units, double threshold, string? detail, DateTimeOffset triggeredAt)
     {
         var now = time.GetUtcNow();
-        var alert = new Alert($"{Id}/{type}/{number}", Store, Id, sensor, type, AlertState.Raised, 1,
-            state.State.Setup!.Planogram.Sku, units, threshold, message, triggeredAt, now, now, "system",
+        var alert = new Alert(Alert.IdOf(Id, type, number), Store, Id, sensor, type, AlertState.Raised, 1,
+            state.State.Setup!.Planogram.Sku, units, threshold, detail, triggeredAt, now, now, "system",
             state.State.Policy?.Version ?? 0);
         LogRaised(logger, _options.StoreId, Id.Value, type, alert.AlertId, (now - triggeredAt).TotalMilliseconds);
         return alert;

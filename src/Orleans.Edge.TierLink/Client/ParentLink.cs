@@ -11,6 +11,8 @@ public sealed class LinkStatus
     private long _eventsAcked;
     private long _retries;
     private long _duplicatesReported;
+    private long _payloadBytes;
+    private long _batches;
 
     /// <summary>True after a successful exchange, false after a failure.</summary>
     public bool Connected { get; set; }
@@ -30,10 +32,21 @@ public sealed class LinkStatus
     /// <summary>Events the parent reported as duplicates.</summary>
     public long DuplicatesReported => Interlocked.Read(ref _duplicatesReported);
 
+    /// <summary>Protobuf bytes of the batches sent (without gRPC and HTTP/2 framing).</summary>
+    public long PayloadBytes => Interlocked.Read(ref _payloadBytes);
+
+    /// <summary>Batches sent.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
     /// <summary>Highest policy version received over the downlink.</summary>
     public long PolicyVersionReceived { get; set; }
 
-    internal void OnSent(int events) => Interlocked.Add(ref _eventsSent, events);
+    internal void OnSent(int events, int bytes)
+    {
+        Interlocked.Add(ref _eventsSent, events);
+        Interlocked.Add(ref _payloadBytes, bytes);
+        Interlocked.Increment(ref _batches);
+    }
     internal void OnAcked(long events, uint duplicates)
     {
         Interlocked.Add(ref _eventsAcked, events);

@@ -26,31 +26,38 @@ public sealed partial class UplinkSender(
             try
             {
                 await outbox.WaitForEntriesAsync(stoppingToken);
-                var entries = outbox.Peek(o.MaxBatchEvents);
-                if (entries.Count == 0) continue;
-                var batch = new P.UpBatch { ChildId = o.ChildId, Epoch = (ulong)outbox.Epoch };
-                batch.Events.AddRange(entries.Select(e => e.Message));
-                link.Status.OnSent(entries.Count);
-                var ack = await link.Client.PushAsync(batch, deadline: time.GetUtcNow().UtcDateTime + o.PushTimeout, cancellationToken: stoppingToken);
-                var acked = entries.Count(e => (ulong)e.Sequence <= ack.AckedThrough);
-                outbox.Ack((long)ack.AckedThrough);
-                link.Status.OnAcked(acked, ack.Duplicates);
-                if (!link.Status.Connected) LogConnected(logger, o.ChildId, o.ParentAddress!);
-                link.Status.Connected = true;
-                link.Status.LastError = null;
-                backoff.Reset();
+                using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                using var call = link.Client.Uplink(cancellationToken: session.Token);
+                var first = true;
+                while (true)
+                {
+                    await outbox.WaitForEntriesAsync(stoppingToken);
+                    var entries = outbox.Peek(o.MaxBatchEvents);
+                    // Child id and epoch go with the session's first batch only; the parent remembers them.
+                    var batch = first ? new P.UpBatch { ChildId = o.ChildId, Epoch = (ulong)outbox.Epoch } : new P.UpBatch();
+                    first = false;
+                    batch.Events.AddRange(entries.Select(e => e.Message));
+                    link.Status.OnSent(entries.Count, batch.CalculateSize());
+                    await call.RequestStream.WriteAsync(batch, stoppingToken);
+                    // An ack that does not come in time means a dead link: end the session and start over.
+                    session.CancelAfter(o.PushTimeout);
+                    if (!await call.ResponseStream.MoveNext(session.Token))
+                        throw new IOException("the parent closed the uplink session");
+                    session.TryReset();
+                    var ack = call.ResponseStream.Current;
+                    outbox.Ack((long)ack.AckedThrough);
+                    link.Status.OnAcked(entries.Count(e => (ulong)e.Sequence <= ack.AckedThrough), ack.Duplicates);
+                    if (!link.Status.Connected) LogConnected(logger, o.ChildId, o.ParentAddress!);
+                    link.Status.Connected = true;
+                    link.Status.LastError = null;
+                    backoff.Reset();
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied)
-            {
-                // The parent refuses this batch as it is; resending it unchanged cannot help, and
-                // dropping it would lose data. Stay down loudly until an operator intervenes.
-                await Failed(ex, backoff, stoppingToken);
-            }
-            catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException)
+            catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException or OperationCanceledException)
             {
                 await Failed(ex, backoff, stoppingToken);
             }

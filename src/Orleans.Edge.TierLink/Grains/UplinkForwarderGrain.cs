@@ -18,6 +18,6 @@ public sealed class UplinkForwarderGrain(IOutbox outbox) : Grain, IUplinkForward
     {
         var origin = this.GetPrimaryKeyString();
         var handle = handleFactory.Create<UpEvent>();
-        await handle.ResumeAsync((e, _) => outbox.AppendAsync(seq => LinkMapping.ToWire(origin, seq, e)).AsTask());
+        await handle.ResumeAsync((e, _) => outbox.AppendAsync(seq => LinkMapping.ToWire(seq, e, origin)).AsTask());
     }
 }

@@ -13,25 +13,44 @@ public sealed partial class TierLinkService(
     IOptions<TierLinkServerOptions> options,
     ILogger<TierLinkService> logger) : P.TierLink.TierLinkBase
 {
-    public override async Task<P.UpAck> Push(P.UpBatch request, ServerCallContext context)
+    public override Task<P.UpAck> Push(P.UpBatch request, ServerCallContext context) => Append(request);
+
+    public override async Task Uplink(IAsyncStreamReader<P.UpBatch> requestStream, IServerStreamWriter<P.UpAck> responseStream, ServerCallContext context)
+    {
+        // The first batch of a session names the child and its epoch; later ones may leave them out.
+        string? child = null;
+        ulong epoch = 0;
+        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (child is not null && batch.ChildId.Length > 0 && batch.ChildId != child)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"this uplink session belongs to '{child}', not '{batch.ChildId}'"));
+            child ??= batch.ChildId;
+            batch.ChildId = child;
+            if (batch.Epoch == 0) batch.Epoch = epoch;
+            epoch = batch.Epoch;
+            await responseStream.WriteAsync(await Append(batch), context.CancellationToken);
+        }
+    }
+
+    private async Task<P.UpAck> Append(P.UpBatch request)
     {
         if (EdgeId.Problem(request.ChildId, "child id") is { } idProblem)
             throw new RpcException(new Status(StatusCode.InvalidArgument, idProblem));
         var events = new List<SequencedEvent>(request.Events.Count);
         foreach (var e in request.Events)
         {
-            if (e.Origin != request.ChildId)
+            if (e.Origin.Length > 0 && e.Origin != request.ChildId)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     $"child '{request.ChildId}' may only send its own events, not those of '{e.Origin}'"));
             if (e.Sequence == 0)
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event from '{e.Origin}' has sequence 0; sequences start at 1"));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event from '{request.ChildId}' has sequence 0; sequences start at 1"));
             try
             {
-                events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e)));
+                events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e, request.ChildId)));
             }
             catch (FormatException ex)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event {e.Origin}#{e.Sequence}: {ex.Message}"));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event {request.ChildId}#{e.Sequence}: {ex.Message}"));
             }
         }
         var result = await grains.GetGrain<ILinkInboxGrain>(request.ChildId)

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Edge.Client;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Hosting;
+using Orleans.Edge.Policies;
+using Orleans.Edge.Store;
+using Spectre.Console;
+
+namespace Orleans.Edge.RetailDemo;
+
+/// <summary>Starts the fleet, simulates, changes a policy mid-run, drains, reports, stops.</summary>
+public sealed class DemoRun(DemoOptions options)
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
+    private static readonly JsonSerializerOptions ReportJson = new() { WriteIndented = true };
+    private readonly List<StoreSimulator> _simulators = [];
+    private LocalFleet _fleet = null!;
+    private PolicyChangeEntry? _policyChange;
+
+    private IPolicyGrain Policies => _fleet.Cloud.Grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey);
+    private IFleetGrain FleetView => _fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        var clusters = 1 + options.Regions * (1 + options.StoresPerRegion);
+        AnsiConsole.MarkupLineInterpolated(
+            $"[bold]Orleans.Edge retail demo[/]: {clusters} clusters (1 cloud, {options.Regions} regions, {options.Regions * options.StoresPerRegion} stores × {options.ShelvesPerStore} shelves), {options.Duration.TotalSeconds:F0} s");
+        var setup = Stopwatch.StartNew();
+        _fleet = await LocalFleet.StartAsync(new LocalFleetOptions
+        {
+            Regions = options.Regions, StoresPerRegion = options.StoresPerRegion, RegionSummaryWindow = TimeSpan.FromSeconds(10),
+            ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : LogLevel.Error),
+        }, CancellationToken.None);
+        try
+        {
+            var initial = await Policies.SetPolicy(PolicyScope.Global, ReplenishmentPolicy.Default with { SummaryWindow = TimeSpan.FromSeconds(10) });
+            var seed = options.Seed;
+            foreach (var store in _fleet.Stores)
+            {
+                var client = await Connect(store);
+                var sim = new StoreSimulator(store, client, options, seed++);
+                await sim.ProvisionAsync();
+                _simulators.Add(sim);
+            }
+            await WaitUntil(async () => (await FleetView.GetView()).Stores.Count(s => s.AppliedPolicyVersion >= initial.Document!.Version) == _fleet.Stores.Count,
+                TimeSpan.FromSeconds(30));
+            AnsiConsole.MarkupLineInterpolated($"Started and provisioned in {setup.Elapsed.TotalSeconds:F1} s; policy v{initial.Document!.Version} applied everywhere. Ctrl-C stops early.");
+
+            var started = Stopwatch.StartNew();
+            using var simulation = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            simulation.CancelAfter(options.Duration);
+            var running = _simulators.Select(s => s.RunAsync(simulation.Token)).ToList();
+            var policyTask = ChangePolicyMidRun(simulation.Token);
+            await new ProgressView(_fleet, _simulators, () => _policyChange).RunAsync(simulation.Token);
+            await Task.WhenAll(running);
+            await policyTask;
+            var simulated = started.Elapsed;
+
+            AnsiConsole.MarkupLine("Simulation over; draining every outbox to the cloud…");
+            var drained = await Drain();
+            var report = await BuildReport(simulated, drained);
+            Print(report);
+            if (options.ReportPath is { } path)
+            {
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
+                AnsiConsole.MarkupLineInterpolated($"Report written to [bold]{path}[/]");
+            }
+            return drained && report.AlertsRaised == report.AlertsReceivedAtCloud ? 0 : 1;
+        }
+        finally
+        {
+            foreach (var sim in _simulators) await sim.Client.DisposeAsync();
+            await _fleet.StopAsync();
+            await _fleet.DisposeAsync();
+            AnsiConsole.MarkupLine("All clusters stopped.");
+        }
+    }
+
+    private static Task<EdgeStoreClient> Connect(EdgeTierHost store)
+    {
+        var client = new StoreClientOptions { StoreId = store.Id };
+        client.Gateways.Add($"127.0.0.1:{store.Settings.GatewayPort}");
+        return EdgeStoreClient.ConnectAsync(client);
+    }
+
+    /// <summary>Halfway through, the cloud tightens the global policy; we time its arrival at every store.</summary>
+    private async Task ChangePolicyMidRun(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(options.Duration / 2, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var changedAt = Stopwatch.StartNew();
+        var result = await Policies.SetPolicy(PolicyScope.Global,
+            ReplenishmentPolicy.Default with { LowStockThresholdFraction = 0.35, HysteresisUnits = 3, SummaryWindow = TimeSpan.FromSeconds(10) });
+        var version = result.Document!.Version;
+        var targeted = _fleet.Stores.Count;
+        _policyChange = new PolicyChangeEntry(version, PolicyScope.Global.Key, targeted, 0, null);
+        while (changedAt.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var applied = (await FleetView.GetView()).Stores.Count(s => s.AppliedPolicyVersion >= version);
+            _policyChange = _policyChange with { AppliedStores = applied };
+            if (applied == targeted)
+            {
+                _policyChange = _policyChange with { SecondsToApplyAll = Math.Round(changedAt.Elapsed.TotalSeconds, 3) };
+                return;
+            }
+            await Task.Delay(50, CancellationToken.None);
+        }
+    }
+
+    private async Task<bool> Drain()
+    {
+        var raised = async () => (await Task.WhenAll(_fleet.Stores.Select(s => s.Grains.GetGrain<IStoreGrain>(s.Id).GetAlertStats()))).Sum(s => s.AlertsRaised);
+        return await WaitUntil(async () =>
+            _fleet.Stores.Concat(_fleet.Regions).All(h => h.Outbox!.Count == 0)
+            && await raised() == (await FleetView.GetAlertStats()).UniqueAlertsRaised, DrainTimeout);
+    }
+
+    private static async Task<bool> WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            if (await condition()) return true;
+            await Task.Delay(50);
+        }
+        return await condition();
+    }
+
+    private async Task<DemoReport> BuildReport(TimeSpan simulated, bool drained)
+    {
+        var storeStats = await Task.WhenAll(_fleet.Stores.Select(s => s.Grains.GetGrain<IStoreGrain>(s.Id).GetAlertStats()));
+        var cloud = await FleetView.GetAlertStats();
+        long duplicates = cloud.DuplicateRevisions;
+        foreach (var region in _fleet.Regions)
+        {
+            foreach (var store in _fleet.Stores.Where(s => ((StoreTierSettings)s.Settings).RegionId == region.Id))
+                duplicates += await region.Grains.GetGrain<ILinkInboxGrain>(store.Id).GetDuplicatesDropped();
+            duplicates += await _fleet.Cloud.Grains.GetGrain<ILinkInboxGrain>(region.Id).GetDuplicatesDropped();
+        }
+        var uplink = _fleet.Stores.Sum(s => s.Uplink!.Counter.BytesSent);
+        var raw = _simulators.Sum(s => s.RawReadingBytes);
+        var ingested = _fleet.Stores.Sum(s => s.Services.GetRequiredService<StoreCounters>().Accepted);
+        return new DemoReport
+        {
+            Clusters = [.. _fleet.All.Select(h => new ClusterEntry(h.Tier switch
+            {
+                EdgeTier.Store => "store", EdgeTier.Regional => "regional", _ => "cloud",
+            }, h.Id, h.ClusterId))],
+            DurationSeconds = Math.Round(simulated.TotalSeconds, 1),
+            Shelves = _fleet.Stores.Count * options.ShelvesPerStore,
+            ReadingsIngested = ingested,
+            ReadingsRejected = _fleet.Stores.Sum(s => s.Services.GetRequiredService<StoreCounters>().Rejected),
+            ReadingsPerSecond = Math.Round(ingested / simulated.TotalSeconds, 1),
+            AlertsRaised = storeStats.Sum(s => s.AlertsRaised),
+            AlertsReceivedAtCloud = cloud.UniqueAlertsRaised,
+            AlertRevisionsReceivedAtCloud = cloud.UniqueRevisions,
+            DuplicatesSuppressed = duplicates,
+            Restocks = _simulators.Sum(s => s.Restocks),
+            AlertLatencyMs = Percentiles.Summary(cloud.RaiseLatenciesMs),
+            LocalAlertLatencyMs = Percentiles.Summary(storeStats.SelectMany(s => s.LocalLatenciesMs), full: false),
+            SensorToShelfMs = Percentiles.Summary(_fleet.Stores.SelectMany(s => s.Services.GetRequiredService<StoreCounters>().ProcessingSamples()), full: false),
+            UplinkBytes = uplink,
+            UplinkPayloadBytes = _fleet.Stores.Sum(s => s.Uplink!.Status.PayloadBytes),
+            UplinkBatches = _fleet.Stores.Sum(s => s.Uplink!.Status.Batches),
+            UplinkEvents = _fleet.Stores.Sum(s => s.Uplink!.Status.EventsSent),
+            RawReadingBytes = raw,
+            UplinkRatio = raw == 0 ? 0 : Math.Round((double)uplink / raw, 5),
+            PolicyChange = _policyChange,
+            Drained = drained,
+        };
+    }
+
+    private static void Print(DemoReport r)
+    {
+        static string Ms(Dictionary<string, double?> d, string key) => d.TryGetValue(key, out var v) && v is { } x ? $"{x:F2} ms" : "–";
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("figure").AddColumn("value");
+        table.AddRow("clusters", $"{r.Clusters.Count} ({r.Clusters.Count(c => c.Tier == "store")} stores, {r.Clusters.Count(c => c.Tier == "regional")} regions, 1 cloud)");
+        table.AddRow("readings ingested / rejected", $"{r.ReadingsIngested:N0} / {r.ReadingsRejected:N0} ({r.ReadingsPerSecond:N0}/s)");
+        table.AddRow("alerts raised at stores / unique at cloud", $"{r.AlertsRaised} / {r.AlertsReceivedAtCloud}");
+        table.AddRow("duplicates suppressed", $"{r.DuplicatesSuppressed}");
+        table.AddRow("local alert latency p50 / p99", $"{Ms(r.LocalAlertLatencyMs, "p50")} / {Ms(r.LocalAlertLatencyMs, "p99")}");
+        table.AddRow("store → cloud alert latency p50 / p95 / p99 / max",
+            $"{Ms(r.AlertLatencyMs, "p50")} / {Ms(r.AlertLatencyMs, "p95")} / {Ms(r.AlertLatencyMs, "p99")} / {Ms(r.AlertLatencyMs, "max")}");
+        table.AddRow("sensor → shelf grain call p50 / p99", $"{Ms(r.SensorToShelfMs, "p50")} / {Ms(r.SensorToShelfMs, "p99")}");
+        table.AddRow("uplink bytes / raw reading bytes", $"{r.UplinkBytes:N0} / {r.RawReadingBytes:N0} (ratio {r.UplinkRatio:P2})");
+        if (r.PolicyChange is { } p)
+            table.AddRow("policy change", $"v{p.Version} ({p.Scope}) applied by {p.AppliedStores}/{p.TargetedStores} stores in {(p.SecondsToApplyAll is { } s ? $"{s:F2} s" : "–")}");
+        table.AddRow("restocks by staff", $"{r.Restocks}");
+        table.AddRow("drained", r.Drained ? "[green]yes[/]" : "[red]no[/]");
+        AnsiConsole.Write(table);
+    }
+}

@@ -1,0 +1,187 @@
+using Orleans.Edge.Client;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Hosting;
+using Orleans.Edge.TierLink;
+
+namespace Orleans.Edge.RetailDemo;
+
+/// <summary>
+/// One simulated store: load cells at the configured rate and cameras at 1 Hz under shoppers who
+/// take items, and staff who watch alerts through the SDK, acknowledge them and restock. Now and
+/// then a sensor glitches (NaN, negative, unknown id) so the store's validation shows.
+/// </summary>
+public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, DemoOptions options, int seed)
+{
+    private static readonly (string Sku, double UnitGrams, int Capacity)[] Catalogue =
+    [
+        ("cola-330ml", 350, 24), ("crisps-150g", 160, 16), ("soap-bar", 100, 20), ("rice-1kg", 1010, 12),
+        ("olive-oil-500ml", 520, 12), ("coffee-250g", 265, 18), ("pasta-500g", 505, 20), ("tea-80", 260, 16),
+    ];
+    private const double TareGrams = 800;
+
+    private readonly Random _rng = new(seed);
+    private readonly List<ShelfSim> _shelves = [];
+    private long _accepted;
+    private long _rejected;
+    private long _rawBytes;
+    private long _restocks;
+    private long _rawSequence;
+
+    private sealed class ShelfSim(ShelfId id, SensorId cell, SensorId camera, PlanogramEntry planogram, double takesPerSecond)
+    {
+        public ShelfId Id { get; } = id;
+        public SensorId Cell { get; } = cell;
+        public SensorId Camera { get; } = camera;
+        public PlanogramEntry Planogram { get; } = planogram;
+        public double TakesPerSecond { get; } = takesPerSecond;
+        public int Units;
+        public int RestockScheduled;
+    }
+
+    public string StoreId => host.Id;
+    public EdgeTierHost Host => host;
+    public EdgeStoreClient Client => client;
+    public long Accepted => Interlocked.Read(ref _accepted);
+    public long Rejected => Interlocked.Read(ref _rejected);
+    public long RawReadingBytes => Interlocked.Read(ref _rawBytes);
+    public long Restocks => Interlocked.Read(ref _restocks);
+
+    /// <summary>Provisions the store's shelves, each with a load cell and a camera, and stocks them.</summary>
+    public async Task ProvisionAsync()
+    {
+        for (var i = 0; i < options.ShelvesPerStore; i++)
+        {
+            var (sku, unitGrams, capacity) = Catalogue[i % Catalogue.Length];
+            var shelf = new ShelfId($"aisle{i / 4 + 1}-shelf{i % 4 + 1}");
+            var cell = new SensorId($"{shelf}-lc");
+            var camera = new SensorId($"{shelf}-cam");
+            var planogram = new PlanogramEntry(sku, unitGrams, TareGrams, capacity);
+            await client.ProvisionShelfAsync(new ShelfSetup(shelf, planogram,
+            [
+                new SensorSpec(cell, shelf, SensorKind.LoadCell, TareGrams + unitGrams * capacity * 2),
+                new SensorSpec(camera, shelf, SensorKind.Camera, 1),
+            ]));
+            // A store in mid-afternoon: shelves between a third full and full, each emptied by
+            // shoppers in 1–3 minutes (a busy day compressed), so a short run sees alerts and restocks.
+            var fill = (int)Math.Round(capacity * (0.35 + _rng.NextDouble() * 0.65));
+            _shelves.Add(new ShelfSim(shelf, cell, camera, planogram, capacity / (60 + _rng.NextDouble() * 120)) { Units = fill });
+        }
+    }
+
+    /// <summary>Runs shoppers, sensors and staff until cancelled.</summary>
+    public Task RunAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(SensorLoop(cancellationToken), StaffLoop(cancellationToken));
+
+    private async Task SensorLoop(CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(1 / options.ReadingHz);
+        using var timer = new PeriodicTimer(period);
+        var tick = 0L;
+        var cameraEvery = Math.Max(1, (int)Math.Round(options.ReadingHz));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                tick++;
+                var now = DateTimeOffset.UtcNow;
+                var readings = new List<SensorReading>(_shelves.Count * 2 + 1);
+                foreach (var shelf in _shelves)
+                {
+                    Shop(shelf, period);
+                    var units = Volatile.Read(ref shelf.Units);
+                    var grams = TareGrams + units * shelf.Planogram.UnitWeightGrams + (_rng.NextDouble() - 0.5) * 3;
+                    readings.Add(new SensorReading(shelf.Cell, Math.Round(grams, 2), now));
+                    if (tick % cameraEvery == 0)
+                    {
+                        var occupancy = Math.Clamp((double)units / shelf.Planogram.CapacityUnits + (_rng.NextDouble() - 0.5) * 0.04, 0, 1);
+                        readings.Add(new SensorReading(shelf.Camera, Math.Round(occupancy, 3), now));
+                    }
+                }
+                if (_rng.NextDouble() < 0.02) readings.Add(Glitch(now));
+                var results = await client.SubmitReadingsAsync(readings);
+                for (var i = 0; i < results.Count; i++)
+                {
+                    if (results[i].IsAccepted)
+                    {
+                        Interlocked.Increment(ref _accepted);
+                        Interlocked.Add(ref _rawBytes, LinkMapping.RawReadingSize(++_rawSequence, readings[i]));
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref _rejected);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Shop(ShelfSim shelf, TimeSpan period)
+    {
+        if (_rng.NextDouble() >= shelf.TakesPerSecond * period.TotalSeconds) return;
+        var take = _rng.Next(1, 3);
+        int current, next;
+        do
+        {
+            current = Volatile.Read(ref shelf.Units);
+            next = Math.Max(0, current - take);
+        }
+        while (Interlocked.CompareExchange(ref shelf.Units, next, current) != current);
+    }
+
+    private SensorReading Glitch(DateTimeOffset now)
+    {
+        var shelf = _shelves[_rng.Next(_shelves.Count)];
+        return _rng.Next(3) switch
+        {
+            0 => new SensorReading(shelf.Cell, double.NaN, now),
+            1 => new SensorReading(shelf.Cell, -42, now),
+            _ => new SensorReading(new SensorId("unplugged-sensor"), 1000, now),
+        };
+    }
+
+    private async Task StaffLoop(CancellationToken ct)
+    {
+        var restocks = new List<Task>();
+        try
+        {
+            await foreach (var alert in client.WatchAlertsAsync(ct))
+            {
+                if (alert is not { State: AlertState.Raised, Type: AlertType.LowStock or AlertType.OutOfStock }) continue;
+                var shelf = _shelves.Find(s => s.Id == alert.ShelfId);
+                if (shelf is null || Interlocked.Exchange(ref shelf.RestockScheduled, 1) == 1) continue;
+                restocks.Add(Restock(shelf, alert, ct));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await Task.WhenAll(restocks);
+    }
+
+    private async Task Restock(ShelfSim shelf, Alert alert, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1 + _rng.NextDouble() * 3), ct);
+            await client.AcknowledgeAsync(alert.AlertId, "staff");
+            await Task.Delay(TimeSpan.FromSeconds(1 + _rng.NextDouble() * 2), ct);
+            Volatile.Write(ref shelf.Units, shelf.Planogram.CapacityUnits);
+            Interlocked.Increment(ref _restocks);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (EdgeClientException)
+        {
+            // Resolved meanwhile (e.g. a shopper put items back): nothing to acknowledge.
+            Volatile.Write(ref shelf.Units, shelf.Planogram.CapacityUnits);
+        }
+        finally
+        {
+            Volatile.Write(ref shelf.RestockScheduled, 0);
+        }
+    }
+}
