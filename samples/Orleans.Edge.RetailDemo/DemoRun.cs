@@ -19,6 +19,7 @@ public sealed class DemoRun(DemoOptions options)
     private readonly List<StoreSimulator> _simulators = [];
     private LocalFleet _fleet = null!;
     private PolicyChangeEntry? _policyChange;
+    private ProcessSnapshot? _simulationStart;
 
     private IPolicyGrain Policies => _fleet.Cloud.Grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey);
     private IFleetGrain FleetView => _fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
@@ -50,6 +51,7 @@ public sealed class DemoRun(DemoOptions options)
             AnsiConsole.MarkupLineInterpolated($"Started and provisioned in {setup.Elapsed.TotalSeconds:F1} s; policy v{initial.Document!.Version} applied everywhere. Ctrl-C stops early.");
 
             var started = Stopwatch.StartNew();
+            _simulationStart = ProcessSnapshot.Take();
             using var simulation = CancellationTokenSource.CreateLinkedTokenSource(stop);
             simulation.CancelAfter(options.Duration);
             var running = _simulators.Select(s => s.RunAsync(simulation.Token)).ToList();
@@ -175,6 +177,7 @@ public sealed class DemoRun(DemoOptions options)
             RawReadingBytes = raw,
             UplinkRatio = raw == 0 ? 0 : Math.Round((double)uplink / raw, 5),
             PolicyChange = _policyChange,
+            Process = _simulationStart!.Until(ProcessSnapshot.Take()),
             Drained = drained,
         };
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Orleans.Edge.Client;
 
 /// <summary>How a store app reaches its store's cluster.</summary>
@@ -11,6 +13,9 @@ public sealed class StoreClientOptions
 
     /// <summary>Orleans cluster id; defaults to <c>store-{StoreId}</c>.</summary>
     public string? ClusterId { get; set; }
+
+    /// <summary>Logging of the client's own host (default: warnings and worse).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
     /// <summary>How long to keep trying to connect before giving up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);

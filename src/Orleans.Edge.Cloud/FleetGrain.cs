@@ -21,6 +21,7 @@ public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] Time
     private readonly Dictionary<string, StoreEntry> _stores = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
     private readonly List<double> _latencies = [];
+    private readonly Dictionary<string, DateTimeOffset?> _regionSummaries = new(StringComparer.Ordinal);
     private long _uniqueRaised;
     private long _uniqueRevisions;
     private long _duplicateRevisions;
@@ -40,12 +41,18 @@ public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] Time
         await handle.ResumeAsync((e, _) => OnInbound(e));
     }
 
-    public Task<FleetView> GetView() => Task.FromResult(new FleetView(
-        [.. _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
-            s.Key, s.Value.Region, s.Value.LastSeen, _alerts.Values.Count(a => a.IsOpen && a.StoreId.Value == s.Key),
-            s.Value.Availability, s.Value.AppliedPolicyVersion))],
-        [.. _alerts.Values.Where(a => a.IsOpen).OrderBy(a => a.RaisedAt)],
-        _uniqueRevisions, _duplicateRevisions));
+    public Task<FleetView> GetView()
+    {
+        var open = _alerts.Values.Where(a => a.IsOpen).OrderBy(a => a.RaisedAt).ToList();
+        var stores = _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
+            s.Key, s.Value.Region, s.Value.LastSeen, open.Count(a => a.StoreId.Value == s.Key),
+            s.Value.Availability, s.Value.AppliedPolicyVersion)).ToList();
+        var regions = stores.GroupBy(s => s.RegionId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new FleetRegionView(
+            g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
+            g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
+            _regionSummaries.GetValueOrDefault(g.Key))).ToList();
+        return Task.FromResult(new FleetView(stores, open, _uniqueRevisions, _duplicateRevisions, regions));
+    }
 
     public Task<AlertArrivalStats> GetAlertStats() =>
         Task.FromResult(new AlertArrivalStats(_uniqueRaised, _uniqueRevisions, _duplicateRevisions, [.. _latencies]));
@@ -64,6 +71,7 @@ public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] Time
                 entry.LastSeen = Later(entry.LastSeen, inbound.ReceivedAt);
                 break;
             case RegionSummaryEvent summary:
+                _regionSummaries[summary.RegionId.Value] = summary.WindowEnd;
                 foreach (var health in summary.Stores)
                 {
                     var store = Store(health.StoreId.Value, summary.RegionId.Value);

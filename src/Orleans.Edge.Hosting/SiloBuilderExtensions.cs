@@ -24,7 +24,8 @@ public static class SiloBuilderExtensions
     {
         silo.AddMemoryStreams(EdgeNames.StreamProvider, streams =>
         {
-            streams.ConfigurePartitioning(2);
+            // One queue per silo: every stream of a tier flows through it, and each queue costs a poll per period.
+            streams.ConfigurePartitioning(1);
             streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = pollPeriod));
         });
         return silo;

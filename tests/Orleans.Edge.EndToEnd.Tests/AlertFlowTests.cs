@@ -48,6 +48,37 @@ public sealed class AlertFlowTests(FleetFixture fx)
     }
 
     [Fact]
+    public async Task InvalidReadings_ThroughTheStoreGateway_AreRejectedWithSpecificErrors_AndChangeNoState()
+    {
+        var (shelf, cell) = await FleetFixture.NewShelf(fx.Store1, "e2e-invalid");
+        await FleetFixture.Put(fx.Store1, cell, 8);
+        var before = await fx.Store1.GetShelfAsync(shelf.Value);
+
+        var nan = await Assert.ThrowsAsync<Client.InvalidReadingException>(() =>
+            fx.Store1.SubmitReadingAsync(new SensorReading(cell, double.NaN, DateTimeOffset.UtcNow)));
+        var skewed = await Assert.ThrowsAsync<Client.InvalidReadingException>(() =>
+            fx.Store1.SubmitReadingAsync(new SensorReading(cell, 100, DateTimeOffset.UtcNow.AddMinutes(-10))));
+        var results = await fx.Store1.SubmitReadingsAsync([new SensorReading(cell, -1, DateTimeOffset.UtcNow), new SensorReading(new SensorId("ghost"), 1, DateTimeOffset.UtcNow)]);
+
+        Assert.Equal(ReadingRejection.NotFinite, nan.Reason);
+        Assert.Equal(ReadingRejection.ClockSkew, skewed.Reason);
+        Assert.Equal([ReadingRejection.Negative, ReadingRejection.UnknownSensor], results.Select(r => r.Rejection));
+        var after = await fx.Store1.GetShelfAsync(shelf.Value);
+        Assert.Equal(before.Units, after.Units);
+        Assert.Equal(before.LastReadingAt, after.LastReadingAt);
+        Assert.DoesNotContain(await fx.Store1.GetOpenAlertsAsync(), a => a.ShelfId == shelf);
+    }
+
+    [Fact]
+    public async Task CloudFleetView_ListsRegionsAndStores()
+    {
+        var view = await Eventually.Get(fx.CloudFleet.GetView, v => v.Stores.Count(s => s.StoreId.StartsWith("r1-", StringComparison.Ordinal)) == 2, "both stores at the cloud");
+        var region = Assert.Single(view.Regions, r => r.RegionId == fx.Region.Id);
+        Assert.True(region.Stores >= 2);
+        Assert.All(view.Stores.Where(s => s.StoreId.StartsWith("r1-", StringComparison.Ordinal)), s => Assert.NotNull(s.LastSeen));
+    }
+
+    [Fact]
     public async Task StaffAcknowledgement_TravelsToTheCloud()
     {
         var (shelf, cell) = await FleetFixture.NewShelf(fx.Store1, "e2e-ack");

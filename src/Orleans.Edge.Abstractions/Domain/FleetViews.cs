@@ -10,13 +10,23 @@ public sealed record FleetStoreView(
     [property: Id(4)] double? Availability,
     [property: Id(5)] long AppliedPolicyVersion);
 
+/// <summary>The cloud's view of one region.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FleetRegionView(
+    [property: Id(0)] string RegionId,
+    [property: Id(1)] int Stores,
+    [property: Id(2)] int OpenAlerts,
+    [property: Id(3)] double? Availability,
+    [property: Id(4)] DateTimeOffset? LastSummaryAt);
+
 /// <summary>The cloud's view of the fleet.</summary>
 [GenerateSerializer, Immutable]
 public sealed record FleetView(
     [property: Id(0)] IReadOnlyList<FleetStoreView> Stores,
     [property: Id(1)] IReadOnlyList<Alert> OpenAlerts,
     [property: Id(2)] long AlertRevisionsReceived,
-    [property: Id(3)] long DuplicateAlertRevisions);
+    [property: Id(3)] long DuplicateAlertRevisions,
+    [property: Id(4)] IReadOnlyList<FleetRegionView> Regions);
 
 /// <summary>A region's view of one of its stores.</summary>
 [GenerateSerializer, Immutable]

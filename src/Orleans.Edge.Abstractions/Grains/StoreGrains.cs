@@ -21,6 +21,17 @@ public interface ISensorGrain : IGrainWithStringKey
     [Alias("check-health")] Task CheckHealth();
 }
 
+/// <summary>
+/// Takes a batch of readings from a sensor gateway or store app in one call and hands each to its
+/// sensor inside the silo; key: 0. Stateless, so every silo runs as many as it needs.
+/// </summary>
+[Alias("edge.reading-ingress")]
+public interface IReadingIngressGrain : IGrainWithIntegerKey
+{
+    /// <summary>Each reading's outcome, in order.</summary>
+    [Alias("submit")] Task<IReadOnlyList<IngestResult>> Submit(IReadOnlyList<SensorReading> readings);
+}
+
 /// <summary>One shelf of the store; key: shelf id. Estimates units, owns its alerts and summary window.</summary>
 [Alias("edge.shelf")]
 public interface IShelfGrain : IGrainWithStringKey
