@@ -1,4 +1,4 @@
-namespace Orleans.Edge.Store.Tests;
+namespace Orleans.Edge.Tests;
 
 /// <summary>Polls a condition until it holds or a deadline passes; no fixed sleeps.</summary>
 public static class Eventually
