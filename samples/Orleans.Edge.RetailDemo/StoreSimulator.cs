@@ -75,6 +75,15 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
     private async Task SensorLoop(CancellationToken ct)
     {
         var period = TimeSpan.FromSeconds(1 / options.ReadingHz);
+        try
+        {
+            // Real stores' sensors are not in phase with each other's: start at a random point of the period.
+            await Task.Delay(period * _rng.NextDouble(), ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         using var timer = new PeriodicTimer(period);
         var tick = 0L;
         var cameraEvery = Math.Max(1, (int)Math.Round(options.ReadingHz));

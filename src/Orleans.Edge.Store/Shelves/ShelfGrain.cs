@@ -29,6 +29,7 @@ public sealed partial class ShelfGrain(
     private SummaryWindow? _window;
     private IAsyncStream<UpEvent>? _uplink;
     private IGrainTimer? _timer;
+    private int _mismatchStreak;
 
     private ShelfId Id => new(this.GetPrimaryKeyString());
     private StoreId Store => new(_options.StoreId);
@@ -54,14 +55,14 @@ public sealed partial class ShelfGrain(
     {
         _grams = grams;
         _weightAt = timestamp;
-        return OnReading(timestamp);
+        return OnReading(timestamp, fromCamera: false);
     }
 
     public Task OnOccupancy(SensorId sensor, double occupancy, DateTimeOffset timestamp)
     {
         _occupancy = occupancy;
         _occupancyAt = timestamp;
-        return OnReading(timestamp);
+        return OnReading(timestamp, fromCamera: true);
     }
 
     public async Task OnSensorHealth(SensorId sensor, string? fault, DateTimeOffset timestamp)
@@ -116,15 +117,20 @@ public sealed partial class ShelfGrain(
         if (summary is not null) await _uplink!.OnNextAsync(new ShelfSummaryEvent(summary));
     }
 
-    private async Task OnReading(DateTimeOffset timestamp)
+    private async Task OnReading(DateTimeOffset timestamp, bool fromCamera)
     {
         if (state.State.Setup is null) return;
         _lastReadingAt = timestamp > _lastReadingAt || _lastReadingAt is null ? timestamp : _lastReadingAt;
-        await Evaluate(timestamp);
+        await Evaluate(timestamp, fromCamera);
         if (Estimate().Fused is { } units) _window?.Observe(units, timestamp);
     }
 
-    private async Task Evaluate(DateTimeOffset triggeredAt)
+    /// <summary>
+    /// Re-judges the shelf. Camera/weight agreement is judged on camera readings only, and a
+    /// Mismatch needs two disagreeing camera readings in a row: the camera reports less often than
+    /// the load cell, so right after a restock or a big sale they disagree for a moment by design.
+    /// </summary>
+    private async Task Evaluate(DateTimeOffset triggeredAt, bool fromCamera = false)
     {
         var setup = state.State.Setup!;
         var policy = state.State.Policy ?? new EffectivePolicy(ReplenishmentPolicy.Default, 0, "default");
@@ -148,11 +154,12 @@ public sealed partial class ShelfGrain(
         else if (units >= Math.Max(1, Math.Min(policy.Policy.HysteresisUnits, capacity)))
             changes.Add(book.Clear(AlertBook.KeyOf(AlertType.OutOfStock), fused, now));
 
-        if (estimate is { Weight: { } w, Camera: { } c })
+        if (fromCamera && estimate is { Weight: { } w, Camera: { } c })
         {
             var tolerance = policy.Policy.MismatchToleranceFraction * capacity;
             var gap = Math.Abs(w - c);
-            if (gap > tolerance)
+            _mismatchStreak = gap > tolerance ? _mismatchStreak + 1 : 0;
+            if (_mismatchStreak >= 2)
                 changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold,
                     $"weight says {w:F1} units, camera says {c:F1}", triggeredAt)));
             else if (gap <= tolerance / 2)
