@@ -55,7 +55,8 @@ public sealed partial class PolicyGrain(
     public Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store) =>
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
-    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait) => _signal.WaitPast(knownMaxVersion, maxWait);
+    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
+        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy for {Scope} is now version {Version}")]
     private static partial void LogChanged(ILogger logger, string scope, long version);

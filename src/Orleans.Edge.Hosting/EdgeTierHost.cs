@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Edge.TierLink;
 using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Outbox;
 
 namespace Orleans.Edge.Hosting;
 

@@ -10,6 +10,7 @@ using Orleans.Edge.Regional;
 using Orleans.Edge.Store;
 using Orleans.Edge.TierLink;
 using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Outbox;
 
 namespace Orleans.Edge.Hosting;
 
@@ -36,7 +37,7 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             o.StoreId = settings.StoreId;
             o.ParentAddress = settings.ParentAddress;
-        });
+        }, outbox => UseDataDirectory(outbox, settings));
         builder.Services.AddHostedService<StoreStartup>();
         return builder;
     }
@@ -66,7 +67,7 @@ public static class EdgeTierHostingExtensions
             o.ChildId = settings.RegionId;
             o.RegionId = settings.RegionId;
             o.ParentAddress = settings.ParentAddress;
-        });
+        }, outbox => UseDataDirectory(outbox, settings));
         return builder;
     }
 
@@ -99,6 +100,11 @@ public static class EdgeTierHostingExtensions
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
         if (settings.ConfigureLogging is { } logging) logging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+    }
+
+    private static void UseDataDirectory(OutboxOptions outbox, TierSettings settings)
+    {
+        if (settings.DataDirectory is { } dir) outbox.SqlitePath = Path.Combine(dir, "outbox.db");
     }
 
     private static void ListenForChildren(WebApplicationBuilder builder, int port) =>

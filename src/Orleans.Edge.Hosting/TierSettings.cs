@@ -29,6 +29,12 @@ public abstract class TierSettings
     /// <summary>Optional logging set-up (the demo keeps silos quiet).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
+    /// <summary>
+    /// Where the tier keeps what must survive a restart (the uplink outbox, as SQLite); null keeps
+    /// it in memory, which survives link outages but not restarts.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
     /// <summary>Optional clock (tests use a fake one).</summary>
     public TimeProvider? Time { get; set; }
 

@@ -47,7 +47,8 @@ public sealed partial class RegionConfigGrain(
     public Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store) =>
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
-    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait) => _signal.WaitPast(knownMaxVersion, maxWait);
+    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
+        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Region {Region} now holds policies up to version {Version}")]
     private static partial void LogRelayed(ILogger logger, string region, long version);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Outbox;
 using Orleans.Edge.TierLink.Server;
 
 namespace Orleans.Edge.TierLink;
@@ -14,12 +15,21 @@ public static class TierLinkServiceCollectionExtensions
     /// The child side: outbox, parent connection, uplink sender and downlink receiver. Register it
     /// after Orleans so the link starts once the silo is up. The tier supplies an <see cref="IDownlinkTarget"/>.
     /// </summary>
-    public static IServiceCollection AddTierLinkClient(this IServiceCollection services, Action<TierLinkClientOptions> configure)
+    public static IServiceCollection AddTierLinkClient(this IServiceCollection services, Action<TierLinkClientOptions> configure,
+        Action<OutboxOptions>? configureOutbox = null)
     {
         services.AddOptions<TierLinkClientOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IOutbox, InMemoryOutbox>();
+        services.TryAddSingleton<IOutbox>(sp =>
+        {
+            var options = new OutboxOptions();
+            configureOutbox?.Invoke(options);
+            IOutboxStore store = options.SqlitePath is { } path ? new SqliteOutboxStore(path, options.SyncEveryAppend) : new MemoryOutboxStore();
+            return new LinkOutbox(store, options, sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton<ParentLink>();
+        // Registered before the sender and receiver, so it stops after them and then closes the connection.
+        services.AddHostedService<ParentLinkCloser>();
         services.AddHostedService<UplinkSender>();
         services.AddHostedService<DownlinkReceiver>();
         return services;

@@ -1,49 +1,150 @@
+using Orleans.Edge.Events;
 using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Outbox;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Tests;
 
-public sealed class OutboxTests
+public sealed class OutboxTests : IDisposable
 {
-    private static P.UpEvent Event(long seq) => new() { Sequence = (ulong)seq, StoreState = new P.StoreState { StoreId = "s", RegionId = "r" } };
+    private readonly string _dir = Directory.CreateTempSubdirectory("edge-outbox-").FullName;
+    private readonly ManualTime _time = new(DateTimeOffset.UnixEpoch.AddDays(20_000));
 
-    [Fact]
-    public async Task Append_NumbersEventsInOrder_AndAckTrimsOnlyWhatWasAcked()
+    public static TheoryData<string> Backends => ["memory", "sqlite"];
+
+    private LinkOutbox Open(string backend, long budget = 64 * 1024) => new(
+        backend == "sqlite" ? new SqliteOutboxStore(Path.Combine(_dir, "outbox.db"), syncEveryAppend: false) : new MemoryOutboxStore(),
+        new OutboxOptions { BudgetBytes = budget }, _time);
+
+    /// <summary>An event of about <paramref name="size"/> bytes.</summary>
+    private static Func<long, P.UpEvent> Event(int size = 40) =>
+        seq => new P.UpEvent { Sequence = (ulong)seq, StoreState = new P.StoreState { StoreId = new string('s', size), RegionId = "r" } };
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Append_NumbersEventsInOrder_AndAckTrimsOnlyWhatWasAcked(string backend)
     {
-        var outbox = new InMemoryOutbox(TimeProvider.System);
-        for (var i = 0; i < 5; i++) Assert.Equal(i + 1, await outbox.AppendAsync(Event));
+        using var outbox = Open(backend);
+        for (var i = 0; i < 5; i++) Assert.Equal(i + 1, await outbox.AppendAsync(EventClass.Summary, Event()));
         Assert.Equal([1L, 2, 3], outbox.Peek(3).Select(e => e.Sequence));
         Assert.True(outbox.Bytes > 0);
 
-        outbox.Ack(2);
+        await outbox.AckAsync(2);
         Assert.Equal([3L, 4, 5], outbox.Peek(10).Select(e => e.Sequence));
-        outbox.Ack(2);   // a repeated ack changes nothing
+        await outbox.AckAsync(2);   // a repeated ack changes nothing
         Assert.Equal(3, outbox.Count);
-        outbox.Ack(5);
+        await outbox.AckAsync(5);
         Assert.Equal(0, outbox.Count);
         Assert.Equal(0, outbox.Bytes);
     }
 
     [Fact]
+    public async Task SqliteOutbox_KeepsEpochEntriesAndSequenceAcrossReopening()
+    {
+        long epoch;
+        using (var outbox = Open("sqlite"))
+        {
+            epoch = outbox.Epoch;
+            for (var i = 0; i < 4; i++) await outbox.AppendAsync(EventClass.Alert, Event());
+            await outbox.AckAsync(1);
+        }
+        using (var reopened = Open("sqlite"))
+        {
+            Assert.Equal(epoch, reopened.Epoch);
+            Assert.Equal([2L, 3, 4], reopened.Peek(10).Select(e => e.Sequence));
+            Assert.All(reopened.Peek(10), e => Assert.Equal(EventClass.Alert, e.Class));
+            await reopened.AckAsync(4);
+        }
+        using (var emptied = Open("sqlite"))
+        {
+            // Everything was acked, yet numbering goes on: restarting at 1 in the same epoch would read as duplicates.
+            Assert.Equal(5, await emptied.AppendAsync(EventClass.Alert, Event()));
+            Assert.Equal(epoch, emptied.Epoch);
+        }
+    }
+
+    [Fact]
+    public void MemoryOutbox_StartsANewEpochEachTime()
+    {
+        var first = Open("memory");
+        _time.Now = _time.Now.AddSeconds(1);
+        Assert.True(Open("memory").Epoch > first.Epoch);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task FullBudget_EvictsTheLowestClassOldestFirst_AndCountsIt(string backend)
+    {
+        using var outbox = Open(backend);
+        long? seq;
+        var kinds = new[] { EventClass.Summary, EventClass.Bulk, EventClass.ReportedState, EventClass.Bulk, EventClass.Alert };
+        var appended = new List<(long Seq, EventClass Class)>();
+        // Fill to the brim: ~1 KiB events into a 64 KiB budget.
+        for (var i = 0; outbox.Bytes + 1100 <= 64 * 1024; i++)
+        {
+            seq = await outbox.AppendAsync(kinds[i % kinds.Length], Event(1000));
+            appended.Add((seq!.Value, kinds[i % kinds.Length]));
+        }
+        var firstBulk = appended.First(a => a.Class == EventClass.Bulk).Seq;
+
+        seq = await outbox.AppendAsync(EventClass.Summary, Event(1000));
+
+        Assert.NotNull(seq);
+        Assert.DoesNotContain(outbox.Peek(1000), e => e.Sequence == firstBulk);
+        Assert.Equal(1, outbox.Evicted[(EventClass.Bulk, EvictionCause.Budget)]);
+        Assert.All(appended.Where(a => a.Class != EventClass.Bulk), a => Assert.Contains(outbox.Peek(1000), e => e.Sequence == a.Seq));
+        Assert.True(outbox.Bytes <= 64 * 1024);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task WhenOnlyAlertsRemain_ASummaryIsDropped_AndAnAlertWaitsForRoom(string backend)
+    {
+        using var outbox = Open(backend);
+        while (outbox.Bytes + 1100 <= 64 * 1024) await outbox.AppendAsync(EventClass.Alert, Event(1000));
+        var alerts = outbox.Count;
+
+        Assert.Null(await outbox.AppendAsync(EventClass.Summary, Event(1000)));
+        Assert.Equal(1, outbox.Evicted[(EventClass.Summary, EvictionCause.Budget)]);
+
+        var pending = outbox.AppendAsync(EventClass.Alert, Event(1000)).AsTask();
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);   // backpressure, not loss
+        await outbox.AckAsync(1);
+        Assert.Equal(alerts + 1, await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.DoesNotContain(outbox.Evicted.Keys, k => k.Class == EventClass.Alert);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task ExpiredEntries_LeaveWithTheirCause_ButAlertsStay(string backend)
+    {
+        using var outbox = Open(backend);
+        await outbox.AppendAsync(EventClass.Bulk, Event());
+        await outbox.AppendAsync(EventClass.Alert, Event());
+        _time.Now = _time.Now.AddDays(3);   // past bulk's 12 h and summary's 2 d
+
+        await outbox.AppendAsync(EventClass.Summary, Event());
+
+        Assert.Equal([2L, 3], outbox.Peek(10).Select(e => e.Sequence));
+        Assert.Equal(1, outbox.Evicted[(EventClass.Bulk, EvictionCause.Ttl)]);
+    }
+
+    [Fact]
     public async Task WaitForEntries_CompletesWhenSomethingIsAppended()
     {
-        var outbox = new InMemoryOutbox(TimeProvider.System);
+        using var outbox = Open("memory");
         var waiting = outbox.WaitForEntriesAsync(CancellationToken.None);
         Assert.False(waiting.IsCompleted);
-        await outbox.AppendAsync(Event);
+        await outbox.AppendAsync(EventClass.Alert, Event());
         await waiting.WaitAsync(TimeSpan.FromSeconds(5));
-        outbox.Ack(1);
+        await outbox.AckAsync(1);
         Assert.False(outbox.WaitForEntriesAsync(CancellationToken.None).IsCompleted);
     }
 
     [Fact]
-    public void NewOutbox_HasANewerEpoch()
-    {
-        var time = new ManualTime(DateTimeOffset.UnixEpoch.AddDays(1));
-        var first = new InMemoryOutbox(time);
-        time.Now = time.Now.AddSeconds(1);
-        Assert.True(new InMemoryOutbox(time).Epoch > first.Epoch);
-    }
+    public void InvalidOptions_AreRefused() =>
+        Assert.Contains("64 KiB", Assert.Throws<ArgumentException>(() => Open("memory", budget: 10)).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Backoff_GrowsWithJitter_UpToItsCap_AndResets()
@@ -55,6 +156,12 @@ public sealed class OutboxTests
         Assert.True(delays[^1].TotalMilliseconds >= 1500);
         backoff.Reset();
         Assert.InRange(backoff.Next().TotalMilliseconds, 50, 100);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
     }
 
     private sealed class ManualTime(DateTimeOffset now) : TimeProvider

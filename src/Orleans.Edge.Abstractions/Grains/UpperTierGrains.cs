@@ -22,8 +22,12 @@ public interface IPolicySource : IGrainWithStringKey
     /// <summary>Documents newer than <paramref name="afterVersion"/> for a child region (store null) or store.</summary>
     [Alias("newer"), Orleans.Concurrency.AlwaysInterleave] Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store);
 
-    /// <summary>Completes when the book changes past <paramref name="knownMaxVersion"/> or <paramref name="maxWait"/> passes.</summary>
-    [Alias("wait"), Orleans.Concurrency.AlwaysInterleave] Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait);
+    /// <summary>
+    /// Completes when the book changes past <paramref name="knownMaxVersion"/>, <paramref name="maxWait"/>
+    /// passes or the caller cancels (a downlink closed), so no wait outlives its subscriber.
+    /// </summary>
+    [Alias("wait"), Orleans.Concurrency.AlwaysInterleave]
+    Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A region's copy of the cloud's policies, relayed to its stores; key: region id.</summary>

@@ -20,10 +20,10 @@ public sealed class VersionSignal
     }
 
     /// <summary>Returns once the version exceeds <paramref name="known"/> or <paramref name="maxWait"/> passes.</summary>
-    public async Task<long> WaitPast(long known, TimeSpan maxWait)
+    public async Task<long> WaitPast(long known, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         if (Version > known) return Version;
-        await _changed.Task.WaitAsync(maxWait).ContinueWith(static _ => { }, TaskScheduler.Current);
+        await _changed.Task.WaitAsync(maxWait, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Current);
         return Version;
     }
 }

@@ -55,6 +55,18 @@ public sealed class LinkStatus
     internal void OnRetry() => Interlocked.Increment(ref _retries);
 }
 
+/// <summary>Closes the parent connection when the host stops, so the parent is not left waiting on it.</summary>
+internal sealed class ParentLinkCloser(ParentLink link) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        link.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
 /// <summary>The child's one HTTP/2 connection to its parent, shared by uplink and downlink, with its bytes counted.</summary>
 public sealed class ParentLink : IDisposable
 {

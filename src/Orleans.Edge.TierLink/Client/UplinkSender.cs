@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Edge.TierLink.Outbox;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Client;
@@ -45,7 +46,7 @@ public sealed partial class UplinkSender(
                         throw new IOException("the parent closed the uplink session");
                     session.TryReset();
                     var ack = call.ResponseStream.Current;
-                    outbox.Ack((long)ack.AckedThrough);
+                    await outbox.AckAsync((long)ack.AckedThrough, stoppingToken);
                     link.Status.OnAcked(entries.Count(e => (ulong)e.Sequence <= ack.AckedThrough), ack.Duplicates);
                     if (!link.Status.Connected) LogConnected(logger, o.ChildId, o.ParentAddress!);
                     link.Status.Connected = true;

@@ -1,6 +1,6 @@
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Outbox;
 using Orleans.Streams;
 using Orleans.Streams.Core;
 
@@ -18,6 +18,6 @@ public sealed class UplinkForwarderGrain(IOutbox outbox) : Grain, IUplinkForward
     {
         var origin = this.GetPrimaryKeyString();
         var handle = handleFactory.Create<UpEvent>();
-        await handle.ResumeAsync((e, _) => outbox.AppendAsync(seq => LinkMapping.ToWire(seq, e, origin)).AsTask());
+        await handle.ResumeAsync((e, _) => outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin)).AsTask());
     }
 }

@@ -96,7 +96,7 @@ public sealed partial class TierLinkService(
                 after = Math.Max(after, docs.Max(d => d.Version));
             }
             seen = Math.Max(seen, after);
-            seen = await source.WaitForChange(seen, o.PolicyPollInterval).WaitAsync(ct);
+            seen = await source.WaitForChange(seen, o.PolicyPollInterval, ct);
         }
     }
 

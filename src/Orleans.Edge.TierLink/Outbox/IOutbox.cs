@@ -1,0 +1,55 @@
+using Orleans.Edge.Events;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink.Outbox;
+
+/// <summary>An upward event waiting for its parent's ack.</summary>
+public sealed record OutboxEntry(long Sequence, EventClass Class, P.UpEvent Message, int Size, DateTimeOffset EnqueuedAt);
+
+/// <summary>Why an entry left the outbox without being acked.</summary>
+public enum EvictionCause
+{
+    /// <summary>It outlived its class's time to live.</summary>
+    Ttl,
+    /// <summary>The byte budget was full and it was of the lowest class present.</summary>
+    Budget,
+}
+
+/// <summary>
+/// The child's outbox. Appending assigns the next sequence number of the origin; entries leave
+/// when the parent acks them, or, below the alert class, when their TTL or the byte budget
+/// evicts them, which is counted. Alerts are never evicted: a full outbox holds their producer back.
+/// </summary>
+public interface IOutbox
+{
+    /// <summary>Incarnation of this outbox; sequence numbers restart only with a new epoch.</summary>
+    long Epoch { get; }
+
+    /// <summary>Entries waiting.</summary>
+    int Count { get; }
+
+    /// <summary>Bytes waiting, in wire encoding.</summary>
+    long Bytes { get; }
+
+    /// <summary>When the oldest waiting entry was appended, if any.</summary>
+    DateTimeOffset? OldestEnqueuedAt { get; }
+
+    /// <summary>Entries evicted so far, by class and cause.</summary>
+    IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted { get; }
+
+    /// <summary>
+    /// Appends an event built for the next sequence number; returns that number once the event is
+    /// durable, or null when a non-alert event found no room (it is counted as evicted). An alert
+    /// waits for room instead.
+    /// </summary>
+    ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="max"/> entries in sequence order, oldest first.</summary>
+    IReadOnlyList<OutboxEntry> Peek(int max);
+
+    /// <summary>Removes every entry up to and including <paramref name="sequence"/>.</summary>
+    ValueTask AckAsync(long sequence, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when the outbox holds at least one entry.</summary>
+    Task WaitForEntriesAsync(CancellationToken cancellationToken);
+}

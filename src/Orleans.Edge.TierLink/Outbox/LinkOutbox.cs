@@ -1,0 +1,162 @@
+using Orleans.Edge.Events;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink.Outbox;
+
+/// <summary>
+/// The child's outbox: sequence numbering, byte budget, TTLs and eviction (<see cref="OutboxIndex"/>)
+/// over a store that may or may not be durable (<see cref="IOutboxStore"/>). An append returns only
+/// once its store has committed it; alerts that find no room wait for acks to make some.
+/// </summary>
+public sealed class LinkOutbox : IOutbox, IDisposable
+{
+    private readonly IOutboxStore _store;
+    private readonly OutboxOptions _options;
+    private readonly TimeProvider _time;
+    private readonly OutboxIndex _index;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<(EventClass, EvictionCause), long> _evicted = [];
+    private TaskCompletionSource _nonEmpty = NewSignal();
+    private TaskCompletionSource _roomFreed = NewSignal();
+    private long _next;
+
+    /// <summary>Opens the outbox over <paramref name="store"/>, reloading whatever it kept.</summary>
+    public LinkOutbox(IOutboxStore store, OutboxOptions options, TimeProvider time)
+    {
+        var problems = options.Problems().ToList();
+        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(options));
+        _store = store;
+        _options = options;
+        _time = time;
+        _index = new OutboxIndex(options.BudgetBytes);
+        var (epoch, next, entries) = store.Load(time.GetUtcNow().ToUnixTimeMilliseconds());
+        Epoch = epoch;
+        _next = next;
+        foreach (var entry in entries) _index.Add(entry);
+        if (_index.Count > 0) _nonEmpty.TrySetResult();
+    }
+
+    /// <summary>An outbox that keeps nothing across restarts.</summary>
+    public static LinkOutbox InMemory(TimeProvider time, OutboxOptions? options = null) => new(new MemoryOutboxStore(), options ?? new OutboxOptions(), time);
+
+    /// <inheritdoc />
+    public long Epoch { get; }
+
+    /// <inheritdoc />
+    public int Count { get { lock (_index) return _index.Count; } }
+
+    /// <inheritdoc />
+    public long Bytes { get { lock (_index) return _index.Bytes; } }
+
+    /// <inheritdoc />
+    public DateTimeOffset? OldestEnqueuedAt { get { lock (_index) return _index.OldestEnqueuedAt; } }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted
+    {
+        get { lock (_evicted) return new Dictionary<(EventClass, EvictionCause), long>(_evicted); }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task roomFreed;
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                var now = _time.GetUtcNow();
+                await ExpireAsync(now);
+                var message = build(_next);
+                var entry = new OutboxEntry(_next, eventClass, message, message.CalculateSize(), now);
+                List<OutboxEntry>? victims;
+                lock (_index) victims = _index.MakeRoom(eventClass, entry.Size);
+                if (victims is not null)
+                {
+                    await Persist(entry, victims, _next + 1);
+                    lock (_index)
+                    {
+                        foreach (var victim in victims) _index.Remove(victim);
+                        _index.Add(entry);
+                    }
+                    CountEvicted(victims, EvictionCause.Budget);
+                    _next++;
+                    _nonEmpty.TrySetResult();
+                    return entry.Sequence;
+                }
+                if (eventClass != EventClass.Alert)
+                {
+                    // No room without evicting something more important: this event is the one to go.
+                    CountEvicted([entry], EvictionCause.Budget);
+                    return null;
+                }
+                roomFreed = _roomFreed.Task;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+            await roomFreed.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<OutboxEntry> Peek(int max)
+    {
+        lock (_index) return _index.Peek(max);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask AckAsync(long sequence, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            List<OutboxEntry> removed;
+            lock (_index) removed = _index.RemoveThrough(sequence);
+            if (removed.Count == 0) return;
+            if (_store.IsDurable) await Task.Run(() => _store.RemoveThrough(sequence), CancellationToken.None);
+            if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
+            Interlocked.Exchange(ref _roomFreed, NewSignal()).TrySetResult();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task WaitForEntriesAsync(CancellationToken cancellationToken) => _nonEmpty.Task.WaitAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _store.Dispose();
+        _gate.Dispose();
+    }
+
+    private async Task ExpireAsync(DateTimeOffset now)
+    {
+        List<OutboxEntry> expired;
+        lock (_index) expired = _index.Expired(now, _options.TimeToLive);
+        if (expired.Count == 0) return;
+        await Persist(null, expired, _next);
+        lock (_index)
+            foreach (var entry in expired) _index.Remove(entry);
+        CountEvicted(expired, EvictionCause.Ttl);
+        if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
+    }
+
+    private Task Persist(OutboxEntry? appended, List<OutboxEntry> removed, long next) =>
+        _store.IsDurable ? Task.Run(() => _store.Write(appended, removed, next)) : Task.CompletedTask;
+
+    private void CountEvicted(IEnumerable<OutboxEntry> entries, EvictionCause cause)
+    {
+        lock (_evicted)
+            foreach (var entry in entries)
+                _evicted[(entry.Class, cause)] = _evicted.GetValueOrDefault((entry.Class, cause)) + 1;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

@@ -1,0 +1,36 @@
+using Orleans.Edge.Events;
+
+namespace Orleans.Edge.TierLink.Outbox;
+
+/// <summary>Budget, time to live and storage of a child's outbox.</summary>
+public sealed class OutboxOptions
+{
+    /// <summary>Most bytes (wire encoding) the outbox holds.</summary>
+    public long BudgetBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long an entry of each class may wait; alerts wait as long as it takes.</summary>
+    public Dictionary<EventClass, TimeSpan> TimeToLive { get; } = new()
+    {
+        [EventClass.Alert] = Timeout.InfiniteTimeSpan,
+        [EventClass.ReportedState] = TimeSpan.FromDays(7),
+        [EventClass.Summary] = TimeSpan.FromDays(2),
+        [EventClass.Bulk] = TimeSpan.FromHours(12),
+    };
+
+    /// <summary>SQLite file of the embedded profile; null keeps the outbox in memory (tests, throwaway runs).</summary>
+    public string? SqlitePath { get; set; }
+
+    /// <summary>
+    /// fsync every append (SQLite synchronous=FULL): survives power loss, not only a killed
+    /// process. Off, an append survives <c>kill -9</c> but the last ones may not survive a power cut.
+    /// </summary>
+    public bool SyncEveryAppend { get; set; } = true;
+
+    /// <summary>Problems with these options; empty when valid.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (BudgetBytes < 64 * 1024) yield return $"outbox budget must be at least 64 KiB, got {BudgetBytes} bytes";
+        foreach (var (cls, ttl) in TimeToLive)
+            if (ttl <= TimeSpan.Zero && ttl != Timeout.InfiniteTimeSpan) yield return $"outbox TTL of {cls} must be positive, got {ttl}";
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.Data.Sqlite;
+using Orleans.Edge.Events;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink.Outbox;
+
+/// <summary>
+/// The embedded profile's outbox on SQLite: one file, write-ahead log, every append committed
+/// before it is acknowledged. SQLite because it ships inside its NuGet package for every
+/// platform a store box runs, is the most deployed embedded database there is, and a single
+/// writer with small rows is exactly its sweet spot.
+/// </summary>
+public sealed class SqliteOutboxStore : IOutboxStore
+{
+    private readonly SqliteConnection _db;
+
+    /// <summary>Opens (or creates) the outbox file at <paramref name="path"/>.</summary>
+    public SqliteOutboxStore(string path, bool syncEveryAppend)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _db.Open();
+        Execute($"""
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous={(syncEveryAppend ? "FULL" : "NORMAL")};
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, class INTEGER NOT NULL, enqueued_us INTEGER NOT NULL, body BLOB NOT NULL);
+            """);
+    }
+
+    /// <inheritdoc />
+    public bool IsDurable => true;
+
+    /// <inheritdoc />
+    public (long Epoch, long NextSequence, IReadOnlyList<OutboxEntry> Entries) Load(long newEpoch)
+    {
+        var epoch = Meta("epoch");
+        if (epoch is null)
+        {
+            SetMeta("epoch", newEpoch, null);
+            epoch = newEpoch;
+        }
+        var entries = new List<OutboxEntry>();
+        using (var read = _db.CreateCommand())
+        {
+            read.CommandText = "SELECT seq, class, enqueued_us, body FROM outbox ORDER BY seq";
+            using var rows = read.ExecuteReader();
+            while (rows.Read())
+            {
+                var body = (byte[])rows[3];
+                entries.Add(new OutboxEntry(rows.GetInt64(0), (EventClass)rows.GetInt32(1), P.UpEvent.Parser.ParseFrom(body), body.Length,
+                    LinkMapping.FromUs(rows.GetInt64(2))));
+            }
+        }
+        var next = Math.Max(Meta("next_seq") ?? 1, entries.Count == 0 ? 1 : entries[^1].Sequence + 1);
+        return (epoch.Value, next, entries);
+    }
+
+    /// <inheritdoc />
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> removed, long nextSequence)
+    {
+        using var tx = _db.BeginTransaction();
+        if (appended is not null)
+        {
+            using var insert = _db.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = "INSERT INTO outbox (seq, class, enqueued_us, body) VALUES ($s, $c, $t, $b)";
+            insert.Parameters.AddWithValue("$s", appended.Sequence);
+            insert.Parameters.AddWithValue("$c", (int)appended.Class);
+            insert.Parameters.AddWithValue("$t", LinkMapping.ToUs(appended.EnqueuedAt));
+            insert.Parameters.AddWithValue("$b", Google.Protobuf.MessageExtensions.ToByteArray(appended.Message));
+            insert.ExecuteNonQuery();
+        }
+        if (removed.Count > 0)
+        {
+            using var delete = _db.CreateCommand();
+            delete.Transaction = tx;
+            delete.CommandText = "DELETE FROM outbox WHERE seq = $s";
+            var seq = delete.Parameters.Add("$s", SqliteType.Integer);
+            foreach (var entry in removed)
+            {
+                seq.Value = entry.Sequence;
+                delete.ExecuteNonQuery();
+            }
+        }
+        SetMeta("next_seq", nextSequence, tx);
+        tx.Commit();
+    }
+
+    /// <inheritdoc />
+    public void RemoveThrough(long sequence)
+    {
+        using var delete = _db.CreateCommand();
+        delete.CommandText = "DELETE FROM outbox WHERE seq <= $s";
+        delete.Parameters.AddWithValue("$s", sequence);
+        delete.ExecuteNonQuery();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _db.Dispose();
+
+    private long? Meta(string key)
+    {
+        using var read = _db.CreateCommand();
+        read.CommandText = "SELECT value FROM meta WHERE key = $k";
+        read.Parameters.AddWithValue("$k", key);
+        return read.ExecuteScalar() is long value ? value : null;
+    }
+
+    private void SetMeta(string key, long value, SqliteTransaction? tx)
+    {
+        using var upsert = _db.CreateCommand();
+        upsert.Transaction = tx;
+        upsert.CommandText = "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+        upsert.Parameters.AddWithValue("$k", key);
+        upsert.Parameters.AddWithValue("$v", value);
+        upsert.ExecuteNonQuery();
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _db.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
