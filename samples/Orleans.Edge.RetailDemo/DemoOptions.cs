@@ -11,7 +11,8 @@ public sealed record DemoOptions(
     string? ReportPath,
     double ReadingHz,
     int Seed,
-    bool Verbose)
+    bool Verbose,
+    string? DataDirectory = null)
 {
     /// <summary>Every problem with the options, each a sentence a person can act on.</summary>
     public IEnumerable<string> Problems()

@@ -34,6 +34,7 @@ public sealed class DemoRun(DemoOptions options)
         {
             Regions = options.Regions, StoresPerRegion = options.StoresPerRegion, RegionSummaryWindow = TimeSpan.FromSeconds(10),
             ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : LogLevel.Error),
+            DataDirectory = options.DataDirectory,
         }, CancellationToken.None);
         try
         {

@@ -17,6 +17,9 @@ public sealed class LocalFleetOptions
     /// <summary>Logging of every silo (default: warnings and worse).</summary>
     public Action<ILoggingBuilder> ConfigureLogging { get; set; } = l => l.SetMinimumLevel(LogLevel.Warning);
 
+    /// <summary>Where each cluster keeps its state and outbox (a folder per cluster); null keeps everything in memory.</summary>
+    public string? DataDirectory { get; set; }
+
     /// <summary>Further store settings.</summary>
     public Action<Store.StoreOptions>? ConfigureStore { get; set; }
 
@@ -68,6 +71,7 @@ public sealed class LocalFleet : IAsyncDisposable
         var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
+            DataDirectory = DataFor(options, "cloud"),
         });
         await cloud.StartAsync(cancellationToken);
 
@@ -75,7 +79,7 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             RegionId = LocalFleetOptions.RegionName(r), ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(),
             GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), SummaryWindow = options.RegionSummaryWindow,
-            ConfigureLogging = options.ConfigureLogging,
+            ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{LocalFleetOptions.RegionName(r)}"),
         })).ToList();
         await Task.WhenAll(regions.Select(r => r.StartAsync(cancellationToken)));
 
@@ -83,11 +87,14 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             StoreId = LocalFleetOptions.StoreName(r + 1, s), RegionId = region.Id, ParentAddress = region.LinkAddress,
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-            ConfigureStore = options.ConfigureStore,
+            ConfigureStore = options.ConfigureStore, DataDirectory = DataFor(options, $"store-{LocalFleetOptions.StoreName(r + 1, s)}"),
         }))).ToList();
         await Task.WhenAll(stores.Select(s => s.StartAsync(cancellationToken)));
         return new LocalFleet(cloud, regions, stores);
     }
+
+    private static string? DataFor(LocalFleetOptions options, string cluster) =>
+        options.DataDirectory is { } root ? Path.Combine(root, cluster) : null;
 
     /// <summary>Stops the stores, then the regions, then the cloud.</summary>
     public async Task StopAsync()

@@ -1,4 +1,8 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Edge.Hosting.Storage;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
 using Orleans.Hosting;
 
 namespace Orleans.Edge.Hosting;
@@ -7,13 +11,23 @@ namespace Orleans.Edge.Hosting;
 public static class SiloBuilderExtensions
 {
     /// <summary>
-    /// The embedded profile: a cluster of its own on loopback (localhost clustering), in-memory
-    /// grain storage, and the edge stream provider. Needs no external server.
+    /// The embedded profile: a cluster of its own on loopback (localhost clustering), grain state
+    /// in SQLite under the tier's data directory (in memory without one), and the edge stream
+    /// provider. Needs no external server.
     /// </summary>
     public static ISiloBuilder UseEdgeEmbeddedProfile(this ISiloBuilder silo, TierSettings settings)
     {
         silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, null, EdgeNames.ServiceId, settings.ClusterId);
-        silo.AddMemoryGrainStorage(EdgeNames.StateStore);
+        if (settings.DataDirectory is { } dir)
+        {
+            var path = Path.Combine(dir, "grains.db");
+            silo.Services.AddGrainStorage(EdgeNames.StateStore, (sp, name) =>
+                new SqliteGrainStorage(name, path, sp.GetRequiredService<IGrainStorageSerializer>()));
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage(EdgeNames.StateStore);
+        }
         silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
         silo.AddEdgeStreams(settings.StreamPollPeriod);
         return silo;

@@ -4,7 +4,7 @@ using Orleans.Edge.Hosting;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 
-public sealed class DurableOutboxTests : IDisposable
+public sealed class DurabilityTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("edge-store-").FullName;
 
@@ -15,7 +15,7 @@ public sealed class DurableOutboxTests : IDisposable
     };
 
     [Fact]
-    public async Task AlertsQueuedWhileTheRegionWasDown_SurviveAStoreRestart_AndReachTheCloudOnce()
+    public async Task StoreRestart_KeepsShelvesAlertsAndQueuedEvents_WhichReachTheCloudOnce()
     {
         var regionLinkPort = FreePorts.Next();
         string[] alertIds;
@@ -43,6 +43,11 @@ public sealed class DurableOutboxTests : IDisposable
         await region.StartAsync();
         await using var restarted = EdgeTierHost.CreateStore(StoreSettings(regionLinkPort));
         await restarted.StartAsync();
+        await using (var client = await FleetFixture.Connect(restarted))
+        {
+            Assert.Equal(500, (await client.GetShelfAsync("durable-shelf")).Planogram.TareGrams);
+            Assert.Equal(alertIds.Order(), (await client.GetOpenAlertsAsync()).Select(a => a.AlertId).Order());
+        }
 
         var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
         var view = await Eventually.Get(fleet.GetView, v => alertIds.All(id => v.OpenAlerts.Any(a => a.AlertId == id)), "queued alerts at the cloud", TimeSpan.FromSeconds(20));
@@ -53,6 +58,37 @@ public sealed class DurableOutboxTests : IDisposable
         await restarted.StopAsync();
         await region.StopAsync();
         await cloud.StopAsync();
+    }
+
+    [Fact]
+    public async Task RegionRestart_KeepsItsDedupeWatermark_SoAReplayedBatchIsNotAppliedAgain()
+    {
+        var (cloudPort, linkPort) = (FreePorts.Next(), FreePorts.Next());
+        RegionalTierSettings Settings() => new()
+        {
+            RegionId = "rw", ParentAddress = new Uri($"http://127.0.0.1:{cloudPort}"), SiloPort = FreePorts.Next(),
+            GatewayPort = FreePorts.Next(), LinkPort = linkPort, DataDirectory = _dataDir,
+        };
+        var state = new Events.StoreStateEvent(new StoreId("rw-s1"), new RegionId("rw"), 0, 1, DateTimeOffset.UtcNow);
+        var batch = new TierLink.Protocol.UpBatch { ChildId = "rw-s1", Epoch = 7 };
+        batch.Events.Add(TierLink.LinkMapping.ToWire(1, state, "rw-s1"));
+        batch.Events.Add(TierLink.LinkMapping.ToWire(2, state, "rw-s1"));
+
+        await using (var region = EdgeTierHost.CreateRegion(Settings()))
+        {
+            await region.StartAsync();
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(region.LinkAddress!);
+            var ack = await new TierLink.Protocol.TierLink.TierLinkClient(channel).PushAsync(batch);
+            Assert.Equal(2u, ack.Appended);
+            await region.StopAsync();
+        }
+        await using var again = EdgeTierHost.CreateRegion(Settings());
+        await again.StartAsync();
+        using var channel2 = Grpc.Net.Client.GrpcChannel.ForAddress(again.LinkAddress!);
+        var replay = await new TierLink.Protocol.TierLink.TierLinkClient(channel2).PushAsync(batch);   // the ack was lost before the restart
+
+        Assert.Equal((2ul, 0u, 2u), (replay.AckedThrough, replay.Appended, replay.Duplicates));
+        await again.StopAsync();
     }
 
     public void Dispose()
