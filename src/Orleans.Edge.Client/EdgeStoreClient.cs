@@ -97,6 +97,14 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     /// <summary>Alerts not yet resolved, oldest first.</summary>
     public Task<IReadOnlyList<Alert>> GetOpenAlertsAsync() => Store.GetOpenAlerts();
 
+    /// <summary>
+    /// Whether the store's uplink to its region works and how much waits to be sent. Everything
+    /// else in this client keeps working while it is down.
+    /// </summary>
+    /// <exception cref="EdgeClientException">The store runs without an uplink.</exception>
+    public async Task<UplinkStatus> GetUplinkStatusAsync() =>
+        await _grains.GetGrain<IUplinkStatusGrain>(0).GetStatus() ?? throw new EdgeClientException($"store '{StoreId}' has no uplink configured");
+
     /// <summary>Every alert change in this store from now on, until cancelled.</summary>
     public IAsyncEnumerable<Alert> WatchAlertsAsync(CancellationToken cancellationToken = default) =>
         AlertWatcher.Watch(_grains, Store, cancellationToken);

@@ -28,8 +28,11 @@ public static class TierLinkServiceCollectionExtensions
             return new LinkOutbox(store, options, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<ParentLink>();
+        services.AddMetrics();
+        services.AddSingleton<LinkMetrics>();
         // Registered before the sender and receiver, so it stops after them and then closes the connection.
         services.AddHostedService<ParentLinkCloser>();
+        services.AddHostedService(sp => new MetricsActivator(sp.GetRequiredService<LinkMetrics>()));
         services.AddHostedService<UplinkSender>();
         services.AddHostedService<DownlinkReceiver>();
         return services;

@@ -79,6 +79,19 @@ public sealed class AlertFlowTests(FleetFixture fx)
     }
 
     [Fact]
+    public async Task ConnectedStore_ReportsItsLinkUp_AndItsEventsAcked()
+    {
+        var (_, cell) = await FleetFixture.NewShelf(fx.Store1, "e2e-metrics");
+        await FleetFixture.Put(fx.Store1, cell, 0);
+        var status = await Eventually.Get(fx.Store1.GetUplinkStatusAsync, s => s.Connected && s.QueuedEvents == 0 && s.EventsAcked >= 2, "events acked");
+        Assert.Null(status.LastError);
+        var host = fx.Fleet.Stores[0];
+        Assert.Equal(1, MetricsProbe.Read(host, "orleans_edge_link_connected"));
+        Assert.True(MetricsProbe.Read(host, "orleans_edge_link_events_acked_total") >= 2);
+        Assert.True(MetricsProbe.Read(host, "orleans_edge_uplink_wire_bytes_total") > 0);
+    }
+
+    [Fact]
     public async Task StaffAcknowledgement_TravelsToTheCloud()
     {
         var (shelf, cell) = await FleetFixture.NewShelf(fx.Store1, "e2e-ack");

@@ -23,8 +23,16 @@ public sealed class LocalAutonomyTests
         var alerts = await client.GetOpenAlertsAsync();
         Assert.Contains(alerts, a => a.ShelfId == shelf && a.Type == AlertType.OutOfStock);
         Assert.Equal(0, (await client.GetShelfAsync(shelf.Value)).Units);
-        await Eventually.Get(() => Task.FromResult(store.Outbox!.Count), n => n >= 2, "alerts queued in the outbox");
-        Assert.False(store.Uplink!.Status.Connected);
+        var status = await Eventually.Get(client.GetUplinkStatusAsync, s => s.QueuedEvents >= 3 && s.Retries > 0, "alerts queued in the outbox");
+        Assert.False(status.Connected);
+        Assert.NotNull(status.LastError);
+        Assert.True(status.QueuedBytes > 0);
+        Assert.NotNull(status.OldestQueuedAt);
+        Assert.Equal(0, status.EventsAcked);
+        Assert.Equal(0, MetricsProbe.Read(store, "orleans_edge_link_connected"));
+        Assert.True(MetricsProbe.Read(store, "orleans_edge_outbox_events") >= 3);
+        Assert.True(MetricsProbe.Read(store, "orleans_edge_outbox_oldest_age_seconds") >= 0);
+        Assert.True(MetricsProbe.Read(store, "orleans_edge_link_retries_total") > 0);
         await store.StopAsync();
     }
 }

@@ -67,6 +67,14 @@ internal sealed class ParentLinkCloser(ParentLink link) : Microsoft.Extensions.H
     }
 }
 
+/// <summary>Creates the link's metrics when the host starts (they are observed, so someone must hold them).</summary>
+internal sealed class MetricsActivator(LinkMetrics metrics) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public LinkMetrics Metrics { get; } = metrics;
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
 /// <summary>The child's one HTTP/2 connection to its parent, shared by uplink and downlink, with its bytes counted.</summary>
 public sealed class ParentLink : IDisposable
 {

@@ -1,0 +1,33 @@
+namespace Orleans.Edge.Grains;
+
+/// <summary>How a cluster's uplink to its parent is doing, as a store app or operator sees it.</summary>
+/// <param name="Connected">True after the last exchange with the parent succeeded.</param>
+/// <param name="LastError">Why the link is down, if it is.</param>
+/// <param name="QueuedEvents">Events waiting in the outbox.</param>
+/// <param name="QueuedBytes">Their size on the wire.</param>
+/// <param name="OldestQueuedAt">When the oldest of them was queued.</param>
+/// <param name="EventsSent">Events sent, counting resends.</param>
+/// <param name="EventsAcked">Events the parent acknowledged.</param>
+/// <param name="Retries">Failed exchanges that were retried.</param>
+/// <param name="Evicted">Events evicted from the outbox, by "class/cause" (e.g. "Summary/Budget").</param>
+/// <param name="PolicyVersionReceived">Highest policy version received over the downlink.</param>
+[GenerateSerializer, Immutable]
+public sealed record UplinkStatus(
+    [property: Id(0)] bool Connected,
+    [property: Id(1)] string? LastError,
+    [property: Id(2)] int QueuedEvents,
+    [property: Id(3)] long QueuedBytes,
+    [property: Id(4)] DateTimeOffset? OldestQueuedAt,
+    [property: Id(5)] long EventsSent,
+    [property: Id(6)] long EventsAcked,
+    [property: Id(7)] long Retries,
+    [property: Id(8)] IReadOnlyDictionary<string, long> Evicted,
+    [property: Id(9)] long PolicyVersionReceived);
+
+/// <summary>Reports the uplink of the silo it runs on; key: 0. Null where the cluster has no parent (the cloud).</summary>
+[Alias("edge.uplink-status")]
+public interface IUplinkStatusGrain : IGrainWithIntegerKey
+{
+    /// <summary>The uplink's state now.</summary>
+    [Alias("get")] Task<UplinkStatus?> GetStatus();
+}
