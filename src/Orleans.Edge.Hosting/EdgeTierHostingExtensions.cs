@@ -37,6 +37,7 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             o.StoreId = settings.StoreId;
             o.ParentAddress = settings.ParentAddress;
+            settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings));
         builder.Services.AddHostedService<StoreStartup>();
         return builder;
@@ -67,6 +68,7 @@ public static class EdgeTierHostingExtensions
             o.ChildId = settings.RegionId;
             o.RegionId = settings.RegionId;
             o.ParentAddress = settings.ParentAddress;
+            settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings));
         return builder;
     }

@@ -35,6 +35,9 @@ public abstract class TierSettings
     /// </summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>Further tier-link settings of a child tier (timeouts, backoff, batch size).</summary>
+    public Action<TierLink.TierLinkClientOptions>? ConfigureLink { get; set; }
+
     /// <summary>Optional clock (tests use a fake one).</summary>
     public TimeProvider? Time { get; set; }
 

@@ -1,0 +1,75 @@
+using Orleans.Edge.Grains;
+using Orleans.Edge.Hosting;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+public sealed class LinkFaultTests
+{
+    [Fact]
+    public async Task AlertsCrossingACutAndStalledLink_ArriveAtTheCloudExactlyOnceAndInOrder()
+    {
+        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next() });
+        await cloud.StartAsync();
+        var regionPort = FreePorts.Next();
+        await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
+        {
+            RegionId = "rf", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = regionPort,
+        });
+        await region.StartAsync();
+        await using var proxy = new FaultProxy(regionPort);
+        await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
+        {
+            StoreId = "rf-s1", RegionId = "rf", ParentAddress = proxy.Address, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
+            ConfigureLink = o => o.PushTimeout = TimeSpan.FromSeconds(1),
+        });
+        await store.StartAsync();
+        await using var client = await FleetFixture.Connect(store);
+        var cells = new List<Domain.SensorId>();
+        for (var i = 0; i < 4; i++) cells.Add((await FleetFixture.NewShelf(client, $"fault-{i}")).Cell);
+
+        // Shelves empty and refill over and over while the link is cut, stalled and cut again.
+        var faults = Task.Run(async () =>
+        {
+            await Task.Delay(1500);
+            proxy.Cut();
+            await Task.Delay(1500);
+            proxy.Restore();
+            await Task.Delay(1500);
+            proxy.Blackhole();
+            await Task.Delay(2500);
+            proxy.Restore();
+            await Task.Delay(1000);
+            proxy.Cut();
+            await Task.Delay(1000);
+            proxy.Restore();
+        });
+        var round = 0;
+        while (!faults.IsCompleted)
+        {
+            foreach (var cell in cells) await FleetFixture.Put(client, cell, round % 2 == 0 ? 0 : 10);
+            round++;
+            await Task.Delay(150);
+        }
+        await faults;
+
+        var storeStats = await store.Grains.GetGrain<IStoreGrain>("rf-s1").GetAlertStats();
+        var open = await client.GetOpenAlertsAsync();
+        var revisions = 2 * storeStats.AlertsRaised - open.Count;   // raised, and resolved unless still open
+        var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+        var view = await Eventually.Get(fleet.GetView, v => v.AlertRevisionsReceived >= revisions, "every alert revision at the cloud", TimeSpan.FromSeconds(30));
+
+        Assert.True(storeStats.AlertsRaised >= 20, $"only {storeStats.AlertsRaised} alerts were raised");
+        Assert.True(proxy.Connections >= 3, $"the link reconnected only {proxy.Connections - 1} times");
+        Assert.Equal(revisions, view.AlertRevisionsReceived);
+        Assert.Equal(0, view.DuplicateAlertRevisions);   // a resend or a reordering would show here
+        Assert.Equal(storeStats.AlertsRaised, (await fleet.GetAlertStats()).UniqueAlertsRaised);
+        Assert.Equal(open.Select(a => a.AlertId).Order(), view.OpenAlerts.Select(a => a.AlertId).Order());
+        var status = await client.GetUplinkStatusAsync();
+        Assert.True(status.Retries > 0);
+        Assert.Equal(0, status.QueuedEvents);
+
+        await store.StopAsync();
+        await region.StopAsync();
+        await cloud.StopAsync();
+    }
+}
