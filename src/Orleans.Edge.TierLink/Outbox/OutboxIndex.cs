@@ -15,7 +15,8 @@ internal sealed class OutboxIndex(long budgetBytes)
     public long Bytes { get; private set; }
     public IEnumerable<OutboxEntry> Entries => _all.Values;
 
-    public DateTimeOffset? OldestEnqueuedAt => _all.Count == 0 ? null : _all.Values.Min(e => e.EnqueuedAt);
+    // Sequence order is append order, so the first entry is the oldest.
+    public DateTimeOffset? OldestEnqueuedAt => _all.Count == 0 ? null : _all.Values.First().EnqueuedAt;
 
     public void Add(OutboxEntry entry)
     {
@@ -52,8 +53,22 @@ internal sealed class OutboxIndex(long budgetBytes)
         return removed;
     }
 
-    public List<OutboxEntry> Expired(DateTimeOffset now, IReadOnlyDictionary<EventClass, TimeSpan> ttl) =>
-        [.. _all.Values.Where(e => ttl.TryGetValue(e.Class, out var t) && t != Timeout.InfiniteTimeSpan && now - e.EnqueuedAt > t)];
+    /// <summary>Expired entries: each class's queue is in append order, so only its head needs looking at.</summary>
+    public List<OutboxEntry> Expired(DateTimeOffset now, IReadOnlyDictionary<EventClass, TimeSpan> ttl)
+    {
+        var expired = new List<OutboxEntry>();
+        foreach (var (cls, queue) in _byClass)
+        {
+            if (!ttl.TryGetValue(cls, out var t) || t == Timeout.InfiniteTimeSpan) continue;
+            foreach (var seq in queue)
+            {
+                if (!_all.TryGetValue(seq, out var entry)) continue;
+                if (now - entry.EnqueuedAt <= t) break;
+                expired.Add(entry);
+            }
+        }
+        return expired;
+    }
 
     public void Remove(OutboxEntry entry)
     {

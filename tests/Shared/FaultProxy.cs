@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Orleans.Edge.EndToEnd.Tests;
+namespace Orleans.Edge.Tests;
 
 /// <summary>
 /// A loopback TCP proxy between a child and its parent that can cut the link (reset every

@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Orleans.Edge.Benchmarks;
+
+// Benchmarks report; they never assert. Each writes docs/benchmarks/<name>.json and .md.
+var output = new Option<string>("--out") { Description = "Folder for the reports", DefaultValueFactory = _ => "docs/benchmarks" };
+var events = new Option<int>("--events") { Description = "Appends per backend", DefaultValueFactory = _ => 20_000 };
+var seconds = new Option<int>("--seconds") { Description = "How long the store collects events", DefaultValueFactory = _ => 20 };
+var outage = new Option<int>("--outage") { Description = "Seconds the link stays cut", DefaultValueFactory = _ => 120 };
+var stores = new Option<int>("--stores") { Description = "Stores under load in the region", DefaultValueFactory = _ => 3 };
+
+var outbox = new Command("outbox", "Durable append throughput and latency per outbox backend") { events, output };
+outbox.SetAction(async (p, _) =>
+{
+    var report = new Report("outbox-append", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- outbox --events {p.GetValue(events)}");
+    await OutboxBench.RunAsync(p.GetValue(events), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var compression = new Command("compression", "gzip, Brotli and zstd on real upward batches") { seconds, output };
+compression.SetAction(async (p, _) =>
+{
+    var report = new Report("link-compression", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- compression --seconds {p.GetValue(seconds)}");
+    await CompressionBench.RunAsync(p.GetValue(seconds), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var drain = new Command("drain", "Time to drain a store's backlog after its link was cut") { outage, stores, output };
+drain.SetAction(async (p, _) =>
+{
+    var report = new Report("link-drain", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- drain --outage {p.GetValue(outage)} --stores {p.GetValue(stores)}");
+    await DrainBench.RunAsync(p.GetValue(outage), p.GetValue(stores), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain };
+return await root.Parse(args).InvokeAsync();
