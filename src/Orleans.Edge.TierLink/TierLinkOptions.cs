@@ -20,6 +20,9 @@ public sealed class TierLinkClientOptions
     /// <summary>Most events per upward batch.</summary>
     [Range(1, 10_000)] public int MaxBatchEvents { get; set; } = 256;
 
+    /// <summary>Batches of at least this many events are sent gzip-compressed; smaller ones would grow.</summary>
+    [Range(1, 100_000)] public int CompressFromEvents { get; set; } = 16;
+
     /// <summary>First retry delay after a failure; doubles up to <see cref="MaxBackoff"/>, with jitter.</summary>
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
 

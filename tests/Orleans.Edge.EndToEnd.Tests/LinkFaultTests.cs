@@ -66,6 +66,7 @@ public sealed class LinkFaultTests
         Assert.Equal(open.Select(a => a.AlertId).Order(), view.OpenAlerts.Select(a => a.AlertId).Order());
         var status = await client.GetUplinkStatusAsync();
         Assert.True(status.Retries > 0);
+        Assert.True(store.Uplink!.Status.CompressedBatches > 0, "the backlog after a cut should go up in compressed batches");
         Assert.Equal(0, status.QueuedEvents);
 
         await store.StopAsync();

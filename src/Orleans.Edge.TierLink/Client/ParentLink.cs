@@ -13,6 +13,7 @@ public sealed class LinkStatus
     private long _duplicatesReported;
     private long _payloadBytes;
     private long _batches;
+    private long _compressedBatches;
 
     /// <summary>True after a successful exchange, false after a failure.</summary>
     public bool Connected { get; set; }
@@ -38,11 +39,15 @@ public sealed class LinkStatus
     /// <summary>Batches sent.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
+    /// <summary>Batches sent gzip-compressed.</summary>
+    public long CompressedBatches => Interlocked.Read(ref _compressedBatches);
+
     /// <summary>Highest policy version received over the downlink.</summary>
     public long PolicyVersionReceived { get; set; }
 
-    internal void OnSent(int events, int bytes)
+    internal void OnSent(int events, int bytes, bool compressed)
     {
+        if (compressed) Interlocked.Increment(ref _compressedBatches);
         Interlocked.Add(ref _eventsSent, events);
         Interlocked.Add(ref _payloadBytes, bytes);
         Interlocked.Increment(ref _batches);

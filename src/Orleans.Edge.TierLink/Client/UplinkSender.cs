@@ -18,6 +18,8 @@ public sealed partial class UplinkSender(
     TimeProvider time,
     ILogger<UplinkSender> logger) : BackgroundService
 {
+    private static readonly WriteOptions NoCompress = new(WriteFlags.NoCompress);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -28,7 +30,9 @@ public sealed partial class UplinkSender(
             {
                 await outbox.WaitForEntriesAsync(stoppingToken);
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                using var call = link.Client.Uplink(cancellationToken: session.Token);
+                // gzip is negotiated for the session but used only on batches big enough to gain from
+                // it (see docs/benchmarks/link-compression.md): small ones grow when compressed.
+                using var call = link.Client.Uplink(new Grpc.Core.Metadata { { "grpc-internal-encoding-request", "gzip" } }, cancellationToken: session.Token);
                 var first = true;
                 while (true)
                 {
@@ -38,7 +42,9 @@ public sealed partial class UplinkSender(
                     var batch = first ? new P.UpBatch { ChildId = o.ChildId, Epoch = (ulong)outbox.Epoch } : new P.UpBatch();
                     first = false;
                     batch.Events.AddRange(entries.Select(e => e.Message));
-                    link.Status.OnSent(entries.Count, batch.CalculateSize());
+                    var compress = entries.Count >= o.CompressFromEvents;
+                    link.Status.OnSent(entries.Count, batch.CalculateSize(), compress);
+                    call.RequestStream.WriteOptions = compress ? null : NoCompress;
                     await call.RequestStream.WriteAsync(batch, stoppingToken);
                     // An ack that does not come in time means a dead link: end the session and start over.
                     session.CancelAfter(o.PushTimeout);
