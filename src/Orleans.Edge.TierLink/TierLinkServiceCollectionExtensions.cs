@@ -24,7 +24,14 @@ public static class TierLinkServiceCollectionExtensions
         {
             var options = new OutboxOptions();
             configureOutbox?.Invoke(options);
-            IOutboxStore store = options.SqlitePath is { } path ? new SqliteOutboxStore(path, options.SyncEveryAppend) : new MemoryOutboxStore();
+            IOutboxStore store = (options.RedisConfiguration, options.SqlitePath) switch
+            {
+                ({ } redis, null) => new RedisOutboxStore(
+                    StackExchange.Redis.ConnectionMultiplexer.Connect(StackExchange.Redis.ConfigurationOptions.Parse(redis)).GetDatabase(),
+                    $"edge:outbox:{sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TierLinkClientOptions>>().Value.ChildId}"),
+                (null, { } path) => new SqliteOutboxStore(path, options.SyncEveryAppend),
+                _ => new MemoryOutboxStore(),
+            };
             return new LinkOutbox(store, options, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<ParentLink>();

@@ -5,22 +5,32 @@ using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Tests;
 
-public sealed class OutboxTests : IDisposable
+public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<RedisServer>
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edge-outbox-").FullName;
+    private readonly string _redisPrefix = $"test:{Guid.NewGuid():N}";
     private readonly ManualTime _time = new(DateTimeOffset.UnixEpoch.AddDays(20_000));
+    private StackExchange.Redis.ConnectionMultiplexer? _redis;
 
-    public static TheoryData<string> Backends => ["memory", "sqlite"];
+    public static TheoryData<string> Backends => ["memory", "sqlite", "redis"];
 
-    private LinkOutbox Open(string backend, long budget = 64 * 1024) => new(
-        backend == "sqlite" ? new SqliteOutboxStore(Path.Combine(_dir, "outbox.db"), syncEveryAppend: false) : new MemoryOutboxStore(),
-        new OutboxOptions { BudgetBytes = budget }, _time);
+    private LinkOutbox Open(string backend, long budget = 64 * 1024)
+    {
+        Skip.If(backend == "redis" && redis.Problem is not null, redis.Problem);
+        IOutboxStore store = backend switch
+        {
+            "sqlite" => new SqliteOutboxStore(Path.Combine(_dir, "outbox.db"), syncEveryAppend: false),
+            "redis" => new RedisOutboxStore((_redis ??= StackExchange.Redis.ConnectionMultiplexer.Connect(redis.Configuration)).GetDatabase(), _redisPrefix),
+            _ => new MemoryOutboxStore(),
+        };
+        return new LinkOutbox(store, new OutboxOptions { BudgetBytes = budget }, _time);
+    }
 
     /// <summary>An event of about <paramref name="size"/> bytes.</summary>
     private static Func<long, P.UpEvent> Event(int size = 40) =>
         seq => new P.UpEvent { Sequence = (ulong)seq, StoreState = new P.StoreState { StoreId = new string('s', size), RegionId = "r" } };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Backends))]
     public async Task Append_NumbersEventsInOrder_AndAckTrimsOnlyWhatWasAcked(string backend)
     {
@@ -38,24 +48,26 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal(0, outbox.Bytes);
     }
 
-    [Fact]
-    public async Task SqliteOutbox_KeepsEpochEntriesAndSequenceAcrossReopening()
+    [SkippableTheory]
+    [InlineData("sqlite")]
+    [InlineData("redis")]
+    public async Task DurableOutbox_KeepsEpochEntriesAndSequenceAcrossReopening(string backend)
     {
         long epoch;
-        using (var outbox = Open("sqlite"))
+        using (var outbox = Open(backend))
         {
             epoch = outbox.Epoch;
             for (var i = 0; i < 4; i++) await outbox.AppendAsync(EventClass.Alert, Event());
             await outbox.AckAsync(1);
         }
-        using (var reopened = Open("sqlite"))
+        using (var reopened = Open(backend))
         {
             Assert.Equal(epoch, reopened.Epoch);
             Assert.Equal([2L, 3, 4], reopened.Peek(10).Select(e => e.Sequence));
             Assert.All(reopened.Peek(10), e => Assert.Equal(EventClass.Alert, e.Class));
             await reopened.AckAsync(4);
         }
-        using (var emptied = Open("sqlite"))
+        using (var emptied = Open(backend))
         {
             // Everything was acked, yet numbering goes on: restarting at 1 in the same epoch would read as duplicates.
             Assert.Equal(5, await emptied.AppendAsync(EventClass.Alert, Event()));
@@ -71,7 +83,7 @@ public sealed class OutboxTests : IDisposable
         Assert.True(Open("memory").Epoch > first.Epoch);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Backends))]
     public async Task FullBudget_EvictsTheLowestClassOldestFirst_AndCountsIt(string backend)
     {
@@ -96,7 +108,7 @@ public sealed class OutboxTests : IDisposable
         Assert.True(outbox.Bytes <= 64 * 1024);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Backends))]
     public async Task WhenOnlyAlertsRemain_ASummaryIsDropped_AndAnAlertWaitsForRoom(string backend)
     {
@@ -115,7 +127,7 @@ public sealed class OutboxTests : IDisposable
         Assert.DoesNotContain(outbox.Evicted.Keys, k => k.Class == EventClass.Alert);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Backends))]
     public async Task ExpiredEntries_LeaveWithTheirCause_ButAlertsStay(string backend)
     {
@@ -160,6 +172,7 @@ public sealed class OutboxTests : IDisposable
 
     public void Dispose()
     {
+        _redis?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
     }

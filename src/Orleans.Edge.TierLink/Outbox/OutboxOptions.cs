@@ -17,7 +17,13 @@ public sealed class OutboxOptions
         [EventClass.Bulk] = TimeSpan.FromHours(12),
     };
 
-    /// <summary>SQLite file of the embedded profile; null keeps the outbox in memory (tests, throwaway runs).</summary>
+    /// <summary>
+    /// StackExchange.Redis configuration of the tier's Redis (production profile), e.g.
+    /// <c>127.0.0.1:6379</c>; the outbox then lives there under <c>edge:outbox:{child id}</c>.
+    /// </summary>
+    public string? RedisConfiguration { get; set; }
+
+    /// <summary>SQLite file of the embedded profile; null (and no Redis) keeps the outbox in memory (tests, throwaway runs).</summary>
     public string? SqlitePath { get; set; }
 
     /// <summary>
@@ -29,6 +35,7 @@ public sealed class OutboxOptions
     /// <summary>Problems with these options; empty when valid.</summary>
     public IEnumerable<string> Problems()
     {
+        if (RedisConfiguration is not null && SqlitePath is not null) yield return "give the outbox either a Redis configuration or a SQLite path, not both";
         if (BudgetBytes < 64 * 1024) yield return $"outbox budget must be at least 64 KiB, got {BudgetBytes} bytes";
         foreach (var (cls, ttl) in TimeToLive)
             if (ttl <= TimeSpan.Zero && ttl != Timeout.InfiniteTimeSpan) yield return $"outbox TTL of {cls} must be positive, got {ttl}";
