@@ -8,14 +8,22 @@ namespace Orleans.Edge.Benchmarks;
 /// <summary>Durable append throughput and latency of each outbox backend, one producer appending as fast as it can.</summary>
 public static class OutboxBench
 {
-    public static async Task RunAsync(int events, Report report)
+    public static async Task RunAsync(int events, string? redis, Report report)
     {
+        using var redisConnection = redis is null ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis);
         report.Facts["events_per_backend"] = events;
         report.Facts["event_bytes"] = Event(1).CalculateSize();
-        foreach (var (name, sync) in new[] { ("memory", false), ("sqlite synchronous=NORMAL", false), ("sqlite synchronous=FULL", true) })
+        var backends = new List<(string Name, bool Sync)> { ("memory", false), ("sqlite synchronous=NORMAL", false), ("sqlite synchronous=FULL", true) };
+        if (redisConnection is not null) backends.Add(("redis (appendonly no)", false));
+        foreach (var (name, sync) in backends)
         {
             var dir = Directory.CreateTempSubdirectory("edge-bench-").FullName;
-            IOutboxStore store = name == "memory" ? new MemoryOutboxStore() : new SqliteOutboxStore(Path.Combine(dir, "outbox.db"), sync);
+            IOutboxStore store = name switch
+            {
+                "memory" => new MemoryOutboxStore(),
+                _ when name.StartsWith("redis", StringComparison.Ordinal) => new RedisOutboxStore(redisConnection!.GetDatabase(), $"bench:{Guid.NewGuid():N}"),
+                _ => new SqliteOutboxStore(Path.Combine(dir, "outbox.db"), sync),
+            };
             using var outbox = new LinkOutbox(store, new OutboxOptions { BudgetBytes = 1L << 30 }, TimeProvider.System);
             var latencies = new double[events];
             var total = Stopwatch.StartNew();

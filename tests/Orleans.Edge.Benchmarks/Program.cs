@@ -6,13 +6,15 @@ var output = new Option<string>("--out") { Description = "Folder for the reports
 var events = new Option<int>("--events") { Description = "Appends per backend", DefaultValueFactory = _ => 20_000 };
 var seconds = new Option<int>("--seconds") { Description = "How long the store collects events", DefaultValueFactory = _ => 20 };
 var outage = new Option<int>("--outage") { Description = "Seconds the link stays cut", DefaultValueFactory = _ => 120 };
+var redis = new Option<string?>("--redis") { Description = "Also measure the Redis backend against this server (host:port)" };
 var stores = new Option<int>("--stores") { Description = "Stores under load in the region", DefaultValueFactory = _ => 3 };
 
-var outbox = new Command("outbox", "Durable append throughput and latency per outbox backend") { events, output };
+var outbox = new Command("outbox", "Durable append throughput and latency per outbox backend") { events, redis, output };
 outbox.SetAction(async (p, _) =>
 {
-    var report = new Report("outbox-append", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- outbox --events {p.GetValue(events)}");
-    await OutboxBench.RunAsync(p.GetValue(events), report);
+    var redisArg = p.GetValue(redis) is { } r ? $" --redis {r}" : "";
+    var report = new Report("outbox-append", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- outbox --events {p.GetValue(events)}{redisArg}");
+    await OutboxBench.RunAsync(p.GetValue(events), p.GetValue(redis), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
 var compression = new Command("compression", "gzip, Brotli and zstd on real upward batches") { seconds, output };
