@@ -82,6 +82,9 @@ public sealed class EdgeTierHost : IAsyncDisposable
     /// <summary>Starts the silo, then the links.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => _host.StartAsync(cancellationToken);
 
+    /// <summary>Completes when the process is asked to stop (SIGTERM, Ctrl-C).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _host.WaitForShutdownAsync(cancellationToken);
+
     /// <summary>Stops the links and the silo.</summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => _host.StopAsync(cancellationToken);
 

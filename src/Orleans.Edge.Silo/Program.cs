@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.Edge.Silo;
+
+// One executable for every tier. Settings: appsettings.json, EDGE__* environment variables, command line.
+var configuration = new ConfigurationBuilder()
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables("EDGE__")
+    .AddCommandLine(args, SiloSettings.Switches)
+    .Build();
+var settings = new SiloSettings();
+configuration.GetSection("Edge").Bind(settings);
+// EDGE__TIER etc. arrive without the section prefix.
+configuration.Bind(settings);
+configuration.GetSection("Edge").Bind(settings);
+
+var problems = settings.Problems().ToList();
+if (problems.Count > 0)
+{
+    foreach (var problem in problems) Console.Error.WriteLine($"orleans-edge: {problem}");
+    return 2;
+}
+
+await using var host = settings.CreateHost();
+await host.StartAsync();
+Console.WriteLine($"orleans-edge {settings.Tier} {host.Id} ready: cluster {host.ClusterId}, silo {settings.SiloPort}, gateway {settings.GatewayPort}" +
+    (host.LinkAddress is { } link ? $", tier link {link}" : ""));
+await host.WaitForShutdownAsync();
+await host.StopAsync();
+return 0;

@@ -1,0 +1,60 @@
+using Orleans.Edge.Domain;
+using Orleans.Edge.Hosting;
+
+namespace Orleans.Edge.Silo;
+
+/// <summary>
+/// What the silo executable runs, bound from the <c>Edge</c> section of appsettings.json,
+/// <c>EDGE__*</c> environment variables and the command line (<c>--tier</c>, <c>--id</c>, …).
+/// </summary>
+public sealed class SiloSettings
+{
+    public string? Tier { get; set; }
+    public string? Id { get; set; }
+    public string? RegionId { get; set; }
+    public string? ParentAddress { get; set; }
+    public int SiloPort { get; set; }
+    public int GatewayPort { get; set; }
+    public int LinkPort { get; set; }
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Command-line switches and the settings they set.</summary>
+    public static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--tier"] = "Edge:Tier", ["--id"] = "Edge:Id", ["--region"] = "Edge:RegionId", ["--parent"] = "Edge:ParentAddress",
+        ["--silo-port"] = "Edge:SiloPort", ["--gateway-port"] = "Edge:GatewayPort", ["--link-port"] = "Edge:LinkPort",
+        ["--data-dir"] = "Edge:DataDirectory",
+    };
+
+    /// <summary>One sentence per bad or missing setting.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Tier is not ("store" or "regional" or "cloud")) { yield return $"Edge:Tier (--tier) must be store, regional or cloud, got '{Tier}'"; yield break; }
+        if (Tier != "cloud" && EdgeId.Problem(Id, "Edge:Id (--id)") is { } idProblem) yield return idProblem;
+        if (Tier == "store" && EdgeId.Problem(RegionId, "Edge:RegionId (--region)") is { } regionProblem) yield return regionProblem;
+        if (Tier != "cloud" && !Uri.TryCreate(ParentAddress, UriKind.Absolute, out _))
+            yield return $"Edge:ParentAddress (--parent) must be the parent's tier-link URL, e.g. http://10.0.0.5:7100, got '{ParentAddress}'";
+        if (SiloPort is <= 0 or > 65535) yield return $"Edge:SiloPort (--silo-port) must be 1–65535, got {SiloPort}";
+        if (GatewayPort is <= 0 or > 65535) yield return $"Edge:GatewayPort (--gateway-port) must be 1–65535, got {GatewayPort}";
+        if (Tier != "store" && LinkPort is <= 0 or > 65535) yield return $"Edge:LinkPort (--link-port) must be 1–65535, got {LinkPort}";
+    }
+
+    /// <summary>The host for these settings (valid ones).</summary>
+    public EdgeTierHost CreateHost() => Tier switch
+    {
+        "store" => EdgeTierHost.CreateStore(new StoreTierSettings
+        {
+            StoreId = Id!, RegionId = RegionId!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort,
+            DataDirectory = DataDirectory,
+        }),
+        "regional" => EdgeTierHost.CreateRegion(new RegionalTierSettings
+        {
+            RegionId = Id!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort,
+            DataDirectory = DataDirectory,
+        }),
+        _ => EdgeTierHost.CreateCloud(new CloudTierSettings
+        {
+            SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort, DataDirectory = DataDirectory,
+        }),
+    };
+}

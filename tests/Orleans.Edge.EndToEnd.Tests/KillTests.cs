@@ -1,0 +1,61 @@
+using Orleans.Edge.Client;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Hosting;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+public sealed class KillTests : IDisposable
+{
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("edge-kill-").FullName;
+
+    private static async Task<EdgeStoreClient> Connect(int gatewayPort, string store)
+    {
+        var options = new StoreClientOptions { StoreId = store };
+        options.Gateways.Add($"127.0.0.1:{gatewayPort}");
+        return await EdgeStoreClient.ConnectAsync(options);
+    }
+
+    [Fact]
+    public async Task StoreProcessKilledWithSigkill_DeliversWhatItsOutboxHeld_AfterRestart_ExactlyOnce()
+    {
+        var regionLinkPort = FreePorts.Next();
+        string Args() => $"--tier store --id ks-s1 --region ks --parent http://127.0.0.1:{regionLinkPort} " +
+                         $"--silo-port {FreePorts.Next()} --gateway-port {_gateway = FreePorts.Next()} --data-dir {_dataDir}";
+        string[] alertIds;
+
+        // The region is down: alerts wait in the store's outbox. Then the store process is killed.
+        await using (var store = await TierProcess.StartAsync(Args()))
+        {
+            await using var client = await Connect(_gateway, "ks-s1");
+            var (_, cell) = await FleetFixture.NewShelf(client, "kill-shelf");
+            await FleetFixture.Put(client, cell, 0);
+            alertIds = [.. (await client.GetOpenAlertsAsync()).Select(a => a.AlertId)];
+            Assert.Equal(2, alertIds.Length);
+            await Eventually.Get(client.GetUplinkStatusAsync, s => s.QueuedEvents >= 3, "alerts in the durable outbox");
+            store.Kill();
+        }
+
+        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next() });
+        await cloud.StartAsync();
+        await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
+        {
+            RegionId = "ks", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = regionLinkPort,
+        });
+        await region.StartAsync();
+        await using (var restarted = await TierProcess.StartAsync(Args()))
+        {
+            var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+            var view = await Eventually.Get(fleet.GetView, v => alertIds.All(id => v.OpenAlerts.Any(a => a.AlertId == id)), "alerts at the cloud", TimeSpan.FromSeconds(30));
+            Assert.Equal(2, view.OpenAlerts.Count(a => a.StoreId.Value == "ks-s1"));
+            Assert.Equal(0, view.DuplicateAlertRevisions);
+            await using var client = await Connect(_gateway, "ks-s1");
+            Assert.Equal(alertIds.Order(), (await client.GetOpenAlertsAsync()).Select(a => a.AlertId).Order());   // grain state survived too
+        }
+        await region.StopAsync();
+        await cloud.StopAsync();
+    }
+
+    private int _gateway;
+
+    public void Dispose() => Directory.Delete(_dataDir, recursive: true);
+}
