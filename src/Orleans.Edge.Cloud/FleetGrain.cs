@@ -14,25 +14,43 @@ namespace Orleans.Edge.Cloud;
 /// by (store, alert, revision), whatever path or retry brought them.
 /// </summary>
 [ImplicitStreamSubscription(EdgeStreams.CloudInbound)]
-public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] TimeProvider time, ILogger<FleetGrain> logger)
+public sealed partial class FleetGrain(
+    [PersistentState("fleet", EdgeNames.StateStore)] IPersistentState<FleetData> state,
+    [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    ILogger<FleetGrain> logger)
     : Grain, IFleetGrain, IStreamSubscriptionObserver
 {
     private const int LatencySamples = 100_000;
-    private readonly Dictionary<string, StoreEntry> _stores = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Alert> _alerts = new(StringComparer.Ordinal);
+    private const int ResolvedKept = 10_000;
     private readonly List<double> _latencies = [];
-    private readonly Dictionary<string, DateTimeOffset?> _regionSummaries = new(StringComparer.Ordinal);
-    private long _uniqueRaised;
-    private long _uniqueRevisions;
-    private long _duplicateRevisions;
+    private readonly Queue<string> _resolvedOrder = new();
+    private readonly Dictionary<string, AppliedMark> _confirmed = new(StringComparer.Ordinal);
+    private bool _dirty;
 
-    private sealed class StoreEntry(string region)
+    private Dictionary<string, FleetStoreEntry> _stores => state.State.Stores;
+    private Dictionary<string, Alert> _alerts => state.State.Alerts;
+    private Dictionary<string, DateTimeOffset?> _regionSummaries => state.State.RegionSummaries;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        public string Region = region;
-        public DateTimeOffset? LastSeen;
-        public int OpenAlerts;
-        public double? Availability;
-        public long AppliedPolicyVersion;
+        foreach (var (key, alert) in _alerts) if (!alert.IsOpen) _resolvedOrder.Enqueue(key);
+        var period = TimeSpan.FromSeconds(1);
+        this.RegisterGrainTimer(Checkpoint, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Saves the fleet view, then tells each region's inbound log how far it was applied.</summary>
+    private async Task Checkpoint()
+    {
+        if (!_dirty) return;
+        await state.WriteStateAsync();
+        _dirty = false;
+        foreach (var (origin, applied) in state.State.Applied)
+        {
+            if (_confirmed.GetValueOrDefault(origin) == applied) continue;
+            await GrainFactory.GetGrain<ILinkInboxGrain>(origin).Confirm(applied);
+            _confirmed[origin] = applied;
+        }
     }
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
@@ -51,15 +69,22 @@ public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] Time
             g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
             g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
             _regionSummaries.GetValueOrDefault(g.Key))).ToList();
-        return Task.FromResult(new FleetView(stores, open, _uniqueRevisions, _duplicateRevisions, regions));
+        return Task.FromResult(new FleetView(stores, open, state.State.UniqueRevisions, state.State.DuplicateRevisions, regions));
     }
 
     public Task<AlertArrivalStats> GetAlertStats() =>
-        Task.FromResult(new AlertArrivalStats(_uniqueRaised, _uniqueRevisions, _duplicateRevisions, [.. _latencies]));
+        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies]));
 
     private Task OnInbound(InboundEvent inbound)
     {
         var region = inbound.Origin;
+        if (!inbound.IsAfter(state.State.Applied.GetValueOrDefault(region)))
+        {
+            state.State.ReplaysSkipped++;
+            return Task.CompletedTask;
+        }
+        state.State.Applied[region] = new AppliedMark(inbound.Epoch, inbound.Sequence);
+        _dirty = true;
         switch (inbound.Event)
         {
             case AlertEvent { Alert: var alert }:
@@ -93,25 +118,32 @@ public sealed partial class FleetGrain([FromKeyedServices(EdgeNames.Clock)] Time
         var key = $"{alert.StoreId}/{alert.AlertId}";
         if (_alerts.TryGetValue(key, out var known) && known.Revision >= alert.Revision)
         {
-            _duplicateRevisions++;
+            state.State.DuplicateRevisions++;
             return;
         }
         _alerts[key] = alert;
-        _uniqueRevisions++;
+        state.State.UniqueRevisions++;
+        if (!alert.IsOpen)
+        {
+            // Resolved alerts are kept a while for deduplication, then forgotten, so the state stays bounded.
+            _resolvedOrder.Enqueue(key);
+            while (_resolvedOrder.Count > ResolvedKept && _resolvedOrder.TryDequeue(out var old))
+                if (_alerts.TryGetValue(old, out var a) && !a.IsOpen) _alerts.Remove(old);
+        }
         var store = Store(alert.StoreId.Value, region);
         store.LastSeen = Later(store.LastSeen, alert.ChangedAt);
         if (alert.Revision == 1 || known is null)
         {
-            _uniqueRaised++;
+            state.State.UniqueRaised++;
             var latency = (time.GetUtcNow() - alert.TriggeredAt).TotalMilliseconds;
             if (_latencies.Count < LatencySamples) _latencies.Add(latency);
             LogAlert(logger, alert.StoreId.Value, alert.ShelfId.Value, alert.Type, latency);
         }
     }
 
-    private StoreEntry Store(string store, string region)
+    private FleetStoreEntry Store(string store, string region)
     {
-        if (!_stores.TryGetValue(store, out var entry)) _stores[store] = entry = new StoreEntry(region);
+        if (!_stores.TryGetValue(store, out var entry)) _stores[store] = entry = new FleetStoreEntry { Region = region };
         entry.Region = region;
         return entry;
     }

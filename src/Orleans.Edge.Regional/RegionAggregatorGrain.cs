@@ -13,26 +13,21 @@ namespace Orleans.Edge.Regional;
 /// <summary>
 /// The region's view of its stores, fed by the region's inbound stream (what the tier link
 /// accepted). Alerts and reported state go on to the cloud at once; a regional summary per window.
+/// Every second it checkpoints its state, then confirms to each origin's inbound log how far it
+/// applied, so the log can forget; events replayed after a restart below that point are dropped.
 /// </summary>
 [ImplicitStreamSubscription(EdgeStreams.RegionInbound)]
 public sealed partial class RegionAggregatorGrain(
+    [PersistentState("region-aggregator", EdgeNames.StateStore)] IPersistentState<RegionAggregatorData> state,
     IOptions<RegionOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<RegionAggregatorGrain> logger) : Grain, IRegionAggregatorGrain, IStreamSubscriptionObserver
 {
-    private readonly Dictionary<string, StoreEntry> _stores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AppliedMark> _confirmed = new(StringComparer.Ordinal);
+    private Dictionary<string, RegionStoreEntry> _stores => state.State.Stores;
     private IAsyncStream<UpEvent>? _uplink;
     private DateTimeOffset _windowStart;
-
-    private sealed class StoreEntry
-    {
-        public DateTimeOffset? LastSeen;
-        public readonly Dictionary<string, Alert> OpenAlerts = new(StringComparer.Ordinal);
-        public readonly Dictionary<string, double> ShelfAvailability = new(StringComparer.Ordinal);
-        public long AppliedPolicyVersion;
-        public long Events;
-        public double? Availability => ShelfAvailability.Count == 0 ? null : Math.Round(ShelfAvailability.Values.Average(), 4);
-    }
+    private bool _dirty;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +51,7 @@ public sealed partial class RegionAggregatorGrain(
 
     public async Task Tick()
     {
+        await Checkpoint();
         var now = time.GetUtcNow();
         if (now - _windowStart < options.Value.SummaryWindow || _stores.Count == 0) return;
         var health = _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StoreHealth(
@@ -64,11 +60,31 @@ public sealed partial class RegionAggregatorGrain(
         _windowStart = now;
     }
 
+    private async Task Checkpoint()
+    {
+        if (!_dirty) return;
+        await state.WriteStateAsync();
+        _dirty = false;
+        foreach (var (origin, applied) in state.State.Applied)
+        {
+            if (_confirmed.GetValueOrDefault(origin) == applied) continue;
+            await GrainFactory.GetGrain<ILinkInboxGrain>(origin).Confirm(applied);
+            _confirmed[origin] = applied;
+        }
+    }
+
     private async Task OnInbound(InboundEvent inbound)
     {
+        if (!inbound.IsAfter(state.State.Applied.GetValueOrDefault(inbound.Origin)))
+        {
+            state.State.DuplicatesSkipped++;
+            return;
+        }
+        state.State.Applied[inbound.Origin] = new AppliedMark(inbound.Epoch, inbound.Sequence);
+        _dirty = true;
         if (!_stores.TryGetValue(inbound.Origin, out var store))
         {
-            _stores[inbound.Origin] = store = new StoreEntry();
+            _stores[inbound.Origin] = store = new RegionStoreEntry();
             LogStoreJoined(logger, options.Value.RegionId, inbound.Origin);
         }
         store.LastSeen = inbound.ReceivedAt;

@@ -45,11 +45,15 @@ public static class TierLinkServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The parent side: the gRPC service. Map it with <see cref="MapTierLink"/>.</summary>
+    /// <summary>
+    /// The parent side: the gRPC service (map it with <see cref="MapTierLink"/>) and the replay of
+    /// unconfirmed inbound events at start. Register it after Orleans.
+    /// </summary>
     public static IServiceCollection AddTierLinkServer(this IServiceCollection services, Action<TierLinkServerOptions> configure)
     {
         services.AddOptions<TierLinkServerOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        services.AddHostedService<InboxRecovery>();
         return services;
     }
 

@@ -88,6 +88,13 @@ public sealed class DurabilityTests : IDisposable
         var replay = await new TierLink.Protocol.TierLink.TierLinkClient(channel2).PushAsync(batch);   // the ack was lost before the restart
 
         Assert.Equal((2ul, 0u, 2u), (replay.AckedThrough, replay.Appended, replay.Duplicates));
+
+        // What was acked before the restart is in the region's view after it, once: from its
+        // checkpoint, or replayed from the inbound log if the region stopped before checkpointing.
+        var aggregator = again.Grains.GetGrain<IRegionAggregatorGrain>("rw");
+        var view = await Eventually.Get(aggregator.GetStores, v => v.Any(s => s.StoreId == "rw-s1"), "the store in the region's view");
+        Assert.Equal(2, view.Single(s => s.StoreId == "rw-s1").EventsReceived);
+        await Eventually.Get(() => again.Grains.GetGrain<ILinkInboxGrain>("rw-s1").GetPendingCount(), n => n == 0, "inbound log confirmed and trimmed");
         await again.StopAsync();
     }
 

@@ -83,12 +83,23 @@ public sealed record RegionSummaryEvent(
 /// <param name="Sequence">Its per-origin sequence number.</param>
 /// <param name="Event">The event.</param>
 /// <param name="ReceivedAt">Parent clock when its inbound log accepted it.</param>
+/// <param name="Epoch">Outbox incarnation of the origin the sequence belongs to.</param>
 [GenerateSerializer, Immutable]
 public sealed record InboundEvent(
     [property: Id(0)] string Origin,
     [property: Id(1)] long Sequence,
     [property: Id(2)] UpEvent Event,
-    [property: Id(3)] DateTimeOffset ReceivedAt);
+    [property: Id(3)] DateTimeOffset ReceivedAt,
+    [property: Id(4)] long Epoch = 0)
+{
+    /// <summary>True when this event comes after <paramref name="applied"/> in its origin's order.</summary>
+    public bool IsAfter(AppliedMark? applied) =>
+        applied is null || Epoch > applied.Epoch || (Epoch == applied.Epoch && Sequence > applied.Sequence);
+}
+
+/// <summary>How far a consumer applied one origin's events: (epoch, sequence).</summary>
+[GenerateSerializer, Immutable]
+public sealed record AppliedMark([property: Id(0)] long Epoch, [property: Id(1)] long Sequence);
 
 /// <summary>Policy documents that reached a store over its downlink.</summary>
 [GenerateSerializer, Immutable]

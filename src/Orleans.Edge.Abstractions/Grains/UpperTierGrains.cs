@@ -101,6 +101,26 @@ public interface ILinkInboxGrain : IGrainWithStringKey
 
     /// <summary>Duplicates dropped so far.</summary>
     [Alias("duplicates")] Task<long> GetDuplicatesDropped();
+
+    /// <summary>The consumer has durably applied everything up to <paramref name="applied"/>; the log may forget it.</summary>
+    [Alias("confirm")] Task Confirm(AppliedMark applied);
+
+    /// <summary>Publishes again every event accepted but not yet confirmed (after a restart).</summary>
+    [Alias("replay")] Task<int> Replay();
+
+    /// <summary>Events accepted but not yet confirmed by the consumer.</summary>
+    [Alias("pending")] Task<int> GetPendingCount();
+}
+
+/// <summary>The origins a parent's inbound log has heard from; key: the inbound stream key.</summary>
+[Alias("edge.inbox-directory")]
+public interface IInboxDirectoryGrain : IGrainWithStringKey
+{
+    /// <summary>Records an origin.</summary>
+    [Alias("add")] Task Add(string origin);
+
+    /// <summary>Every origin recorded.</summary>
+    [Alias("origins")] Task<IReadOnlyList<string>> GetOrigins();
 }
 
 /// <summary>Takes the tier's uplink stream into the outbox; key: origin. Implicitly subscribed.</summary>

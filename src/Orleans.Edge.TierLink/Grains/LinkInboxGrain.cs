@@ -19,12 +19,19 @@ public sealed class LinkInboxData
 
     /// <summary>Duplicates dropped over the log's life.</summary>
     [Id(2)] public long Duplicates { get; set; }
+
+    /// <summary>Accepted (and acked) events the consumer has not yet confirmed as durably applied.</summary>
+    [Id(3)] public List<InboundEvent> Pending { get; set; } = [];
+
+    /// <summary>True once the origin is in the inbox directory.</summary>
+    [Id(4)] public bool Registered { get; set; }
 }
 
 /// <summary>
 /// The parent's inbound log for one origin. Senders keep per-origin order, so a watermark is
-/// enough to drop every resend; events above it go to the tier's inbound stream, and only then
-/// is the batch acked.
+/// enough to drop every resend. New events are written to the log (this grain's state) before
+/// the batch is acked, then published to the tier's inbound stream; they stay in the log until
+/// the consumer confirms it has durably applied them, and are published again after a restart.
 /// </summary>
 public sealed partial class LinkInboxGrain(
     [PersistentState("link-inbox", EdgeNames.StateStore)] IPersistentState<LinkInboxData> state,
@@ -50,10 +57,9 @@ public sealed partial class LinkInboxGrain(
             data.Watermark = 0;
         }
 
-        var stream = this.GetStreamProvider(EdgeNames.StreamProvider)
-            .GetStream<InboundEvent>(StreamId.Create(options.Value.InboundNamespace, options.Value.InboundKey));
-        int appended = 0, duplicates = 0;
+        int duplicates = 0;
         var now = time.GetUtcNow();
+        var fresh = new List<InboundEvent>();
         foreach (var e in batch.Events.OrderBy(e => e.Sequence))
         {
             if (e.Sequence <= data.Watermark)
@@ -61,17 +67,45 @@ public sealed partial class LinkInboxGrain(
                 duplicates++;
                 continue;
             }
-            await stream.OnNextAsync(new InboundEvent(batch.Origin, e.Sequence, e.Event, now));
+            fresh.Add(new InboundEvent(batch.Origin, e.Sequence, e.Event, now, batch.Epoch));
             data.Watermark = e.Sequence;
-            appended++;
         }
+        if (!data.Registered)
+        {
+            await GrainFactory.GetGrain<IInboxDirectoryGrain>(options.Value.InboundKey).Add(batch.Origin);
+            data.Registered = true;
+        }
+        data.Pending.AddRange(fresh);
         data.Duplicates += duplicates;
-        await state.WriteStateAsync();
+        await state.WriteStateAsync();   // durable before the ack
+        await Publish(fresh);
+        var appended = fresh.Count;
         if (duplicates > 0) LogDuplicates(logger, batch.Origin, duplicates, data.Watermark);
         return new InboxResult(data.Watermark, appended, duplicates);
     }
 
     public Task<long> GetDuplicatesDropped() => Task.FromResult(state.State.Duplicates);
+
+    public async Task Confirm(AppliedMark applied)
+    {
+        if (state.State.Pending.RemoveAll(e => !e.IsAfter(applied)) > 0) await state.WriteStateAsync();
+    }
+
+    public async Task<int> Replay()
+    {
+        await Publish(state.State.Pending);
+        return state.State.Pending.Count;
+    }
+
+    public Task<int> GetPendingCount() => Task.FromResult(state.State.Pending.Count);
+
+    private async Task Publish(List<InboundEvent> events)
+    {
+        if (events.Count == 0) return;
+        var stream = this.GetStreamProvider(EdgeNames.StreamProvider)
+            .GetStream<InboundEvent>(StreamId.Create(options.Value.InboundNamespace, options.Value.InboundKey));
+        foreach (var e in events) await stream.OnNextAsync(e);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Origin {Origin} restarted its outbox (epoch {Old} → {New}) after sequence {Watermark}")]
     private static partial void LogNewEpoch(ILogger logger, string origin, long old, long @new, long watermark);

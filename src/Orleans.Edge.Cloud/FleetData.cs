@@ -1,0 +1,33 @@
+using Orleans.Edge.Domain;
+
+namespace Orleans.Edge.Cloud;
+
+/// <summary>What the fleet grain checkpoints.</summary>
+[GenerateSerializer]
+public sealed class FleetData
+{
+    [Id(0)] public Dictionary<string, FleetStoreEntry> Stores { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Latest revision of every open alert and of recently resolved ones, by "store/alert".</summary>
+    [Id(1)] public Dictionary<string, Alert> Alerts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Highest inbound sequence applied, by origin (region).</summary>
+    [Id(2)] public Dictionary<string, Events.AppliedMark> Applied { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(3)] public Dictionary<string, DateTimeOffset?> RegionSummaries { get; set; } = new(StringComparer.Ordinal);
+    [Id(4)] public long UniqueRaised { get; set; }
+    [Id(5)] public long UniqueRevisions { get; set; }
+    [Id(6)] public long DuplicateRevisions { get; set; }
+    [Id(7)] public long ReplaysSkipped { get; set; }
+}
+
+/// <summary>The cloud's view of one store.</summary>
+[GenerateSerializer]
+public sealed class FleetStoreEntry
+{
+    [Id(0)] public string Region { get; set; } = "";
+    [Id(1)] public DateTimeOffset? LastSeen { get; set; }
+    [Id(2)] public int OpenAlerts { get; set; }
+    [Id(3)] public double? Availability { get; set; }
+    [Id(4)] public long AppliedPolicyVersion { get; set; }
+}
