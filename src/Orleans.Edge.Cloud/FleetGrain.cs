@@ -24,8 +24,6 @@ public sealed partial class FleetGrain(
     private const int ResolvedKept = 10_000;
     private readonly List<double> _latencies = [];
     private readonly Queue<string> _resolvedOrder = new();
-    private readonly Dictionary<string, AppliedMark> _confirmed = new(StringComparer.Ordinal);
-    private bool _dirty;
 
     private Dictionary<string, FleetStoreEntry> _stores => state.State.Stores;
     private Dictionary<string, Alert> _alerts => state.State.Alerts;
@@ -39,19 +37,12 @@ public sealed partial class FleetGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Saves the fleet view, then tells each region's inbound log how far it was applied.</summary>
-    private async Task Checkpoint()
-    {
-        if (!_dirty) return;
-        await state.WriteStateAsync();
-        _dirty = false;
-        foreach (var (origin, applied) in state.State.Applied)
-        {
-            if (_confirmed.GetValueOrDefault(origin) == applied) continue;
-            await GrainFactory.GetGrain<ILinkInboxGrain>(origin).Confirm(applied);
-            _confirmed[origin] = applied;
-        }
-    }
+    private InboundProgress? _progress;
+
+    private InboundProgress Progress => _progress ??= new InboundProgress(state.State.Applied);
+
+    /// <summary>Saves the view, then tells each origin's inbound log how far it was applied.</summary>
+    private Task Checkpoint() => Progress.CheckpointAsync(() => state.WriteStateAsync(), GrainFactory);
 
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
@@ -78,13 +69,11 @@ public sealed partial class FleetGrain(
     private Task OnInbound(InboundEvent inbound)
     {
         var region = inbound.Origin;
-        if (!inbound.IsAfter(state.State.Applied.GetValueOrDefault(region)))
+        if (!Progress.TryApply(inbound))
         {
             state.State.ReplaysSkipped++;
             return Task.CompletedTask;
         }
-        state.State.Applied[region] = new AppliedMark(inbound.Epoch, inbound.Sequence);
-        _dirty = true;
         switch (inbound.Event)
         {
             case AlertEvent { Alert: var alert }:

@@ -23,11 +23,9 @@ public sealed partial class RegionAggregatorGrain(
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<RegionAggregatorGrain> logger) : Grain, IRegionAggregatorGrain, IStreamSubscriptionObserver
 {
-    private readonly Dictionary<string, AppliedMark> _confirmed = new(StringComparer.Ordinal);
     private Dictionary<string, RegionStoreEntry> _stores => state.State.Stores;
     private IAsyncStream<UpEvent>? _uplink;
     private DateTimeOffset _windowStart;
-    private bool _dirty;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -60,28 +58,20 @@ public sealed partial class RegionAggregatorGrain(
         _windowStart = now;
     }
 
-    private async Task Checkpoint()
-    {
-        if (!_dirty) return;
-        await state.WriteStateAsync();
-        _dirty = false;
-        foreach (var (origin, applied) in state.State.Applied)
-        {
-            if (_confirmed.GetValueOrDefault(origin) == applied) continue;
-            await GrainFactory.GetGrain<ILinkInboxGrain>(origin).Confirm(applied);
-            _confirmed[origin] = applied;
-        }
-    }
+    private InboundProgress? _progress;
+
+    private InboundProgress Progress => _progress ??= new InboundProgress(state.State.Applied);
+
+    /// <summary>Saves the view, then tells each store's inbound log how far it was applied.</summary>
+    private Task Checkpoint() => Progress.CheckpointAsync(() => state.WriteStateAsync(), GrainFactory);
 
     private async Task OnInbound(InboundEvent inbound)
     {
-        if (!inbound.IsAfter(state.State.Applied.GetValueOrDefault(inbound.Origin)))
+        if (!Progress.TryApply(inbound))
         {
             state.State.DuplicatesSkipped++;
             return;
         }
-        state.State.Applied[inbound.Origin] = new AppliedMark(inbound.Epoch, inbound.Sequence);
-        _dirty = true;
         if (!_stores.TryGetValue(inbound.Origin, out var store))
         {
             _stores[inbound.Origin] = store = new RegionStoreEntry();
