@@ -40,6 +40,7 @@ public sealed record DemoReport
     [JsonPropertyName("raw_reading_bytes")] public required long RawReadingBytes { get; init; }
     [JsonPropertyName("uplink_ratio")] public required double UplinkRatio { get; init; }
     [JsonPropertyName("policy_change")] public required PolicyChangeEntry? PolicyChange { get; init; }
+    [JsonPropertyName("delivery")] public required Dictionary<string, object> Delivery { get; init; }
     [JsonPropertyName("process")] public required Dictionary<string, double> Process { get; init; }
     [JsonPropertyName("drained")] public required bool Drained { get; init; }
 }

@@ -71,7 +71,7 @@ public sealed class DemoRun(DemoOptions options)
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
                 AnsiConsole.MarkupLineInterpolated($"Report written to [bold]{path}[/]");
             }
-            return drained && report.AlertsRaised == report.AlertsReceivedAtCloud ? 0 : 1;
+            return drained && report.AlertsRaised == report.AlertsReceivedAtCloud && (long)report.Delivery["lost"] == 0 ? 0 : 1;
         }
         finally
         {
@@ -150,6 +150,7 @@ public sealed class DemoRun(DemoOptions options)
             duplicates += await _fleet.Cloud.Grains.GetGrain<ILinkInboxGrain>(region.Id).GetDuplicatesDropped();
         }
         var uplink = _fleet.Stores.Sum(s => s.Uplink!.Counter.BytesSent);
+        var delivery = await Delivery();
         var raw = _simulators.Sum(s => s.RawReadingBytes);
         var ingested = _fleet.Stores.Sum(s => s.Services.GetRequiredService<StoreCounters>().Accepted);
         return new DemoReport
@@ -178,8 +179,37 @@ public sealed class DemoRun(DemoOptions options)
             RawReadingBytes = raw,
             UplinkRatio = raw == 0 ? 0 : Math.Round((double)uplink / raw, 5),
             PolicyChange = _policyChange,
+            Delivery = delivery,
             Process = _simulationStart!.Until(ProcessSnapshot.Take()),
             Drained = drained,
+        };
+    }
+
+    /// <summary>
+    /// Every upward event on both kinds of link: produced (appended to an outbox), delivered
+    /// (distinct events accepted by the parent's log), evicted (counted by the outbox) and lost,
+    /// which is what is left and must be 0.
+    /// </summary>
+    private async Task<Dictionary<string, object>> Delivery()
+    {
+        var children = _fleet.Stores.Concat(_fleet.Regions).ToList();
+        long delivered = 0, duplicates = 0;
+        foreach (var child in children)
+        {
+            var parent = child.Tier == EdgeTier.Store ? _fleet.Regions.Single(r => r.Id == ((StoreTierSettings)child.Settings).RegionId) : _fleet.Cloud;
+            var inbox = parent.Grains.GetGrain<ILinkInboxGrain>(child.Id);
+            delivered += await inbox.GetAccepted();
+            duplicates += await inbox.GetDuplicatesDropped();
+        }
+        var produced = children.Sum(c => c.Outbox!.Appended);
+        var evicted = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => $"{e.Key.Class}/{e.Key.Cause}").ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
+        var queued = children.Sum(c => c.Outbox!.Count);
+        return new()
+        {
+            ["events_produced"] = produced, ["events_delivered_unique"] = delivered, ["duplicates_dropped"] = duplicates,
+            ["evicted_by_class"] = evicted, ["still_queued"] = queued,
+            ["lost"] = produced - delivered - evicted.Values.Sum() - queued,
+            ["max_outbox_depth"] = children.Max(c => c.Outbox!.MaxCount),
         };
     }
 
@@ -199,6 +229,7 @@ public sealed class DemoRun(DemoOptions options)
         if (r.PolicyChange is { } p)
             table.AddRow("policy change", $"v{p.Version} ({p.Scope}) applied by {p.AppliedStores}/{p.TargetedStores} stores in {(p.SecondsToApplyAll is { } s ? $"{s:F2} s" : "–")}");
         table.AddRow("restocks by staff", $"{r.Restocks}");
+        table.AddRow("upward events produced / delivered / lost", $"{r.Delivery["events_produced"]} / {r.Delivery["events_delivered_unique"]} / {r.Delivery["lost"]}");
         table.AddRow("drained", r.Drained ? "[green]yes[/]" : "[red]no[/]");
         AnsiConsole.Write(table);
     }

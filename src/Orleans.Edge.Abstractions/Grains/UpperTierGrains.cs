@@ -110,6 +110,9 @@ public interface ILinkInboxGrain : IGrainWithStringKey
 
     /// <summary>Events accepted but not yet confirmed by the consumer.</summary>
     [Alias("pending")] Task<int> GetPendingCount();
+
+    /// <summary>Distinct events accepted over the log's life.</summary>
+    [Alias("accepted")] Task<long> GetAccepted();
 }
 
 /// <summary>The origins a parent's inbound log has heard from; key: the inbound stream key.</summary>

@@ -25,6 +25,9 @@ public sealed class LinkInboxData
 
     /// <summary>True once the origin is in the inbox directory.</summary>
     [Id(4)] public bool Registered { get; set; }
+
+    /// <summary>Distinct events accepted over the log's life.</summary>
+    [Id(5)] public long Accepted { get; set; }
 }
 
 /// <summary>
@@ -76,6 +79,7 @@ public sealed partial class LinkInboxGrain(
             data.Registered = true;
         }
         data.Pending.AddRange(fresh);
+        data.Accepted += fresh.Count;
         data.Duplicates += duplicates;
         await state.WriteStateAsync();   // durable before the ack
         await Publish(fresh);
@@ -98,6 +102,8 @@ public sealed partial class LinkInboxGrain(
     }
 
     public Task<int> GetPendingCount() => Task.FromResult(state.State.Pending.Count);
+
+    public Task<long> GetAccepted() => Task.FromResult(state.State.Accepted);
 
     private async Task Publish(List<InboundEvent> events)
     {

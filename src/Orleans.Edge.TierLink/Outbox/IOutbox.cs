@@ -31,6 +31,12 @@ public interface IOutbox
     /// <summary>Bytes waiting, in wire encoding.</summary>
     long Bytes { get; }
 
+    /// <summary>Events appended since this outbox was opened.</summary>
+    long Appended { get; }
+
+    /// <summary>The most entries it held at once since it was opened.</summary>
+    int MaxCount { get; }
+
     /// <summary>When the oldest waiting entry was appended, if any.</summary>
     DateTimeOffset? OldestEnqueuedAt { get; }
 

@@ -19,6 +19,8 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     private TaskCompletionSource _nonEmpty = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
     private long _next;
+    private long _appended;
+    private int _maxCount;
 
     /// <summary>Opens the outbox over <paramref name="store"/>, reloading whatever it kept.</summary>
     public LinkOutbox(IOutboxStore store, OutboxOptions options, TimeProvider time)
@@ -47,6 +49,12 @@ public sealed class LinkOutbox : IOutbox, IDisposable
 
     /// <inheritdoc />
     public long Bytes { get { lock (_index) return _index.Bytes; } }
+
+    /// <inheritdoc />
+    public long Appended => Interlocked.Read(ref _appended);
+
+    /// <inheritdoc />
+    public int MaxCount => Volatile.Read(ref _maxCount);
 
     /// <inheritdoc />
     public DateTimeOffset? OldestEnqueuedAt { get { lock (_index) return _index.OldestEnqueuedAt; } }
@@ -79,7 +87,9 @@ public sealed class LinkOutbox : IOutbox, IDisposable
                     {
                         foreach (var victim in victims) _index.Remove(victim);
                         _index.Add(entry);
+                        _maxCount = Math.Max(_maxCount, _index.Count);
                     }
+                    Interlocked.Increment(ref _appended);
                     CountEvicted(victims, EvictionCause.Budget);
                     _next++;
                     _nonEmpty.TrySetResult();
