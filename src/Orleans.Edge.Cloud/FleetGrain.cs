@@ -25,13 +25,13 @@ public sealed partial class FleetGrain(
     private readonly List<double> _latencies = [];
     private readonly Queue<string> _resolvedOrder = new();
 
-    private Dictionary<string, FleetStoreEntry> _stores => state.State.Stores;
-    private Dictionary<string, Alert> _alerts => state.State.Alerts;
-    private Dictionary<string, DateTimeOffset?> _regionSummaries => state.State.RegionSummaries;
+    private Dictionary<string, FleetStoreEntry> Stores => state.State.Stores;
+    private Dictionary<string, Alert> Alerts => state.State.Alerts;
+    private Dictionary<string, DateTimeOffset?> RegionSummaries => state.State.RegionSummaries;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (key, alert) in _alerts) if (!alert.IsOpen) _resolvedOrder.Enqueue(key);
+        foreach (var (key, alert) in Alerts) if (!alert.IsOpen) _resolvedOrder.Enqueue(key);
         var period = TimeSpan.FromSeconds(1);
         this.RegisterGrainTimer(Checkpoint, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
         return Task.CompletedTask;
@@ -52,14 +52,14 @@ public sealed partial class FleetGrain(
 
     public Task<FleetView> GetView()
     {
-        var open = _alerts.Values.Where(a => a.IsOpen).OrderBy(a => a.RaisedAt).ToList();
-        var stores = _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
+        var open = Alerts.Values.Where(a => a.IsOpen).OrderBy(a => a.RaisedAt).ToList();
+        var stores = Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
             s.Key, s.Value.Region, s.Value.LastSeen, open.Count(a => a.StoreId.Value == s.Key),
             s.Value.Availability, s.Value.AppliedPolicyVersion)).ToList();
         var regions = stores.GroupBy(s => s.RegionId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new FleetRegionView(
             g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
             g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
-            _regionSummaries.GetValueOrDefault(g.Key))).ToList();
+            RegionSummaries.GetValueOrDefault(g.Key))).ToList();
         return Task.FromResult(new FleetView(stores, open, state.State.UniqueRevisions, state.State.DuplicateRevisions, regions));
     }
 
@@ -85,7 +85,7 @@ public sealed partial class FleetGrain(
                 entry.LastSeen = Later(entry.LastSeen, inbound.ReceivedAt);
                 break;
             case RegionSummaryEvent summary:
-                _regionSummaries[summary.RegionId.Value] = summary.WindowEnd;
+                RegionSummaries[summary.RegionId.Value] = summary.WindowEnd;
                 foreach (var health in summary.Stores)
                 {
                     var store = Store(health.StoreId.Value, summary.RegionId.Value);
@@ -105,19 +105,19 @@ public sealed partial class FleetGrain(
     private void OnAlert(string region, Alert alert)
     {
         var key = $"{alert.StoreId}/{alert.AlertId}";
-        if (_alerts.TryGetValue(key, out var known) && known.Revision >= alert.Revision)
+        if (Alerts.TryGetValue(key, out var known) && known.Revision >= alert.Revision)
         {
             state.State.DuplicateRevisions++;
             return;
         }
-        _alerts[key] = alert;
+        Alerts[key] = alert;
         state.State.UniqueRevisions++;
         if (!alert.IsOpen)
         {
             // Resolved alerts are kept a while for deduplication, then forgotten, so the state stays bounded.
             _resolvedOrder.Enqueue(key);
             while (_resolvedOrder.Count > ResolvedKept && _resolvedOrder.TryDequeue(out var old))
-                if (_alerts.TryGetValue(old, out var a) && !a.IsOpen) _alerts.Remove(old);
+                if (Alerts.TryGetValue(old, out var a) && !a.IsOpen) Alerts.Remove(old);
         }
         var store = Store(alert.StoreId.Value, region);
         store.LastSeen = Later(store.LastSeen, alert.ChangedAt);
@@ -132,7 +132,7 @@ public sealed partial class FleetGrain(
 
     private FleetStoreEntry Store(string store, string region)
     {
-        if (!_stores.TryGetValue(store, out var entry)) _stores[store] = entry = new FleetStoreEntry { Region = region };
+        if (!Stores.TryGetValue(store, out var entry)) Stores[store] = entry = new FleetStoreEntry { Region = region };
         entry.Region = region;
         return entry;
     }

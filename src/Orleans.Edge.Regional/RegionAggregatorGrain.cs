@@ -23,7 +23,7 @@ public sealed partial class RegionAggregatorGrain(
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<RegionAggregatorGrain> logger) : Grain, IRegionAggregatorGrain, IStreamSubscriptionObserver
 {
-    private Dictionary<string, RegionStoreEntry> _stores => state.State.Stores;
+    private Dictionary<string, RegionStoreEntry> Stores => state.State.Stores;
     private IAsyncStream<UpEvent>? _uplink;
     private DateTimeOffset _windowStart;
 
@@ -44,15 +44,15 @@ public sealed partial class RegionAggregatorGrain(
     }
 
     public Task<IReadOnlyList<RegionStoreView>> GetStores() => Task.FromResult<IReadOnlyList<RegionStoreView>>(
-        [.. _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new RegionStoreView(
+        [.. Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new RegionStoreView(
             s.Key, s.Value.LastSeen, [.. s.Value.OpenAlerts.Values], s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.Events))]);
 
     public async Task Tick()
     {
         await Checkpoint();
         var now = time.GetUtcNow();
-        if (now - _windowStart < options.Value.SummaryWindow || _stores.Count == 0) return;
-        var health = _stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StoreHealth(
+        if (now - _windowStart < options.Value.SummaryWindow || Stores.Count == 0) return;
+        var health = Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StoreHealth(
             new StoreId(s.Key), s.Value.LastSeen, s.Value.OpenAlerts.Count, s.Value.Availability, s.Value.AppliedPolicyVersion)).ToList();
         await _uplink!.OnNextAsync(new RegionSummaryEvent(new RegionId(options.Value.RegionId), _windowStart, now, health));
         _windowStart = now;
@@ -72,9 +72,9 @@ public sealed partial class RegionAggregatorGrain(
             state.State.DuplicatesSkipped++;
             return;
         }
-        if (!_stores.TryGetValue(inbound.Origin, out var store))
+        if (!Stores.TryGetValue(inbound.Origin, out var store))
         {
-            _stores[inbound.Origin] = store = new RegionStoreEntry();
+            Stores[inbound.Origin] = store = new RegionStoreEntry();
             LogStoreJoined(logger, options.Value.RegionId, inbound.Origin);
         }
         store.LastSeen = inbound.ReceivedAt;
