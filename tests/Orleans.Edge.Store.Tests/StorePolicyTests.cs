@@ -47,13 +47,16 @@ public sealed class StorePolicyTests(StoreClusterFixture fx)
         var config = fx.Client.GetGrain<IStoreConfigGrain>(StoreName);
         var scope = PolicyScope.ForShelf(Region, StoreName, shelf.Id);
         await config.Apply([Doc(scope, 200, 4)]);
-        var reportsBefore = (await fx.UplinkEventsAsync()).OfType<StoreStateEvent>().Count();
+        await Eventually.Get(fx.UplinkEventsAsync, e => e.OfType<StoreStateEvent>().Any(s => s.AppliedPolicyVersion == 200), "report of v200");
 
         await config.Apply([Doc(scope, 200, 9)]);   // same version, other content: ignored
         await config.Apply([Doc(scope, 150, 9)]);   // older: ignored
+        // A real change afterwards is the marker: any report the ignored ones made would come before its report.
+        await config.Apply([Doc(PolicyScope.ForShelf(Region, StoreName, "some-other-shelf"), 201, 5)]);
 
         Assert.Equal(4, (await shelf.State()).ThresholdUnits);
-        Assert.Equal(reportsBefore, (await fx.UplinkEventsAsync()).OfType<StoreStateEvent>().Count());
+        var events = await Eventually.Get(fx.UplinkEventsAsync, e => e.OfType<StoreStateEvent>().Any(s => s.AppliedPolicyVersion == 201), "report of v201");
+        Assert.Single(events.OfType<StoreStateEvent>(), s => s.AppliedPolicyVersion == 200);
     }
 
     [Fact]
