@@ -4,13 +4,10 @@ using Orleans.Edge.Silo;
 // One executable for every tier. Settings: appsettings.json, EDGE__* environment variables, command line.
 var configuration = new ConfigurationBuilder()
     .AddJsonFile("appsettings.json", optional: true)
-    .AddEnvironmentVariables("EDGE__")
+    .AddEnvironmentVariables()   // EDGE__TIER is Edge:Tier
     .AddCommandLine(args, SiloSettings.Switches)
     .Build();
 var settings = new SiloSettings();
-configuration.GetSection("Edge").Bind(settings);
-// EDGE__TIER etc. arrive without the section prefix.
-configuration.Bind(settings);
 configuration.GetSection("Edge").Bind(settings);
 
 var problems = settings.Problems().ToList();
