@@ -82,7 +82,7 @@ public sealed partial class ShelfGrain(
         state.State.Policy = policy;
         await state.WriteStateAsync();
         LogPolicyApplied(logger, _options.StoreId, Id.Value, policy.Version, policy.ScopeKey);
-        if (Estimate().Fused is not null) await Evaluate(time.GetUtcNow());
+        await Evaluate(time.GetUtcNow());
     }
 
     public Task<ShelfState?> GetState() => Task.FromResult(Snapshot());
@@ -121,8 +121,7 @@ public sealed partial class ShelfGrain(
     {
         if (state.State.Setup is null) return;
         _lastReadingAt = timestamp > _lastReadingAt || _lastReadingAt is null ? timestamp : _lastReadingAt;
-        await Evaluate(timestamp, fromCamera);
-        if (Estimate().Fused is { } units) _window?.Observe(units, timestamp);
+        if (await Evaluate(timestamp, fromCamera) is { } units) _window?.Observe(units, timestamp);
     }
 
     /// <summary>
@@ -130,13 +129,14 @@ public sealed partial class ShelfGrain(
     /// Mismatch needs two disagreeing camera readings in a row: the camera reports less often than
     /// the load cell, so right after a restock or a big sale they disagree for a moment by design.
     /// </summary>
-    private async Task Evaluate(DateTimeOffset triggeredAt, bool fromCamera = false)
+    /// <returns>The shelf's unit estimate, or null before any reading.</returns>
+    private async Task<double?> Evaluate(DateTimeOffset triggeredAt, bool fromCamera = false)
     {
         var setup = state.State.Setup!;
         var policy = state.State.Policy ?? new EffectivePolicy(ReplenishmentPolicy.Default, 0, "default");
         var capacity = setup.Planogram.CapacityUnits;
         var estimate = Estimate();
-        if (estimate.Fused is not { } fused) return;
+        if (estimate.Fused is not { } fused) return null;
         var units = Math.Round(fused);
         var threshold = policy.Policy.ThresholdFor(capacity);
         var clearAt = Math.Min(threshold + policy.Policy.HysteresisUnits, capacity);
@@ -168,6 +168,7 @@ public sealed partial class ShelfGrain(
 
         foreach (var change in changes) await Publish(change, persist: false);
         if (changes.Exists(c => c is not null)) await state.WriteStateAsync();
+        return fused;
     }
 
     private UnitEstimate Estimate()
