@@ -27,7 +27,6 @@ public sealed partial class StoreGrain(
     private const int LatencySamples = 100_000;
     private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
     private readonly Dictionary<IAlertObserver, DateTimeOffset> _observers = [];
-    private readonly Dictionary<string, Alert> _recentlyResolved = new(StringComparer.Ordinal);
     private readonly List<double> _localLatencies = [];
     private long _raised;
 
@@ -65,8 +64,6 @@ public sealed partial class StoreGrain(
         else
         {
             state.State.OpenAlerts.Remove(alert.AlertId);
-            _recentlyResolved[alert.AlertId] = alert;
-            if (_recentlyResolved.Count > 500) _recentlyResolved.Remove(_recentlyResolved.Keys.First());
         }
         Notify(alert);
         await state.WriteStateAsync();
@@ -74,9 +71,6 @@ public sealed partial class StoreGrain(
 
     public Task<IReadOnlyList<Alert>> GetOpenAlerts() =>
         Task.FromResult<IReadOnlyList<Alert>>([.. state.State.OpenAlerts.Values.OrderBy(a => a.RaisedAt)]);
-
-    public Task<Alert?> FindAlert(string alertId) =>
-        Task.FromResult(state.State.OpenAlerts.GetValueOrDefault(alertId) ?? _recentlyResolved.GetValueOrDefault(alertId));
 
     public Task Subscribe(IAlertObserver observer)
     {

@@ -91,9 +91,6 @@ public interface IStoreGrain : IGrainWithStringKey
     /// <summary>Alerts not yet resolved.</summary>
     [Alias("open-alerts")] Task<IReadOnlyList<Alert>> GetOpenAlerts();
 
-    /// <summary>Finds an alert by id (open or recently resolved).</summary>
-    [Alias("find-alert")] Task<Alert?> FindAlert(string alertId);
-
     /// <summary>Registers (or renews) an observer; registrations expire unless renewed.</summary>
     [Alias("subscribe")] Task Subscribe(IAlertObserver observer);
 
