@@ -82,12 +82,8 @@ public sealed class DemoRun(DemoOptions options)
         }
     }
 
-    private static Task<EdgeStoreClient> Connect(EdgeTierHost store)
-    {
-        var client = new StoreClientOptions { StoreId = store.Id };
-        client.Gateways.Add($"127.0.0.1:{store.Settings.GatewayPort}");
-        return EdgeStoreClient.ConnectAsync(client);
-    }
+    private static Task<EdgeStoreClient> Connect(EdgeTierHost store) =>
+        EdgeStoreClient.ConnectAsync(store.Id, $"127.0.0.1:{store.Settings.GatewayPort}");
 
     /// <summary>Halfway through, the cloud tightens the global policy; we time its arrival at every store.</summary>
     private async Task ChangePolicyMidRun(CancellationToken ct)

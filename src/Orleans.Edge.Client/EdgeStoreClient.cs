@@ -70,6 +70,14 @@ public sealed class EdgeStoreClient : IAsyncDisposable
         return new EdgeStoreClient(host.Services.GetRequiredService<IClusterClient>(), options.StoreId, host);
     }
 
+    /// <summary>Connects to a store cluster through one gateway (<c>address:port</c>), with default options.</summary>
+    public static Task<EdgeStoreClient> ConnectAsync(string storeId, string gateway, CancellationToken cancellationToken = default)
+    {
+        var options = new StoreClientOptions { StoreId = storeId };
+        options.Gateways.Add(gateway);
+        return ConnectAsync(options, cancellationToken);
+    }
+
     /// <summary>A client over an existing grain factory of the store's cluster (inside a silo or an existing client).</summary>
     public static EdgeStoreClient Create(IGrainFactory grains, string storeId) => new(grains, EdgeId.Require(storeId, "store id"), null);
 

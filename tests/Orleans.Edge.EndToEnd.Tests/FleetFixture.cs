@@ -23,12 +23,8 @@ public sealed class FleetFixture : IAsyncLifetime
     }
 
     /// <summary>A store app's client, over the store's real gateway.</summary>
-    public static Task<EdgeStoreClient> Connect(EdgeTierHost store)
-    {
-        var options = new StoreClientOptions { StoreId = store.Id };
-        options.Gateways.Add($"127.0.0.1:{store.Settings.GatewayPort}");
-        return EdgeStoreClient.ConnectAsync(options);
-    }
+    public static Task<EdgeStoreClient> Connect(EdgeTierHost store) =>
+        EdgeStoreClient.ConnectAsync(store.Id, $"127.0.0.1:{store.Settings.GatewayPort}");
 
     public async Task DisposeAsync()
     {

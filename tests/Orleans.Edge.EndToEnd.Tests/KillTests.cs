@@ -8,12 +8,8 @@ public sealed class KillTests : IDisposable
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("edge-kill-").FullName;
 
-    private static async Task<EdgeStoreClient> Connect(int gatewayPort, string store)
-    {
-        var options = new StoreClientOptions { StoreId = store };
-        options.Gateways.Add($"127.0.0.1:{gatewayPort}");
-        return await EdgeStoreClient.ConnectAsync(options);
-    }
+    private static Task<EdgeStoreClient> Connect(int gatewayPort, string store) =>
+        EdgeStoreClient.ConnectAsync(store, $"127.0.0.1:{gatewayPort}");
 
     [Fact]
     public async Task StoreProcessKilledWithSigkill_DeliversWhatItsOutboxHeld_AfterRestart_ExactlyOnce()
