@@ -94,8 +94,10 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // Let a read or write that is running finish before the connection closes under it.
+        var idle = _gate.Wait(TimeSpan.FromSeconds(10));
         _db.Dispose();
-        _gate.Dispose();
+        if (idle) _gate.Release();
     }
 
     private SqliteCommand Command(string sql, string stateName, GrainId grainId)

@@ -142,8 +142,10 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // Let an append or ack that is writing finish before the store closes under it.
+        var idle = _gate.Wait(TimeSpan.FromSeconds(10));
         _store.Dispose();
-        _gate.Dispose();
+        if (idle) _gate.Release();
     }
 
     private async Task ExpireAsync(DateTimeOffset now)
