@@ -12,6 +12,12 @@ public static class EdgeNames
     /// <summary>Name of the stream provider every tier registers.</summary>
     public const string StreamProvider = "edge";
 
+    /// <summary>
+    /// Name of the stream provider of the <see cref="EdgeStreams.Uplink"/> stream. In a tier with a
+    /// parent its queue is the tier link's durable outbox: publishing returns once the event is committed.
+    /// </summary>
+    public const string UplinkProvider = "edge-uplink";
+
     /// <summary>Grain storage used by the stream pub-sub system.</summary>
     public const string PubSubStore = "PubSubStore";
 

@@ -29,7 +29,7 @@ public static class EdgeTierHostingExtensions
             settings.ConfigureStore?.Invoke(o);
         }).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StoreCounters>();
-        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
+        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
@@ -54,7 +54,7 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             o.SummaryWindow = settings.SummaryWindow;
         }).ValidateDataAnnotations().ValidateOnStart();
-        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
+        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
         builder.Services.AddTierLinkServer(o =>
         {
             o.InboundNamespace = EdgeStreams.RegionInbound;

@@ -29,7 +29,7 @@ public sealed partial class RegionAggregatorGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _uplink = this.GetStreamProvider(EdgeNames.StreamProvider)
+        _uplink = this.GetStreamProvider(EdgeNames.UplinkProvider)
             .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, options.Value.RegionId));
         _windowStart = time.GetUtcNow();
         var period = TimeSpan.FromSeconds(1);

@@ -37,6 +37,8 @@ public sealed class StoreClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(EdgeNames.StateStore);
             silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
             silo.AddMemoryStreams(EdgeNames.StreamProvider);
+            // Without a tier link the uplink is an ordinary stream, which the probe grain reads.
+            silo.AddMemoryStreams(EdgeNames.UplinkProvider);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(EdgeNames.StreamProvider));
         Cluster = builder.Build();

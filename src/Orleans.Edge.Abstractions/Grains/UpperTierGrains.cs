@@ -125,9 +125,3 @@ public interface IInboxDirectoryGrain : IGrainWithStringKey
     /// <summary>Every origin recorded.</summary>
     [Alias("origins")] Task<IReadOnlyList<string>> GetOrigins();
 }
-
-/// <summary>Takes the tier's uplink stream into the outbox; key: origin. Implicitly subscribed.</summary>
-[Alias("edge.uplink-forwarder")]
-public interface IUplinkForwarderGrain : IGrainWithStringKey
-{
-}

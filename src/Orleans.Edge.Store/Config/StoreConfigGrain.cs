@@ -76,7 +76,7 @@ public sealed partial class StoreConfigGrain(
     }
 
     public Task ReportState() =>
-        this.GetStreamProvider(EdgeNames.StreamProvider)
+        this.GetStreamProvider(EdgeNames.UplinkProvider)
             .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId))
             .OnNextAsync(new StoreStateEvent(new StoreId(_options.StoreId), new RegionId(_options.RegionId),
                 _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow()));

@@ -220,7 +220,7 @@ public sealed partial class ShelfGrain(
 
     private void Start()
     {
-        _uplink ??= this.GetStreamProvider(EdgeNames.StreamProvider)
+        _uplink ??= this.GetStreamProvider(EdgeNames.UplinkProvider)
             .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId));
         _window ??= new SummaryWindow(time.GetUtcNow());
         _timer ??= this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = true });

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Edge.Events;
+using Orleans.Hosting;
+using Orleans.Providers.Streams.Common;
+using Orleans.Runtime;
+using Orleans.Streams;
+
+namespace Orleans.Edge.TierLink.Outbox;
+
+/// <summary>
+/// The uplink stream provider's queue is the tier link's outbox: a grain's
+/// <c>OnNextAsync</c> on the uplink stream returns once the event has its sequence number and is
+/// committed to the outbox, so an event a producer saw accepted survives a crash of the process.
+/// The provider is write-only inside the cluster; the uplink sender is its only reader.
+/// </summary>
+public static class OutboxStreams
+{
+    /// <summary>Registers <paramref name="name"/> as a write-only stream provider over the silo's <see cref="IOutbox"/>.</summary>
+    public static ISiloBuilder AddOutboxStreams(this ISiloBuilder silo, string name) =>
+        silo.AddPersistentStreams(name, (sp, providerName) => new OutboxQueueAdapterFactory(providerName, sp.GetRequiredService<IOutbox>()), _ => { });
+}
+
+internal sealed class OutboxQueueAdapterFactory(string name, IOutbox outbox) : IQueueAdapterFactory
+{
+    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(new OutboxQueueAdapter(name, outbox));
+
+    // Nothing below is used by a write-only provider: no pulling agents are started for it.
+    public IQueueAdapterCache GetQueueAdapterCache() => throw new NotSupportedException(WriteOnly);
+
+    public IStreamQueueMapper GetStreamQueueMapper() => throw new NotSupportedException(WriteOnly);
+
+    public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) => throw new NotSupportedException(WriteOnly);
+
+    private const string WriteOnly = "The outbox stream provider is write-only; the uplink sender reads the outbox.";
+}
+
+internal sealed class OutboxQueueAdapter(string name, IOutbox outbox) : IQueueAdapter
+{
+    public string Name => name;
+
+    public bool IsRewindable => false;
+
+    public StreamProviderDirection Direction => StreamProviderDirection.WriteOnly;
+
+    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) =>
+        throw new NotSupportedException("The outbox stream provider is write-only; the uplink sender reads the outbox.");
+
+    public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
+    {
+        var ns = streamId.GetNamespace();
+        if (ns != EdgeStreams.Uplink)
+            throw new ArgumentException($"Stream provider '{name}' carries only the '{EdgeStreams.Uplink}' namespace, not '{ns}'.", nameof(streamId));
+        var origin = streamId.GetKeyAsString();
+        foreach (var item in events)
+        {
+            if (item is not UpEvent e)
+                throw new ArgumentException($"The uplink stream carries {nameof(UpEvent)}s, not {item?.GetType().Name ?? "null"}.", nameof(events));
+            await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
+        }
+    }
+}
