@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Orleans.Edge.Client;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Hosting.Chaos;
 
 namespace Orleans.Edge.Benchmarks;
 

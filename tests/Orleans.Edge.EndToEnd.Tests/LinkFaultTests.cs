@@ -1,6 +1,8 @@
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
 
+using Orleans.Edge.Hosting.Chaos;
+
 namespace Orleans.Edge.EndToEnd.Tests;
 
 public sealed class LinkFaultTests

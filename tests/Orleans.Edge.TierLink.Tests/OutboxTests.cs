@@ -123,8 +123,29 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         await Task.Delay(50);
         Assert.False(pending.IsCompleted);   // backpressure, not loss
         await outbox.AckAsync(1);
-        Assert.Equal(alerts + 1, await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        // The dropped summary took number alerts + 1, so that it is counted as produced and evicted.
+        Assert.Equal(alerts + 2, await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(alerts + 2, outbox.LastSequence);
         Assert.DoesNotContain(outbox.Evicted.Keys, k => k.Class == EventClass.Alert);
+    }
+
+    [SkippableTheory]
+    [InlineData("sqlite")]
+    [InlineData("redis")]
+    public async Task DurableOutbox_KeepsCountingEvictionsAndSequencesAcrossReopening(string backend)
+    {
+        using (var outbox = Open(backend))
+        {
+            await outbox.AppendAsync(EventClass.Bulk, Event());
+            await outbox.AppendAsync(EventClass.Alert, Event());
+            _time.Now = _time.Now.AddDays(3);
+            await outbox.AppendAsync(EventClass.Summary, Event());   // expires the bulk event
+        }
+        using var reopened = Open(backend);
+
+        Assert.Equal(1, reopened.Evicted[(EventClass.Bulk, EvictionCause.Ttl)]);
+        Assert.Equal(3, reopened.LastSequence);
+        Assert.Equal(reopened.LastSequence, reopened.Count + reopened.Evicted.Values.Sum());   // produced = queued + evicted (+ acked: none yet)
     }
 
     [SkippableTheory]

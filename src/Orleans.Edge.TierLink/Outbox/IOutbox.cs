@@ -34,13 +34,19 @@ public interface IOutbox
     /// <summary>Events appended since this outbox was opened.</summary>
     long Appended { get; }
 
+    /// <summary>
+    /// The last sequence number handed out in this epoch: every event ever appended, across restarts
+    /// of a durable outbox (those evicted when they found no room included).
+    /// </summary>
+    long LastSequence { get; }
+
     /// <summary>The most entries it held at once since it was opened.</summary>
     int MaxCount { get; }
 
     /// <summary>When the oldest waiting entry was appended, if any.</summary>
     DateTimeOffset? OldestEnqueuedAt { get; }
 
-    /// <summary>Entries evicted so far, by class and cause.</summary>
+    /// <summary>Entries evicted so far, by class and cause; a durable outbox keeps counting across restarts.</summary>
     IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted { get; }
 
     /// <summary>

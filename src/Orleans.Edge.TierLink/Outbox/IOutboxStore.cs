@@ -1,18 +1,30 @@
+using Orleans.Edge.Events;
+
 namespace Orleans.Edge.TierLink.Outbox;
 
-/// <summary>What an outbox keeps on disk (or not): its epoch, its next sequence number and its entries.</summary>
+/// <summary>What an outbox store kept: its epoch, next sequence number, entries and eviction counts.</summary>
+public sealed record OutboxSnapshot(
+    long Epoch,
+    long NextSequence,
+    IReadOnlyList<OutboxEntry> Entries,
+    IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted);
+
+/// <summary>What an outbox keeps on disk (or not): its epoch, its next sequence number, its entries and what it evicted.</summary>
 public interface IOutboxStore : IDisposable
 {
     /// <summary>True when writes survive the process.</summary>
     bool IsDurable { get; }
 
     /// <summary>Reads what was kept; a new store takes <paramref name="newEpoch"/> as its epoch.</summary>
-    (long Epoch, long NextSequence, IReadOnlyList<OutboxEntry> Entries) Load(long newEpoch);
+    OutboxSnapshot Load(long newEpoch);
 
-    /// <summary>In one transaction: adds <paramref name="appended"/> (if any), removes <paramref name="removed"/>, records the next sequence.</summary>
-    void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> removed, long nextSequence);
+    /// <summary>
+    /// In one transaction: adds <paramref name="appended"/> (if any), removes the <paramref name="evicted"/>
+    /// entries and adds them to the eviction counts under <paramref name="cause"/>, records the next sequence.
+    /// </summary>
+    void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence);
 
-    /// <summary>Removes every entry up to and including <paramref name="sequence"/>.</summary>
+    /// <summary>Removes every entry up to and including <paramref name="sequence"/> (the parent acked them).</summary>
     void RemoveThrough(long sequence);
 }
 
@@ -23,10 +35,10 @@ public sealed class MemoryOutboxStore : IOutboxStore
     public bool IsDurable => false;
 
     /// <inheritdoc />
-    public (long Epoch, long NextSequence, IReadOnlyList<OutboxEntry> Entries) Load(long newEpoch) => (newEpoch, 1, []);
+    public OutboxSnapshot Load(long newEpoch) => new(newEpoch, 1, [], new Dictionary<(EventClass, EvictionCause), long>());
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> removed, long nextSequence)
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence)
     {
     }
 
@@ -39,4 +51,16 @@ public sealed class MemoryOutboxStore : IOutboxStore
     public void Dispose()
     {
     }
+}
+
+/// <summary>How stores name an eviction counter.</summary>
+internal static class EvictionKeys
+{
+    public static string Of(EventClass eventClass, EvictionCause cause) => $"evicted.{eventClass}.{cause}";
+
+    public static IEnumerable<(EventClass Class, EvictionCause Cause, string Key)> All =>
+        from c in Enum.GetValues<EventClass>() from cause in Enum.GetValues<EvictionCause>() select (c, cause, Of(c, cause));
+
+    public static Dictionary<(EventClass, EvictionCause), int> Count(IReadOnlyList<OutboxEntry> evicted, EvictionCause cause) =>
+        evicted.GroupBy(e => (e.Class, cause)).ToDictionary(g => g.Key, g => g.Count());
 }

@@ -31,10 +31,11 @@ public sealed class LinkOutbox : IOutbox, IDisposable
         _options = options;
         _time = time;
         _index = new OutboxIndex(options.BudgetBytes);
-        var (epoch, next, entries) = store.Load(time.GetUtcNow().ToUnixTimeMilliseconds());
-        Epoch = epoch;
-        _next = next;
-        foreach (var entry in entries) _index.Add(entry);
+        var kept = store.Load(time.GetUtcNow().ToUnixTimeMilliseconds());
+        Epoch = kept.Epoch;
+        _next = kept.NextSequence;
+        foreach (var entry in kept.Entries) _index.Add(entry);
+        foreach (var (key, count) in kept.Evicted) _evicted[key] = count;
         if (_index.Count > 0) _nonEmpty.TrySetResult();
     }
 
@@ -52,6 +53,9 @@ public sealed class LinkOutbox : IOutbox, IDisposable
 
     /// <inheritdoc />
     public long Appended => Interlocked.Read(ref _appended);
+
+    /// <inheritdoc />
+    public long LastSequence => Interlocked.Read(ref _next) - 1;
 
     /// <inheritdoc />
     public int MaxCount => Volatile.Read(ref _maxCount);
@@ -82,7 +86,7 @@ public sealed class LinkOutbox : IOutbox, IDisposable
                 lock (_index) victims = _index.MakeRoom(eventClass, entry.Size);
                 if (victims is not null)
                 {
-                    await Persist(entry, victims, _next + 1);
+                    await Persist(entry, victims, EvictionCause.Budget, _next + 1);
                     lock (_index)
                     {
                         foreach (var victim in victims) _index.Remove(victim);
@@ -91,13 +95,17 @@ public sealed class LinkOutbox : IOutbox, IDisposable
                     }
                     Interlocked.Increment(ref _appended);
                     CountEvicted(victims, EvictionCause.Budget);
-                    _next++;
+                    Interlocked.Increment(ref _next);
                     _nonEmpty.TrySetResult();
                     return entry.Sequence;
                 }
                 if (eventClass != EventClass.Alert)
                 {
                     // No room without evicting something more important: this event is the one to go.
+                    // It still takes its sequence number, so that every event produced is counted
+                    // as delivered or evicted, across restarts too.
+                    await Persist(null, [entry], EvictionCause.Budget, _next + 1);
+                    Interlocked.Increment(ref _next);
                     CountEvicted([entry], EvictionCause.Budget);
                     return null;
                 }
@@ -153,15 +161,15 @@ public sealed class LinkOutbox : IOutbox, IDisposable
         List<OutboxEntry> expired;
         lock (_index) expired = _index.Expired(now, _options.TimeToLive);
         if (expired.Count == 0) return;
-        await Persist(null, expired, _next);
+        await Persist(null, expired, EvictionCause.Ttl, _next);
         lock (_index)
             foreach (var entry in expired) _index.Remove(entry);
         CountEvicted(expired, EvictionCause.Ttl);
         if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
     }
 
-    private Task Persist(OutboxEntry? appended, List<OutboxEntry> removed, long next) =>
-        _store.IsDurable ? Task.Run(() => _store.Write(appended, removed, next)) : Task.CompletedTask;
+    private Task Persist(OutboxEntry? appended, List<OutboxEntry> evicted, EvictionCause cause, long next) =>
+        _store.IsDurable ? Task.Run(() => _store.Write(appended, evicted, cause, next)) : Task.CompletedTask;
 
     private void CountEvicted(IEnumerable<OutboxEntry> entries, EvictionCause cause)
     {

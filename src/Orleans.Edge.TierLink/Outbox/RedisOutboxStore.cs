@@ -7,7 +7,7 @@ namespace Orleans.Edge.TierLink.Outbox;
 
 /// <summary>
 /// The production profile's outbox in the tier's own Redis: a hash of entries, a sorted set of
-/// their sequence numbers and a meta hash (epoch, next sequence), changed in transactions so the
+/// their sequence numbers and a meta hash (epoch, next sequence, eviction counts), changed in transactions so the
 /// silos of a cluster share one outbox. As durable as the Redis server is configured to be
 /// (<c>appendonly yes</c>, <c>appendfsync always</c> for an fsync per write).
 /// </summary>
@@ -28,7 +28,7 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
     public bool IsDurable => true;
 
     /// <inheritdoc />
-    public (long Epoch, long NextSequence, IReadOnlyList<OutboxEntry> Entries) Load(long newEpoch)
+    public OutboxSnapshot Load(long newEpoch)
     {
         db.HashSet(_meta, "epoch", newEpoch, When.NotExists);
         var epoch = (long)db.HashGet(_meta, "epoch");
@@ -44,11 +44,15 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
             entries.Add(new OutboxEntry((long)seqs[i], (EventClass)blob[0], P.UpEvent.Parser.ParseFrom(body), body.Length,
                 LinkMapping.FromUs(BinaryPrimitives.ReadInt64LittleEndian(blob.AsSpan(1, 8)))));
         }
-        return (epoch, Math.Max(next, entries.Count == 0 ? 1 : entries[^1].Sequence + 1), entries);
+        var keys = EvictionKeys.All.ToList();
+        var counts = db.HashGet(_meta, [.. keys.Select(k => (RedisValue)k.Key)]);
+        var evicted = keys.Zip(counts).Where(p => p.Second.HasValue && (long)p.Second > 0)
+            .ToDictionary(p => (p.First.Class, p.First.Cause), p => (long)p.Second);
+        return new OutboxSnapshot(epoch, Math.Max(next, entries.Count == 0 ? 1 : entries[^1].Sequence + 1), entries, evicted);
     }
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> removed, long nextSequence)
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence)
     {
         var tx = db.CreateTransaction();
         if (appended is not null)
@@ -61,11 +65,13 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
             _ = tx.HashSetAsync(_entries, appended.Sequence, blob);
             _ = tx.SortedSetAddAsync(_seqs, appended.Sequence, appended.Sequence);
         }
-        if (removed.Count > 0)
+        if (evicted.Count > 0)
         {
-            var ids = removed.Select(r => (RedisValue)r.Sequence).ToArray();
+            var ids = evicted.Select(r => (RedisValue)r.Sequence).ToArray();
             _ = tx.HashDeleteAsync(_entries, ids);
             _ = tx.SortedSetRemoveAsync(_seqs, ids);
+            foreach (var ((cls, c), number) in EvictionKeys.Count(evicted, cause))
+                _ = tx.HashIncrementAsync(_meta, EvictionKeys.Of(cls, c), number);
         }
         _ = tx.HashSetAsync(_meta, "next", nextSequence);
         if (!tx.Execute()) throw new InvalidOperationException($"outbox transaction on '{keyPrefix}' did not commit");

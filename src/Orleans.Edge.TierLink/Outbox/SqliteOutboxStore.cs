@@ -32,7 +32,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
     public bool IsDurable => true;
 
     /// <inheritdoc />
-    public (long Epoch, long NextSequence, IReadOnlyList<OutboxEntry> Entries) Load(long newEpoch)
+    public OutboxSnapshot Load(long newEpoch)
     {
         var epoch = Meta("epoch");
         if (epoch is null)
@@ -53,11 +53,13 @@ public sealed class SqliteOutboxStore : IOutboxStore
             }
         }
         var next = Math.Max(Meta("next_seq") ?? 1, entries.Count == 0 ? 1 : entries[^1].Sequence + 1);
-        return (epoch.Value, next, entries);
+        var evicted = EvictionKeys.All.Select(k => (k.Class, k.Cause, Count: Meta(k.Key) ?? 0)).Where(k => k.Count > 0)
+            .ToDictionary(k => (k.Class, k.Cause), k => k.Count);
+        return new OutboxSnapshot(epoch.Value, next, entries, evicted);
     }
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> removed, long nextSequence)
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence)
     {
         using var tx = _db.BeginTransaction();
         if (appended is not null)
@@ -71,16 +73,27 @@ public sealed class SqliteOutboxStore : IOutboxStore
             insert.Parameters.AddWithValue("$b", Google.Protobuf.MessageExtensions.ToByteArray(appended.Message));
             insert.ExecuteNonQuery();
         }
-        if (removed.Count > 0)
+        if (evicted.Count > 0)
         {
             using var delete = _db.CreateCommand();
             delete.Transaction = tx;
             delete.CommandText = "DELETE FROM outbox WHERE seq = $s";
             var seq = delete.Parameters.Add("$s", SqliteType.Integer);
-            foreach (var entry in removed)
+            foreach (var entry in evicted)
             {
                 seq.Value = entry.Sequence;
                 delete.ExecuteNonQuery();
+            }
+            using var count = _db.CreateCommand();
+            count.Transaction = tx;
+            count.CommandText = "INSERT INTO meta (key, value) VALUES ($k, $n) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value";
+            var key = count.Parameters.Add("$k", SqliteType.Text);
+            var n = count.Parameters.Add("$n", SqliteType.Integer);
+            foreach (var ((cls, c), number) in EvictionKeys.Count(evicted, cause))
+            {
+                key.Value = EvictionKeys.Of(cls, c);
+                n.Value = number;
+                count.ExecuteNonQuery();
             }
         }
         SetMeta("next_seq", nextSequence, tx);

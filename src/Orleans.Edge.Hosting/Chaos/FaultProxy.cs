@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Orleans.Edge.Tests;
+namespace Orleans.Edge.Hosting.Chaos;
 
 /// <summary>
-/// A loopback TCP proxy between a child and its parent that can cut the link (reset every
-/// connection and refuse new ones), blackhole it (accept and swallow, answer nothing) or pass
-/// traffic. Used to break tier links the way networks do.
+/// A loopback TCP proxy between a child and its parent that breaks the link the way networks do:
+/// <see cref="Cut"/> (reset every connection and refuse new ones), <see cref="Reset"/> (reset the
+/// open connections once), <see cref="Blackhole"/> (accept and swallow, answer nothing) and
+/// <see cref="Delay"/> (add latency to every chunk). For chaos drills, the demo's <c>--chaos</c> and tests.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -16,9 +17,21 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<(TcpClient Client, TcpClient Upstream)> _pairs = [];
     private readonly Task _accepting;
     private volatile Mode _mode = Mode.Pass;
+    private long _delayTicks;
+    private int _connections;
 
-    public enum Mode { Pass, Cut, Blackhole }
+    /// <summary>What the proxy does with traffic.</summary>
+    public enum Mode
+    {
+        /// <summary>Passes traffic (after the configured delay, if any).</summary>
+        Pass,
+        /// <summary>Resets every connection and refuses new ones.</summary>
+        Cut,
+        /// <summary>Keeps connections open but delivers nothing.</summary>
+        Blackhole,
+    }
 
+    /// <summary>Listens on a free loopback port and forwards to <paramref name="targetPort"/> on loopback.</summary>
     public FaultProxy(int targetPort)
     {
         _target = new IPEndPoint(IPAddress.Loopback, targetPort);
@@ -27,41 +40,60 @@ public sealed class FaultProxy : IAsyncDisposable
         _accepting = AcceptLoop();
     }
 
+    /// <summary>The port the proxy listens on.</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>The address a child dials to reach its parent through the proxy.</summary>
     public Uri Address => new($"http://127.0.0.1:{Port}");
-    public int Connections { get; private set; }
+
+    /// <summary>Connections passed through so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>The current mode.</summary>
+    public Mode Current => _mode;
 
     /// <summary>Resets every open connection and refuses new ones until <see cref="Restore"/>.</summary>
     public void Cut() => Set(Mode.Cut);
 
-    /// <summary>Keeps connections open but delivers nothing in either direction.</summary>
+    /// <summary>Keeps connections open but delivers nothing in either direction until <see cref="Restore"/>.</summary>
     public void Blackhole() => Set(Mode.Blackhole);
 
+    /// <summary>Resets the open connections once; new ones are accepted.</summary>
+    public void Reset() => ResetAll();
+
+    /// <summary>Holds every chunk for <paramref name="latency"/> before passing it on (zero: no delay).</summary>
+    public void Delay(TimeSpan latency) => Interlocked.Exchange(ref _delayTicks, Math.Max(0, latency.Ticks));
+
+    /// <summary>Passes traffic again (the delay, if any, stays).</summary>
     public void Restore() => Set(Mode.Pass);
 
     private void Set(Mode mode)
     {
         _mode = mode;
-        if (mode != Mode.Cut) return;
+        if (mode == Mode.Cut) ResetAll();
+    }
+
+    private void ResetAll()
+    {
         lock (_pairs)
         {
             foreach (var (client, upstream) in _pairs)
             {
-                Reset(client);
-                Reset(upstream);
+                Abort(client);
+                Abort(upstream);
             }
             _pairs.Clear();
         }
     }
 
-    private static void Reset(TcpClient socket)
+    private static void Abort(TcpClient socket)
     {
         try
         {
             socket.Client.LingerState = new LingerOption(true, 0);   // RST, as a dropped NAT mapping would
             socket.Close();
         }
-        catch (Exception)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             // already gone
         }
@@ -76,13 +108,13 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 client = await _listener.AcceptTcpClientAsync(_stop.Token);
             }
-            catch (Exception)
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }
             if (_mode == Mode.Cut)
             {
-                Reset(client);
+                Abort(client);
                 continue;
             }
             var upstream = new TcpClient();
@@ -90,13 +122,14 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 await upstream.ConnectAsync(_target, _stop.Token);
             }
-            catch (Exception)
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException)
             {
-                Reset(client);
+                // The parent is down: the child sees a reset, as it would without the proxy.
+                Abort(client);
                 upstream.Dispose();
                 continue;
             }
-            Connections++;
+            Interlocked.Increment(ref _connections);
             lock (_pairs) _pairs.Add((client, upstream));
             _ = Pump(client.GetStream(), upstream.GetStream());
             _ = Pump(upstream.GetStream(), client.GetStream());
@@ -113,12 +146,13 @@ public sealed class FaultProxy : IAsyncDisposable
                 var n = await from.ReadAsync(buffer, _stop.Token);
                 if (n == 0) break;
                 while (_mode == Mode.Blackhole) await Task.Delay(20, _stop.Token);
+                if (Interlocked.Read(ref _delayTicks) is > 0 and var ticks) await Task.Delay(TimeSpan.FromTicks(ticks), _stop.Token);
                 await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
             }
         }
-        catch (Exception)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
-            // a cut, a reset or the end of the test
+            // a cut, a reset or the end of the run
         }
         finally
         {
@@ -126,6 +160,7 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
