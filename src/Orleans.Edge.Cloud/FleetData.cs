@@ -19,6 +19,7 @@ public sealed class FleetData
     [Id(5)] public long UniqueRevisions { get; set; }
     [Id(6)] public long DuplicateRevisions { get; set; }
     [Id(7)] public long ReplaysSkipped { get; set; }
+    [Id(8)] public long ReplayedForwards { get; set; }
 }
 
 /// <summary>The cloud's view of one store.</summary>
@@ -30,4 +31,7 @@ public sealed class FleetStoreEntry
     [Id(2)] public int OpenAlerts { get; set; }
     [Id(3)] public double? Availability { get; set; }
     [Id(4)] public long AppliedPolicyVersion { get; set; }
+
+    /// <summary>The store-link (epoch, sequence) of the last alert applied: the store's order, and the dedupe of repeated forwards.</summary>
+    [Id(5)] public Events.AppliedMark? LastAlertSource { get; set; }
 }

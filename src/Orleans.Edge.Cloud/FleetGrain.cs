@@ -64,7 +64,7 @@ public sealed partial class FleetGrain(
     }
 
     public Task<AlertArrivalStats> GetAlertStats() =>
-        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies]));
+        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies], state.State.ReplayedForwards));
 
     private Task OnInbound(InboundEvent inbound)
     {
@@ -76,8 +76,8 @@ public sealed partial class FleetGrain(
         }
         switch (inbound.Event)
         {
-            case AlertEvent { Alert: var alert }:
-                OnAlert(region, alert);
+            case AlertEvent { Alert: var alert, Source: var source }:
+                OnAlert(region, alert, source);
                 break;
             case StoreStateEvent state:
                 var entry = Store(state.StoreId.Value, state.RegionId.Value);
@@ -102,8 +102,20 @@ public sealed partial class FleetGrain(
         return Task.CompletedTask;
     }
 
-    private void OnAlert(string region, Alert alert)
+    private void OnAlert(string region, Alert alert, AppliedMark? source)
     {
+        var store = Store(alert.StoreId.Value, region);
+        if (source is not null)
+        {
+            // Regions forward in their stores' order, so anything not after the last one applied
+            // is a forward repeated after a region crash.
+            if (store.LastAlertSource is { } last && (source.Epoch < last.Epoch || (source.Epoch == last.Epoch && source.Sequence <= last.Sequence)))
+            {
+                state.State.ReplayedForwards++;
+                return;
+            }
+            store.LastAlertSource = source;
+        }
         var key = $"{alert.StoreId}/{alert.AlertId}";
         if (Alerts.TryGetValue(key, out var known) && known.Revision >= alert.Revision)
         {
@@ -119,7 +131,6 @@ public sealed partial class FleetGrain(
             while (_resolvedOrder.Count > ResolvedKept && _resolvedOrder.TryDequeue(out var old))
                 if (Alerts.TryGetValue(old, out var a) && !a.IsOpen) Alerts.Remove(old);
         }
-        var store = Store(alert.StoreId.Value, region);
         store.LastSeen = Later(store.LastSeen, alert.ChangedAt);
         if (alert.Revision == 1 || known is null)
         {

@@ -84,7 +84,7 @@ public sealed partial class RegionAggregatorGrain(
             case AlertEvent { Alert: var alert } e:
                 if (alert.IsOpen) store.OpenAlerts[alert.AlertId] = alert;
                 else store.OpenAlerts.Remove(alert.AlertId);
-                await _uplink!.OnNextAsync(e);
+                await _uplink!.OnNextAsync(e with { Source = new AppliedMark(inbound.Epoch, inbound.Sequence) });
                 break;
             case ShelfSummaryEvent { Summary: var summary }:
                 store.ShelfAvailability[summary.ShelfId.Value] = summary.Availability;

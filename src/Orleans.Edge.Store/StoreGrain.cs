@@ -6,7 +6,7 @@ using Orleans.Edge.Grains;
 
 namespace Orleans.Edge.Store;
 
-/// <summary>What the store grain persists: its layout and its open alerts.</summary>
+/// <summary>What the store grain persists: its layout, its open alerts and how many it raised.</summary>
 [GenerateSerializer]
 public sealed class StoreData
 {
@@ -15,6 +15,9 @@ public sealed class StoreData
 
     /// <summary>Open alerts by id.</summary>
     [Id(1)] public Dictionary<string, Alert> OpenAlerts { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Alerts raised over the store's life (restarts included).</summary>
+    [Id(2)] public long AlertsRaised { get; set; }
 }
 
 /// <summary>The store: provisions shelves and sensors, indexes alerts and tells store apps about them.</summary>
@@ -28,7 +31,6 @@ public sealed partial class StoreGrain(
     private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
     private readonly Dictionary<IAlertObserver, DateTimeOffset> _observers = [];
     private readonly List<double> _localLatencies = [];
-    private long _raised;
 
     public async Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup)
     {
@@ -54,7 +56,7 @@ public sealed partial class StoreGrain(
     {
         if (alert.State == AlertState.Raised && alert.Revision == 1)
         {
-            _raised++;
+            state.State.AlertsRaised++;
             if (_localLatencies.Count < LatencySamples) _localLatencies.Add((alert.RaisedAt - alert.TriggeredAt).TotalMilliseconds);
         }
         if (alert.IsOpen)
@@ -84,7 +86,7 @@ public sealed partial class StoreGrain(
         return Task.CompletedTask;
     }
 
-    public Task<StoreAlertStats> GetAlertStats() => Task.FromResult(new StoreAlertStats(_raised, [.. _localLatencies]));
+    public Task<StoreAlertStats> GetAlertStats() => Task.FromResult(new StoreAlertStats(state.State.AlertsRaised, [.. _localLatencies]));
 
     private void Notify(Alert alert)
     {

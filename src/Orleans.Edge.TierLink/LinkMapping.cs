@@ -28,7 +28,10 @@ public static class LinkMapping
         var wire = new P.UpEvent { Origin = elideOrigin ? "" : origin, Sequence = (ulong)sequence };
         switch (e)
         {
-            case AlertEvent a: wire.Alert = ToWire(a.Alert, origin); break;
+            case AlertEvent a:
+                wire.Alert = ToWire(a.Alert, origin);
+                if (a.Source is { } source) (wire.SourceEpoch, wire.SourceSequence) = ((ulong)source.Epoch, (ulong)source.Sequence);
+                break;
             case ShelfSummaryEvent s: wire.ShelfSummary = ToWire(s.Summary, origin); break;
             case StoreStateEvent st:
                 wire.StoreState = new P.StoreState
@@ -59,7 +62,10 @@ public static class LinkMapping
     /// </summary>
     public static UpEvent FromWire(P.UpEvent e, string origin) => e.PayloadCase switch
     {
-        P.UpEvent.PayloadOneofCase.Alert => new AlertEvent(FromWire(e.Alert, origin)),
+        P.UpEvent.PayloadOneofCase.Alert => new AlertEvent(FromWire(e.Alert, origin))
+        {
+            Source = e.SourceSequence == 0 ? null : new AppliedMark((long)e.SourceEpoch, (long)e.SourceSequence),
+        },
         P.UpEvent.PayloadOneofCase.ShelfSummary => new ShelfSummaryEvent(FromWire(e.ShelfSummary, origin)),
         P.UpEvent.PayloadOneofCase.StoreState => new StoreStateEvent(
             new StoreId(Id(e.StoreState.StoreId, "store id")), new RegionId(Id(e.StoreState.RegionId, "region id")),

@@ -56,6 +56,30 @@ public sealed class LinkProtocolTests(FleetFixture fx) : IDisposable
     }
 
     [Fact]
+    public async Task ForwardRepeatedByARegionAfterACrash_IsDroppedByTheStoresWatermark_AtTheCloud()
+    {
+        // A region that crashed after forwarding but before checkpointing replays its store's
+        // event and forwards it again, under a new region sequence number.
+        const string store = "refwd-store", region = "refwd-region";
+        var alert = NewAlert(store, "x1/LowStock/1");
+        var forward = new AlertEvent(alert) { Source = new AppliedMark(7, 12) };
+        using var cloud = GrpcChannel.ForAddress(fx.Fleet.Cloud.LinkAddress!);
+        var link = new P.TierLink.TierLinkClient(cloud);
+        var before = await fx.CloudFleet.GetAlertStats();
+
+        await link.PushAsync(Batch(region, 3, LinkMapping.ToWire(region, 1, forward)));
+        var again = await link.PushAsync(Batch(region, 3, LinkMapping.ToWire(region, 2, forward)));
+        var next = forward with { Alert = alert with { State = AlertState.Resolved, Revision = 2 }, Source = new AppliedMark(7, 13) };
+        await link.PushAsync(Batch(region, 3, LinkMapping.ToWire(region, 3, next)));
+
+        Assert.Equal((2ul, 1u, 0u), (again.AckedThrough, again.Appended, again.Duplicates));   // new to the link...
+        var stats = await Eventually.Get(fx.CloudFleet.GetAlertStats, s => s.UniqueRevisions >= before.UniqueRevisions + 2, "both revisions at the cloud");
+        Assert.Equal(before.ReplayedForwards + 1, stats.ReplayedForwards);                      // ...but not to the store's order
+        Assert.Equal(before.UniqueAlertsRaised + 1, stats.UniqueAlertsRaised);
+        Assert.Equal(before.DuplicateRevisions, stats.DuplicateRevisions);
+    }
+
+    [Fact]
     public async Task RestartedSender_WithNewEpoch_IsNotMistakenForDuplicates()
     {
         const string store = "epoch-store";

@@ -38,13 +38,18 @@ public sealed record RegionStoreView(
     [property: Id(4)] long AppliedPolicyVersion,
     [property: Id(5)] long EventsReceived);
 
-/// <summary>Alert arrivals at the cloud: unique alerts (raised revisions) with their end-to-end latency.</summary>
+/// <summary>
+/// Alert arrivals at the cloud: unique alerts (raised revisions) with their end-to-end latency;
+/// <c>DuplicateRevisions</c>, revisions that came again from the store itself; <c>ReplayedForwards</c>,
+/// forwards a region repeated after a crash, dropped by the store's (epoch, sequence) watermark.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record AlertArrivalStats(
     [property: Id(0)] long UniqueAlertsRaised,
     [property: Id(1)] long UniqueRevisions,
     [property: Id(2)] long DuplicateRevisions,
-    [property: Id(3)] IReadOnlyList<double> RaiseLatenciesMs);
+    [property: Id(3)] IReadOnlyList<double> RaiseLatenciesMs,
+    [property: Id(4)] long ReplayedForwards = 0);
 
 /// <summary>Counters a store keeps about its alerts.</summary>
 [GenerateSerializer, Immutable]

@@ -27,6 +27,12 @@ public abstract record UpEvent
 [GenerateSerializer, Immutable]
 public sealed record AlertEvent([property: Id(0)] Alert Alert) : UpEvent
 {
+    /// <summary>
+    /// Set when a region forwards the alert: its (epoch, sequence) on the store's link. The cloud
+    /// keeps a watermark of it per store, to drop a forward repeated after a region crash.
+    /// </summary>
+    [Id(1)] public AppliedMark? Source { get; init; }
+
     /// <inheritdoc />
     public override EventClass Class => EventClass.Alert;
 }
