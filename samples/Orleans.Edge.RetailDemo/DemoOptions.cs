@@ -12,7 +12,8 @@ public sealed record DemoOptions(
     double ReadingHz,
     int Seed,
     bool Verbose,
-    string? DataDirectory = null)
+    string? DataDirectory = null,
+    bool Chaos = false)
 {
     /// <summary>Every problem with the options, each a sentence a person can act on.</summary>
     public IEnumerable<string> Problems()
@@ -21,6 +22,7 @@ public sealed record DemoOptions(
         if (StoresPerRegion is < 1 or > 50) yield return $"--stores-per-region must be 1–50, got {StoresPerRegion}";
         if (ShelvesPerStore is < 1 or > 200) yield return $"--shelves-per-store must be 1–200, got {ShelvesPerStore}";
         if (Duration < TimeSpan.FromSeconds(5) || Duration > TimeSpan.FromHours(24)) yield return $"--duration must be 5s–24h, got {Duration.TotalSeconds:0.###}s";
+        if (Chaos && Duration < TimeSpan.FromSeconds(20)) yield return $"--chaos needs a --duration of at least 20s, got {Duration.TotalSeconds:0.###}s";
         if (ReadingHz is < 0.2 or > 50) yield return $"--reading-hz must be 0.2–50, got {ReadingHz}";
         if (ReportPath is not null && Path.GetDirectoryName(Path.GetFullPath(ReportPath)) is { } dir && !Directory.Exists(dir))
             yield return $"--report: directory '{dir}' does not exist";

@@ -20,6 +20,8 @@ public sealed class DemoRun(DemoOptions options)
     private LocalFleet _fleet = null!;
     private PolicyChangeEntry? _policyChange;
     private ProcessSnapshot? _simulationStart;
+    private ChaosDrill? _drill;
+    private string? _scratch;
 
     private IPolicyGrain Policies => _fleet.Cloud.Grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey);
     private IFleetGrain FleetView => _fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
@@ -30,11 +32,14 @@ public sealed class DemoRun(DemoOptions options)
         AnsiConsole.MarkupLineInterpolated(
             $"[bold]Orleans.Edge retail demo[/]: {clusters} clusters (1 cloud, {options.Regions} regions, {options.Regions * options.StoresPerRegion} stores × {options.ShelvesPerStore} shelves), {options.Duration.TotalSeconds:F0} s");
         var setup = Stopwatch.StartNew();
+        // A crashed cluster restarts from its data directory; without --data-dir a chaos run uses a scratch one.
+        var dataDirectory = options.DataDirectory ?? (options.Chaos ? _scratch = Directory.CreateTempSubdirectory("edge-demo-chaos-").FullName : null);
         _fleet = await LocalFleet.StartAsync(new LocalFleetOptions
         {
             Regions = options.Regions, StoresPerRegion = options.StoresPerRegion, RegionSummaryWindow = TimeSpan.FromSeconds(10),
-            ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : LogLevel.Error),
-            DataDirectory = options.DataDirectory,
+            // Crashed clusters log their abrupt end at error level; a drill expects it.
+            ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : options.Chaos ? LogLevel.Critical : LogLevel.Error),
+            DataDirectory = dataDirectory, FaultProxies = options.Chaos,
         }, CancellationToken.None);
         try
         {
@@ -43,7 +48,7 @@ public sealed class DemoRun(DemoOptions options)
             foreach (var store in _fleet.Stores)
             {
                 var client = await Connect(store);
-                var sim = new StoreSimulator(store, client, options, seed++);
+                var sim = new StoreSimulator(_fleet, store.Id, client, options, seed++);
                 await sim.ProvisionAsync();
                 _simulators.Add(sim);
             }
@@ -57,10 +62,16 @@ public sealed class DemoRun(DemoOptions options)
             simulation.CancelAfter(options.Duration);
             var running = _simulators.Select(s => s.RunAsync(simulation.Token)).ToList();
             var policyTask = ChangePolicyMidRun(simulation.Token);
-            await new ProgressView(_fleet, _simulators, () => _policyChange).RunAsync(simulation.Token);
+            _drill = options.Chaos ? new ChaosDrill(_fleet, _simulators, options.Duration, options.Seed) : null;
+            if (_drill is not null)
+                AnsiConsole.MarkupLineInterpolated($"Chaos drill: {_drill.Plan.Count(f => f.Kind == "cut")} link cuts, {_drill.Plan.Count(f => f.Kind == "crash")} cluster crashes.");
+            var chaosTask = _drill?.RunAsync() ?? Task.CompletedTask;
+            await new ProgressView(_fleet, _simulators, () => _policyChange, _drill).RunAsync(simulation.Token);
             await Task.WhenAll(running);
             await policyTask;
             var simulated = started.Elapsed;
+            if (!chaosTask.IsCompleted) AnsiConsole.MarkupLine("Waiting for the chaos drill's last faults to end…");
+            await chaosTask;
 
             AnsiConsole.MarkupLine("Simulation over; draining every outbox to the cloud…");
             var drained = await Drain();
@@ -71,13 +82,15 @@ public sealed class DemoRun(DemoOptions options)
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
                 AnsiConsole.MarkupLineInterpolated($"Report written to [bold]{path}[/]");
             }
-            return drained && report.AlertsRaised == report.AlertsReceivedAtCloud && (long)report.Delivery["lost"] == 0 ? 0 : 1;
+            return drained && report.AlertsRaised == report.AlertsReceivedAtCloud
+                && (long)report.Delivery["lost"] == 0 && (long)report.Delivery["duplicates_applied"] == 0 ? 0 : 1;
         }
         finally
         {
-            foreach (var sim in _simulators) await sim.Client.DisposeAsync();
+            foreach (var sim in _simulators) await sim.DisposeAsync();
             await _fleet.StopAsync();
             await _fleet.DisposeAsync();
+            if (_scratch is not null) Directory.Delete(_scratch, recursive: true);
             AnsiConsole.MarkupLine("All clusters stopped.");
         }
     }
@@ -145,10 +158,11 @@ public sealed class DemoRun(DemoOptions options)
                 duplicates += await region.Grains.GetGrain<ILinkInboxGrain>(store.Id).GetDuplicatesDropped();
             duplicates += await _fleet.Cloud.Grains.GetGrain<ILinkInboxGrain>(region.Id).GetDuplicatesDropped();
         }
-        var uplink = _fleet.Stores.Sum(s => s.Uplink!.Counter.BytesSent);
+        var lives = _fleet.Stores.SelectMany(s => _fleet.LivesOf(s.Id)).ToList();
+        var uplink = lives.Sum(s => s.Uplink!.Counter.BytesSent);
         var delivery = await Delivery();
         var raw = _simulators.Sum(s => s.RawReadingBytes);
-        var ingested = _fleet.Stores.Sum(s => s.Services.GetRequiredService<StoreCounters>().Accepted);
+        var ingested = lives.Sum(s => s.Get<StoreCounters>()!.Accepted);
         return new DemoReport
         {
             Clusters = [.. _fleet.All.Select(h => new ClusterEntry(h.Tier switch
@@ -158,7 +172,7 @@ public sealed class DemoRun(DemoOptions options)
             DurationSeconds = Math.Round(simulated.TotalSeconds, 1),
             Shelves = _fleet.Stores.Count * options.ShelvesPerStore,
             ReadingsIngested = ingested,
-            ReadingsRejected = _fleet.Stores.Sum(s => s.Services.GetRequiredService<StoreCounters>().Rejected),
+            ReadingsRejected = lives.Sum(s => s.Get<StoreCounters>()!.Rejected),
             ReadingsPerSecond = Math.Round(ingested / simulated.TotalSeconds, 1),
             AlertsRaised = storeStats.Sum(s => s.AlertsRaised),
             AlertsReceivedAtCloud = cloud.UniqueAlertsRaised,
@@ -167,11 +181,11 @@ public sealed class DemoRun(DemoOptions options)
             Restocks = _simulators.Sum(s => s.Restocks),
             AlertLatencyMs = Percentiles.Summary(cloud.RaiseLatenciesMs),
             LocalAlertLatencyMs = Percentiles.Summary(storeStats.SelectMany(s => s.LocalLatenciesMs), full: false),
-            SensorToShelfMs = Percentiles.Summary(_fleet.Stores.SelectMany(s => s.Services.GetRequiredService<StoreCounters>().ProcessingSamples()), full: false),
+            SensorToShelfMs = Percentiles.Summary(lives.SelectMany(s => s.Get<StoreCounters>()!.ProcessingSamples()), full: false),
             UplinkBytes = uplink,
-            UplinkPayloadBytes = _fleet.Stores.Sum(s => s.Uplink!.Status.PayloadBytes),
-            UplinkBatches = _fleet.Stores.Sum(s => s.Uplink!.Status.Batches),
-            UplinkEvents = _fleet.Stores.Sum(s => s.Uplink!.Status.EventsSent),
+            UplinkPayloadBytes = lives.Sum(s => s.Uplink!.Status.PayloadBytes),
+            UplinkBatches = lives.Sum(s => s.Uplink!.Status.Batches),
+            UplinkEvents = lives.Sum(s => s.Uplink!.Status.EventsSent),
             RawReadingBytes = raw,
             UplinkRatio = raw == 0 ? 0 : Math.Round((double)uplink / raw, 5),
             PolicyChange = _policyChange,
@@ -182,31 +196,55 @@ public sealed class DemoRun(DemoOptions options)
     }
 
     /// <summary>
-    /// Every upward event on both kinds of link: produced (appended to an outbox), delivered
-    /// (distinct events accepted by the parent's log), evicted (counted by the outbox) and lost,
-    /// which is what is left and must be 0.
+    /// Every upward event on both kinds of link: produced (numbered by an outbox, across restarts),
+    /// delivered (distinct events the parent's inbound log accepted), evicted (counted by the outbox)
+    /// and lost, which is what is left and must be 0. <c>duplicates_applied</c> compares what each
+    /// consumer applied with what its logs accepted: more would mean an event applied twice.
     /// </summary>
     private async Task<Dictionary<string, object>> Delivery()
     {
         var children = _fleet.Stores.Concat(_fleet.Regions).ToList();
-        long delivered = 0, duplicates = 0;
-        foreach (var child in children)
+        long delivered = 0, duplicates = 0, duplicatesApplied = 0;
+        foreach (var region in _fleet.Regions)
         {
-            var parent = child.Tier == EdgeTier.Store ? _fleet.Regions.Single(r => r.Id == ((StoreTierSettings)child.Settings).RegionId) : _fleet.Cloud;
-            var inbox = parent.Grains.GetGrain<ILinkInboxGrain>(child.Id);
-            delivered += await inbox.GetAccepted();
-            duplicates += await inbox.GetDuplicatesDropped();
+            var view = await region.Grains.GetGrain<IRegionAggregatorGrain>(region.Id).GetStores();
+            foreach (var store in _fleet.Stores.Where(s => ((StoreTierSettings)s.Settings).RegionId == region.Id))
+            {
+                var inbox = region.Grains.GetGrain<ILinkInboxGrain>(store.Id);
+                var accepted = await inbox.GetAccepted();
+                delivered += accepted;
+                duplicates += await inbox.GetDuplicatesDropped();
+                duplicatesApplied += Math.Max(0, (view.SingleOrDefault(v => v.StoreId == store.Id)?.EventsReceived ?? 0) - accepted);
+            }
         }
-        var produced = children.Sum(c => c.Outbox!.Appended);
-        var evicted = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => $"{e.Key.Class}/{e.Key.Cause}").ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
+        var applied = await FleetView.GetEventsApplied();
+        foreach (var region in _fleet.Regions)
+        {
+            var inbox = _fleet.Cloud.Grains.GetGrain<ILinkInboxGrain>(region.Id);
+            var accepted = await inbox.GetAccepted();
+            delivered += accepted;
+            duplicates += await inbox.GetDuplicatesDropped();
+            duplicatesApplied += Math.Max(0, applied.GetValueOrDefault(region.Id) - accepted);
+        }
+        var cloud = await FleetView.GetAlertStats();
+        duplicates += cloud.DuplicateRevisions + cloud.ReplayedForwards;
+        var produced = children.Sum(c => c.Outbox!.LastSequence);
+        var evicted = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => e.Key.Class.ToString()).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
+        var evictedByCause = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => e.Key.Cause.ToString()).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var queued = children.Sum(c => c.Outbox!.Count);
-        return new()
+        var delivery = new Dictionary<string, object>
         {
             ["events_produced"] = produced, ["events_delivered_unique"] = delivered, ["duplicates_dropped"] = duplicates,
-            ["evicted_by_class"] = evicted, ["still_queued"] = queued,
+            ["duplicates_applied"] = duplicatesApplied,
+            ["evicted_by_class"] = evicted, ["evicted_by_cause"] = evictedByCause, ["still_queued"] = queued,
             ["lost"] = produced - delivered - evicted.Values.Sum() - queued,
-            ["max_outbox_depth"] = children.Max(c => c.Outbox!.MaxCount),
+            ["max_outbox_depth"] = children.SelectMany(c => _fleet.LivesOf(c.Id)).Max(c => c.Outbox!.MaxCount),
+            ["longest_outage_seconds"] = 0.0,
+            ["drain_seconds_after_longest_outage"] = 0.0,
         };
+        if (_drill is not null)
+            foreach (var (key, value) in _drill.Figures()) delivery[key] = value;
+        return delivery;
     }
 
     private static void Print(DemoReport r)
@@ -226,6 +264,13 @@ public sealed class DemoRun(DemoOptions options)
             table.AddRow("policy change", $"v{p.Version} ({p.Scope}) applied by {p.AppliedStores}/{p.TargetedStores} stores in {(p.SecondsToApplyAll is { } s ? $"{s:F2} s" : "–")}");
         table.AddRow("restocks by staff", $"{r.Restocks}");
         table.AddRow("upward events produced / delivered / lost", $"{r.Delivery["events_produced"]} / {r.Delivery["events_delivered_unique"]} / {r.Delivery["lost"]}");
+        table.AddRow("duplicates dropped / applied", $"{r.Delivery["duplicates_dropped"]} / {r.Delivery["duplicates_applied"]}");
+        if (r.Delivery.TryGetValue("link_cuts", out var cuts))
+        {
+            table.AddRow("chaos: link cuts / store crashes / region crashes", $"{cuts} / {r.Delivery["store_crashes"]} / {r.Delivery["region_crashes"]}");
+            table.AddRow("chaos: longest outage / drain after it", $"{r.Delivery["longest_outage_seconds"]} s ({r.Delivery["longest_outage_link"]}) / {r.Delivery["drain_seconds_after_longest_outage"]} s");
+            table.AddRow("max outbox depth", $"{r.Delivery["max_outbox_depth"]}");
+        }
         table.AddRow("drained", r.Drained ? "[green]yes[/]" : "[red]no[/]");
         AnsiConsole.Write(table);
     }

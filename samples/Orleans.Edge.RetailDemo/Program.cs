@@ -10,11 +10,16 @@ var report = new Option<string?>("--report") { Description = "Write the run's re
 var hz = new Option<double>("--reading-hz") { Description = "Load-cell readings per shelf per second", DefaultValueFactory = _ => 10 };
 var seed = new Option<int>("--seed") { Description = "Seed of the shoppers' randomness", DefaultValueFactory = _ => 42 };
 var verbose = new Option<bool>("--verbose") { Description = "Show the silos' warnings" };
+var chaos = new Option<bool>("--chaos")
+{
+    Description = "Cut tier links and crash and restart store and region clusters during the run (20 cuts and 3 + 3 crashes per 120 s); " +
+                  "the report's delivery section shows what that cost (lost must be 0)",
+};
 var dataDir = new Option<string?>("--data-dir") { Description = "Keep every cluster's grain state and outbox in SQLite under this folder (default: in memory)" };
 
 var root = new RootCommand("Orleans.Edge retail demo: a cloud, regions and stores, each its own Orleans cluster, joined by gRPC tier links.")
 {
-    regions, stores, shelves, duration, report, hz, seed, verbose, dataDir,
+    regions, stores, shelves, duration, report, hz, seed, verbose, dataDir, chaos,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -24,7 +29,7 @@ root.SetAction(async (parse, ct) =>
         return 2;
     }
     var options = new DemoOptions(parse.GetValue(regions), parse.GetValue(stores), parse.GetValue(shelves), length,
-        parse.GetValue(report), parse.GetValue(hz), parse.GetValue(seed), parse.GetValue(verbose), parse.GetValue(dataDir));
+        parse.GetValue(report), parse.GetValue(hz), parse.GetValue(seed), parse.GetValue(verbose), parse.GetValue(dataDir), parse.GetValue(chaos));
     var problems = options.Problems().ToList();
     if (problems.Count > 0)
     {

@@ -2,16 +2,20 @@ using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Hosting;
 using Orleans.Edge.TierLink;
+using Orleans.Runtime;
 
 namespace Orleans.Edge.RetailDemo;
 
 /// <summary>
 /// One simulated store: load cells at the configured rate and cameras at 1 Hz under shoppers who
 /// take items, and staff who watch alerts through the SDK, acknowledge them and restock. Now and
-/// then a sensor glitches (NaN, negative, unknown id) so the store's validation shows.
+/// then a sensor glitches (NaN, negative, unknown id) so the store's validation shows. When the
+/// store's cluster crashes, sensors and staff keep trying until <see cref="ReconnectAsync"/> hands
+/// them a client of its next life.
 /// </summary>
-public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, DemoOptions options, int seed)
+public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreClient client, DemoOptions options, int seed) : IAsyncDisposable
 {
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
     private static readonly (string Sku, double UnitGrams, int Capacity)[] Catalogue =
     [
         ("cola-330ml", 350, 24), ("crisps-150g", 160, 16), ("soap-bar", 100, 20), ("rice-1kg", 1010, 12),
@@ -26,6 +30,9 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
     private long _rawBytes;
     private long _restocks;
     private long _rawSequence;
+    private long _unsent;
+    private EdgeStoreClient _client = client;
+    private CancellationTokenSource _life = new();
 
     private sealed class ShelfSim(ShelfId id, SensorId cell, SensorId camera, PlanogramEntry planogram, double takesPerSecond)
     {
@@ -38,13 +45,34 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
         public int RestockScheduled;
     }
 
-    public string StoreId => host.Id;
-    public EdgeTierHost Host => host;
-    public EdgeStoreClient Client => client;
+    public string StoreId => storeId;
+    public EdgeTierHost Host => fleet[storeId];
+    public EdgeStoreClient Client => Volatile.Read(ref _client);
+
+    /// <summary>Readings the sensors could not hand to the store because its cluster was down.</summary>
+    public long Unsent => Interlocked.Read(ref _unsent);
     public long Accepted => Interlocked.Read(ref _accepted);
     public long Rejected => Interlocked.Read(ref _rejected);
     public long RawReadingBytes => Interlocked.Read(ref _rawBytes);
     public long Restocks => Interlocked.Read(ref _restocks);
+
+    /// <summary>Connects to the store's restarted cluster; staff pick up what is open there.</summary>
+    public async Task ReconnectAsync()
+    {
+        var fresh = await EdgeStoreClient.ConnectAsync(storeId, $"127.0.0.1:{Host.Settings.GatewayPort}");
+        var old = Interlocked.Exchange(ref _client, fresh);
+        var oldLife = Interlocked.Exchange(ref _life, new CancellationTokenSource());
+        await oldLife.CancelAsync();
+        oldLife.Dispose();
+        _ = Task.Run(async () => await old.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }));
+    }
+
+    /// <summary>Disconnects from the store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _life.Dispose();
+        await Client.DisposeAsync();
+    }
 
     /// <summary>Provisions the store's shelves, each with a load cell and a camera, and stocks them.</summary>
     public async Task ProvisionAsync()
@@ -56,7 +84,7 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
             var cell = new SensorId($"{shelf}-lc");
             var camera = new SensorId($"{shelf}-cam");
             var planogram = new PlanogramEntry(sku, unitGrams, TareGrams, capacity);
-            await client.ProvisionShelfAsync(new ShelfSetup(shelf, planogram,
+            await Client.ProvisionShelfAsync(new ShelfSetup(shelf, planogram,
             [
                 new SensorSpec(cell, shelf, SensorKind.LoadCell, TareGrams + unitGrams * capacity * 2),
                 new SensorSpec(camera, shelf, SensorKind.Camera, 1),
@@ -107,7 +135,17 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
                     }
                 }
                 if (_rng.NextDouble() < 0.02) readings.Add(Glitch(now));
-                var results = await client.SubmitReadingsAsync(readings);
+                IReadOnlyList<IngestResult> results;
+                try
+                {
+                    results = await Client.SubmitReadingsAsync(readings).WaitAsync(CallTimeout, ct);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The store's cluster is down (a chaos drill crashed it): these readings are not taken.
+                    Interlocked.Add(ref _unsent, readings.Count);
+                    continue;
+                }
                 for (var i = 0; i < results.Count; i++)
                 {
                     if (results[i].IsAccepted)
@@ -154,20 +192,35 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
     private async Task StaffLoop(CancellationToken ct)
     {
         var restocks = new List<Task>();
-        try
+        while (!ct.IsCancellationRequested)
         {
-            await foreach (var alert in client.WatchAlertsAsync(ct))
+            var life = Volatile.Read(ref _life);
+            try
             {
-                if (alert is not { State: AlertState.Raised, Type: AlertType.LowStock or AlertType.OutOfStock }) continue;
-                var shelf = _shelves.Find(s => s.Id == alert.ShelfId);
-                if (shelf is null || Interlocked.Exchange(ref shelf.RestockScheduled, 1) == 1) continue;
-                restocks.Add(Restock(shelf, alert, ct));
+                using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct, life.Token);
+                var client = Client;
+                // Whatever is open already (e.g. raised while this store's cluster was restarting) first.
+                foreach (var open in await client.GetOpenAlertsAsync().WaitAsync(CallTimeout, watch.Token)) Consider(open);
+                await foreach (var alert in client.WatchAlertsAsync(watch.Token)) Consider(alert);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // The store is down or the client was replaced: try again shortly, on whichever client is current.
+                try { await Task.Delay(500, ct); } catch (OperationCanceledException) { }
+            }
+            catch (OperationCanceledException)
+            {
             }
         }
-        catch (OperationCanceledException)
-        {
-        }
         await Task.WhenAll(restocks);
+
+        void Consider(Alert alert)
+        {
+            if (alert is not { State: AlertState.Raised or AlertState.Acknowledged, Type: AlertType.LowStock or AlertType.OutOfStock }) return;
+            var shelf = _shelves.Find(s => s.Id == alert.ShelfId);
+            if (shelf is null || Interlocked.Exchange(ref shelf.RestockScheduled, 1) == 1) return;
+            restocks.Add(Restock(shelf, alert, ct));
+        }
     }
 
     private async Task Restock(ShelfSim shelf, Alert alert, CancellationToken ct)
@@ -175,7 +228,7 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1 + _rng.NextDouble() * 3), ct);
-            await client.AcknowledgeAsync(alert.AlertId, "staff");
+            if (alert.State == AlertState.Raised) await Client.AcknowledgeAsync(alert.AlertId, "staff").WaitAsync(CallTimeout, ct);
             await Task.Delay(TimeSpan.FromSeconds(1 + _rng.NextDouble() * 2), ct);
             Volatile.Write(ref shelf.Units, shelf.Planogram.CapacityUnits);
             Interlocked.Increment(ref _restocks);
@@ -187,6 +240,10 @@ public sealed class StoreSimulator(EdgeTierHost host, EdgeStoreClient client, De
         {
             // Resolved meanwhile (e.g. a shopper put items back): nothing to acknowledge.
             Volatile.Write(ref shelf.Units, shelf.Planogram.CapacityUnits);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException or InvalidOperationException)
+        {
+            // The store went down under the staff: the alert stays open there and is picked up after the restart.
         }
         finally
         {

@@ -20,6 +20,9 @@ public sealed class FleetData
     [Id(6)] public long DuplicateRevisions { get; set; }
     [Id(7)] public long ReplaysSkipped { get; set; }
     [Id(8)] public long ReplayedForwards { get; set; }
+
+    /// <summary>Inbound events applied, by origin.</summary>
+    [Id(9)] public Dictionary<string, long> EventsApplied { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>The cloud's view of one store.</summary>

@@ -66,6 +66,9 @@ public sealed partial class FleetGrain(
     public Task<AlertArrivalStats> GetAlertStats() =>
         Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies], state.State.ReplayedForwards));
 
+    public Task<IReadOnlyDictionary<string, long>> GetEventsApplied() =>
+        Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(state.State.EventsApplied));
+
     private Task OnInbound(InboundEvent inbound)
     {
         var region = inbound.Origin;
@@ -74,6 +77,7 @@ public sealed partial class FleetGrain(
             state.State.ReplaysSkipped++;
             return Task.CompletedTask;
         }
+        state.State.EventsApplied[region] = state.State.EventsApplied.GetValueOrDefault(region) + 1;
         switch (inbound.Event)
         {
             case AlertEvent { Alert: var alert, Source: var source }:

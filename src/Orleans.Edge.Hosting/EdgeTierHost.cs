@@ -14,6 +14,8 @@ namespace Orleans.Edge.Hosting;
 public sealed class EdgeTierHost : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly Dictionary<Type, object?> _resolved = [];
+    private int _disposed;
 
     private EdgeTierHost(IHost host, EdgeTier tier, string id, TierSettings settings, Uri? linkAddress)
     {
@@ -46,10 +48,26 @@ public sealed class EdgeTierHost : IAsyncDisposable
     public IClusterClient Grains => _host.Services.GetRequiredService<IClusterClient>();
 
     /// <summary>The link to its parent (store and regional tiers).</summary>
-    public ParentLink? Uplink => _host.Services.GetService<ParentLink>();
+    public ParentLink? Uplink => Get<ParentLink>();
 
     /// <summary>The outbox of its uplink (store and regional tiers).</summary>
-    public IOutbox? Outbox => _host.Services.GetService<IOutbox>();
+    public IOutbox? Outbox => Get<IOutbox>();
+
+    /// <summary>True from the end of <see cref="StartAsync"/> until a stop begins.</summary>
+    public bool IsRunning { get; private set; }
+
+    /// <summary>
+    /// A singleton service of the host, resolved once and kept: its counters stay readable after the
+    /// host has stopped, which lets a report add up every life of a cluster that was restarted.
+    /// </summary>
+    public T? Get<T>() where T : class
+    {
+        lock (_resolved)
+        {
+            if (!_resolved.TryGetValue(typeof(T), out var service)) _resolved[typeof(T)] = service = _host.Services.GetService<T>();
+            return (T?)service;
+        }
+    }
 
     /// <summary>Builds a store cluster.</summary>
     public static EdgeTierHost CreateStore(StoreTierSettings settings)
@@ -80,17 +98,47 @@ public sealed class EdgeTierHost : IAsyncDisposable
     }
 
     /// <summary>Starts the silo, then the links.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _host.StartAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _host.StartAsync(cancellationToken);
+        _ = (Uplink, Outbox, Get<Store.StoreCounters>());   // resolve them while the container is alive
+        IsRunning = true;
+    }
 
     /// <summary>Completes when the process is asked to stop (SIGTERM, Ctrl-C).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _host.WaitForShutdownAsync(cancellationToken);
 
     /// <summary>Stops the links and the silo.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => _host.StopAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        IsRunning = false;
+        return _host.StopAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops abruptly, as a crash would look from outside: nothing is flushed or handed over, the
+    /// silo leaves its cluster without a goodbye, links drop mid-call. (In a test process the only
+    /// harder stop is SIGKILL of a separate process; see the silo executable.)
+    /// </summary>
+    public async Task CrashAsync()
+    {
+        IsRunning = false;
+        try
+        {
+            await _host.StopAsync(new CancellationToken(canceled: true));
+        }
+        catch (OperationCanceledException)
+        {
+            // expected: nothing was given time to finish
+        }
+        await DisposeAsync();
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        IsRunning = false;
         if (_host is IAsyncDisposable d) await d.DisposeAsync();
         else _host.Dispose();
     }

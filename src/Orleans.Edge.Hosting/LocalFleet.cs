@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Edge.Hosting.Chaos;
 
 namespace Orleans.Edge.Hosting;
 
@@ -20,6 +21,12 @@ public sealed class LocalFleetOptions
     /// <summary>Where each cluster keeps its state and outbox (a folder per cluster); null keeps everything in memory.</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>
+    /// Put a <see cref="Chaos.FaultProxy"/> in every tier link (store → region, region → cloud), so a
+    /// chaos drill can cut, blackhole, reset or slow each link on its own.
+    /// </summary>
+    public bool FaultProxies { get; set; }
+
     /// <summary>Further store settings.</summary>
     public Action<Store.StoreOptions>? ConfigureStore { get; set; }
 
@@ -39,28 +46,47 @@ public sealed class LocalFleetOptions
 
 /// <summary>
 /// The cloud, its regions and their stores, each a separate Orleans cluster on its own loopback
-/// ports, joined by real gRPC tier links: the demo's and the end-to-end tests' fleet.
+/// ports, joined by real gRPC tier links: the demo's and the end-to-end tests' fleet. Any store or
+/// region can be crashed and restarted on its ports and data directory, and with
+/// <see cref="LocalFleetOptions.FaultProxies"/> every link can be broken on its own.
 /// </summary>
 public sealed class LocalFleet : IAsyncDisposable
 {
-    private LocalFleet(EdgeTierHost cloud, IReadOnlyList<EdgeTierHost> regions, IReadOnlyList<EdgeTierHost> stores)
-    {
-        Cloud = cloud;
-        Regions = regions;
-        Stores = stores;
-    }
+    private readonly Dictionary<string, EdgeTierHost> _current = new(StringComparer.Ordinal);
+    private readonly List<EdgeTierHost> _retired = [];
+    private readonly Dictionary<string, FaultProxy> _proxies = new(StringComparer.Ordinal);
+    private readonly List<string> _regionIds = [];
+    private readonly List<string> _storeIds = [];
+
+    private LocalFleet(EdgeTierHost cloud) => Cloud = cloud;
 
     /// <summary>The cloud cluster.</summary>
     public EdgeTierHost Cloud { get; }
 
-    /// <summary>Regional clusters.</summary>
-    public IReadOnlyList<EdgeTierHost> Regions { get; }
+    /// <summary>Regional clusters (the current life of each).</summary>
+    public IReadOnlyList<EdgeTierHost> Regions { get { lock (_current) return [.. _regionIds.Select(id => _current[id])]; } }
 
-    /// <summary>Store clusters.</summary>
-    public IReadOnlyList<EdgeTierHost> Stores { get; }
+    /// <summary>Store clusters (the current life of each).</summary>
+    public IReadOnlyList<EdgeTierHost> Stores { get { lock (_current) return [.. _storeIds.Select(id => _current[id])]; } }
 
     /// <summary>Every cluster: cloud, regions, stores.</summary>
     public IEnumerable<EdgeTierHost> All => [Cloud, .. Regions, .. Stores];
+
+    /// <summary>The current life of the store or region <paramref name="id"/>.</summary>
+    public EdgeTierHost this[string id] { get { lock (_current) return _current[id]; } }
+
+    /// <summary>Every life of <paramref name="id"/>, the crashed ones first and the current one last.</summary>
+    public IReadOnlyList<EdgeTierHost> LivesOf(string id)
+    {
+        lock (_current) return [.. _retired.Where(h => h.Id == id), _current[id]];
+    }
+
+    /// <summary>The fault proxy on the link from <paramref name="childId"/> to its parent, if the fleet has them.</summary>
+    public FaultProxy? LinkOf(string childId) => _proxies.GetValueOrDefault(childId);
+
+    /// <summary>The parent of a store (its region) or of a region (the cloud).</summary>
+    public EdgeTierHost ParentOf(EdgeTierHost child) =>
+        child.Settings is StoreTierSettings store ? this[store.RegionId] : Cloud;
 
     /// <summary>Starts the cloud, then the regions, then the stores.</summary>
     public static async Task<LocalFleet> StartAsync(LocalFleetOptions options, CancellationToken cancellationToken = default)
@@ -74,23 +100,73 @@ public sealed class LocalFleet : IAsyncDisposable
             DataDirectory = DataFor(options, "cloud"),
         });
         await cloud.StartAsync(cancellationToken);
+        var fleet = new LocalFleet(cloud);
 
-        var regions = Enumerable.Range(1, options.Regions).Select(r => EdgeTierHost.CreateRegion(new RegionalTierSettings
+        var regions = Enumerable.Range(1, options.Regions).Select(r =>
         {
-            RegionId = LocalFleetOptions.RegionName(r), ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(),
-            GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), SummaryWindow = options.RegionSummaryWindow,
-            ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{LocalFleetOptions.RegionName(r)}"),
-        })).ToList();
+            var id = LocalFleetOptions.RegionName(r);
+            return fleet.Add(EdgeTierHost.CreateRegion(new RegionalTierSettings
+            {
+                RegionId = id, ParentAddress = fleet.Dial(options, id, cloud), SiloPort = FreePorts.Next(),
+                GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), SummaryWindow = options.RegionSummaryWindow,
+                ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{id}"),
+            }));
+        }).ToList();
         await Task.WhenAll(regions.Select(r => r.StartAsync(cancellationToken)));
 
-        var stores = regions.SelectMany((region, r) => Enumerable.Range(1, options.StoresPerRegion).Select(s => EdgeTierHost.CreateStore(new StoreTierSettings
+        var stores = regions.SelectMany((region, r) => Enumerable.Range(1, options.StoresPerRegion).Select(s =>
         {
-            StoreId = LocalFleetOptions.StoreName(r + 1, s), RegionId = region.Id, ParentAddress = region.LinkAddress,
-            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-            ConfigureStore = options.ConfigureStore, DataDirectory = DataFor(options, $"store-{LocalFleetOptions.StoreName(r + 1, s)}"),
-        }))).ToList();
+            var id = LocalFleetOptions.StoreName(r + 1, s);
+            return fleet.Add(EdgeTierHost.CreateStore(new StoreTierSettings
+            {
+                StoreId = id, RegionId = region.Id, ParentAddress = fleet.Dial(options, id, region),
+                SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
+                ConfigureStore = options.ConfigureStore, DataDirectory = DataFor(options, $"store-{id}"),
+            }));
+        })).ToList();
         await Task.WhenAll(stores.Select(s => s.StartAsync(cancellationToken)));
-        return new LocalFleet(cloud, regions, stores);
+        return fleet;
+    }
+
+    /// <summary>Crashes the store or region <paramref name="id"/> (see <see cref="EdgeTierHost.CrashAsync"/>).</summary>
+    public Task CrashAsync(string id) => this[id].CrashAsync();
+
+    /// <summary>Starts a new life of the store or region <paramref name="id"/> on the same ports and data directory.</summary>
+    public async Task<EdgeTierHost> RestartAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var old = this[id];
+        if (old.IsRunning) throw new InvalidOperationException($"'{id}' is running; crash or stop it first");
+        var next = old.Settings switch
+        {
+            StoreTierSettings s => EdgeTierHost.CreateStore(s),
+            RegionalTierSettings r => EdgeTierHost.CreateRegion(r),
+            _ => throw new InvalidOperationException($"'{id}' is the cloud, which a drill does not restart"),
+        };
+        await next.StartAsync(cancellationToken);
+        lock (_current)
+        {
+            _retired.Add(old);
+            _current[id] = next;
+        }
+        return next;
+    }
+
+    private EdgeTierHost Add(EdgeTierHost host)
+    {
+        lock (_current)
+        {
+            _current[host.Id] = host;
+            (host.Tier == EdgeTier.Store ? _storeIds : _regionIds).Add(host.Id);
+        }
+        return host;
+    }
+
+    private Uri Dial(LocalFleetOptions options, string child, EdgeTierHost parent)
+    {
+        if (!options.FaultProxies) return parent.LinkAddress!;
+        var proxy = new FaultProxy(parent.LinkAddress!.Port);
+        _proxies[child] = proxy;
+        return proxy.Address;
     }
 
     private static string? DataFor(LocalFleetOptions options, string cluster) =>
@@ -99,8 +175,8 @@ public sealed class LocalFleet : IAsyncDisposable
     /// <summary>Stops the stores, then the regions, then the cloud.</summary>
     public async Task StopAsync()
     {
-        await Task.WhenAll(Stores.Select(s => s.StopAsync()));
-        await Task.WhenAll(Regions.Select(r => r.StopAsync()));
+        await Task.WhenAll(Stores.Where(s => s.IsRunning).Select(s => s.StopAsync()));
+        await Task.WhenAll(Regions.Where(r => r.IsRunning).Select(r => r.StopAsync()));
         await Cloud.StopAsync();
     }
 
@@ -108,5 +184,6 @@ public sealed class LocalFleet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var host in All.Reverse()) await host.DisposeAsync();
+        foreach (var proxy in _proxies.Values) await proxy.DisposeAsync();
     }
 }

@@ -67,6 +67,12 @@ public interface IFleetGrain : IGrainWithStringKey
 
     /// <summary>Unique alert arrivals and their latencies.</summary>
     [Alias("alert-stats")] Task<AlertArrivalStats> GetAlertStats();
+
+    /// <summary>
+    /// Inbound events applied, by origin (region), over the fleet's life. Equal to what the cloud's
+    /// inbound logs accepted from each region when no event was applied twice.
+    /// </summary>
+    [Alias("events-applied")] Task<IReadOnlyDictionary<string, long>> GetEventsApplied();
 }
 
 /// <summary>A batch of upward events from one origin, in sequence order.</summary>
