@@ -23,6 +23,9 @@ public sealed class FleetData
 
     /// <summary>Inbound events applied, by origin.</summary>
     [Id(9)] public Dictionary<string, long> EventsApplied { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Forwarded alerts that came behind a later one of their store: must stay 0.</summary>
+    [Id(10)] public long OutOfOrderForwards { get; set; }
 }
 
 /// <summary>The cloud's view of one store.</summary>
@@ -37,4 +40,7 @@ public sealed class FleetStoreEntry
 
     /// <summary>The store-link (epoch, sequence) of the last alert applied: the store's order, and the dedupe of repeated forwards.</summary>
     [Id(5)] public Events.AppliedMark? LastAlertSource { get; set; }
+
+    /// <summary>Distinct alerts of the store the cloud has received.</summary>
+    [Id(6)] public long AlertsRaised { get; set; }
 }

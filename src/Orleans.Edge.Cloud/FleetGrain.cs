@@ -55,7 +55,7 @@ public sealed partial class FleetGrain(
         var open = Alerts.Values.Where(a => a.IsOpen).OrderBy(a => a.RaisedAt).ToList();
         var stores = Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
             s.Key, s.Value.Region, s.Value.LastSeen, open.Count(a => a.StoreId.Value == s.Key),
-            s.Value.Availability, s.Value.AppliedPolicyVersion)).ToList();
+            s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.AlertsRaised)).ToList();
         var regions = stores.GroupBy(s => s.RegionId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new FleetRegionView(
             g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
             g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
@@ -64,7 +64,8 @@ public sealed partial class FleetGrain(
     }
 
     public Task<AlertArrivalStats> GetAlertStats() =>
-        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies], state.State.ReplayedForwards));
+        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies], state.State.ReplayedForwards,
+            state.State.OutOfOrderForwards));
 
     public Task<IReadOnlyDictionary<string, long>> GetEventsApplied() =>
         Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(state.State.EventsApplied));
@@ -115,7 +116,14 @@ public sealed partial class FleetGrain(
             // is a forward repeated after a region crash.
             if (store.LastAlertSource is { } last && (source.Epoch < last.Epoch || (source.Epoch == last.Epoch && source.Sequence <= last.Sequence)))
             {
-                state.State.ReplayedForwards++;
+                // Seen before: a replay. Not seen (a newer revision, or an unknown alert): the store's order broke.
+                var seen = Alerts.TryGetValue($"{alert.StoreId}/{alert.AlertId}", out var had) && had.Revision >= alert.Revision;
+                if (seen) state.State.ReplayedForwards++;
+                else
+                {
+                    state.State.OutOfOrderForwards++;
+                    LogOutOfOrder(logger, alert.StoreId.Value, alert.AlertId, source.Sequence, last.Sequence);
+                }
                 return;
             }
             store.LastAlertSource = source;
@@ -139,6 +147,7 @@ public sealed partial class FleetGrain(
         if (alert.Revision == 1 || known is null)
         {
             state.State.UniqueRaised++;
+            store.AlertsRaised++;
             var latency = (time.GetUtcNow() - alert.TriggeredAt).TotalMilliseconds;
             if (_latencies.Count < LatencySamples) _latencies.Add(latency);
             LogAlert(logger, alert.StoreId.Value, alert.ShelfId.Value, alert.Type, latency);
@@ -156,6 +165,9 @@ public sealed partial class FleetGrain(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Cloud got {Type} alert from store {Store} shelf {Shelf}, {LatencyMs:F1} ms after its reading")]
     private static partial void LogAlert(ILogger logger, string store, string shelf, AlertType type, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Store {Store} alert {AlertId} arrived out of order: store sequence {Sequence} after {Last}")]
+    private static partial void LogOutOfOrder(ILogger logger, string store, string alertId, long sequence, long last);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cloud got an unexpected {EventType} from {Origin}; ignored")]
     private static partial void LogUnexpected(ILogger logger, string origin, string eventType);

@@ -54,7 +54,8 @@ public sealed partial class StoreGrain(
 
     public async Task OnAlertChanged(Alert alert)
     {
-        if (alert.State == AlertState.Raised && alert.Revision == 1)
+        // Counted once per alert id: a shelf that crashed before saving its alert raises the same one again.
+        if (alert.State == AlertState.Raised && alert.Revision == 1 && !state.State.OpenAlerts.ContainsKey(alert.AlertId))
         {
             state.State.AlertsRaised++;
             if (_localLatencies.Count < LatencySamples) _localLatencies.Add((alert.RaisedAt - alert.TriggeredAt).TotalMilliseconds);

@@ -8,7 +8,8 @@ public sealed record FleetStoreView(
     [property: Id(2)] DateTimeOffset? LastSeen,
     [property: Id(3)] int OpenAlerts,
     [property: Id(4)] double? Availability,
-    [property: Id(5)] long AppliedPolicyVersion);
+    [property: Id(5)] long AppliedPolicyVersion,
+    [property: Id(6)] long AlertsRaised = 0);
 
 /// <summary>The cloud's view of one region.</summary>
 [GenerateSerializer, Immutable]
@@ -41,7 +42,8 @@ public sealed record RegionStoreView(
 /// <summary>
 /// Alert arrivals at the cloud: unique alerts (raised revisions) with their end-to-end latency;
 /// <c>DuplicateRevisions</c>, revisions that came again from the store itself; <c>ReplayedForwards</c>,
-/// forwards a region repeated after a crash, dropped by the store's (epoch, sequence) watermark.
+/// forwards a region repeated after a crash, dropped by the store's (epoch, sequence) watermark;
+/// <c>OutOfOrderForwards</c>, alerts that arrived behind a later one of their store (0 unless order broke).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record AlertArrivalStats(
@@ -49,7 +51,8 @@ public sealed record AlertArrivalStats(
     [property: Id(1)] long UniqueRevisions,
     [property: Id(2)] long DuplicateRevisions,
     [property: Id(3)] IReadOnlyList<double> RaiseLatenciesMs,
-    [property: Id(4)] long ReplayedForwards = 0);
+    [property: Id(4)] long ReplayedForwards = 0,
+    [property: Id(5)] long OutOfOrderForwards = 0);
 
 /// <summary>Counters a store keeps about its alerts.</summary>
 [GenerateSerializer, Immutable]

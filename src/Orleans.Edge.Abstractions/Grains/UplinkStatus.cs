@@ -11,6 +11,7 @@ namespace Orleans.Edge.Grains;
 /// <param name="Retries">Failed exchanges that were retried.</param>
 /// <param name="Evicted">Events evicted from the outbox, by "class/cause" (e.g. "Summary/Budget").</param>
 /// <param name="PolicyVersionReceived">Highest policy version received over the downlink.</param>
+/// <param name="EventsProduced">Events the outbox ever numbered (restarts included): each is acked, queued or evicted.</param>
 [GenerateSerializer, Immutable]
 public sealed record UplinkStatus(
     [property: Id(0)] bool Connected,
@@ -22,7 +23,8 @@ public sealed record UplinkStatus(
     [property: Id(6)] long EventsAcked,
     [property: Id(7)] long Retries,
     [property: Id(8)] IReadOnlyDictionary<string, long> Evicted,
-    [property: Id(9)] long PolicyVersionReceived);
+    [property: Id(9)] long PolicyVersionReceived,
+    [property: Id(10)] long EventsProduced = 0);
 
 /// <summary>Reports the uplink of the silo it runs on; key: 0. Null where the cluster has no parent (the cloud).</summary>
 [Alias("edge.uplink-status")]

@@ -17,6 +17,7 @@ public sealed class UplinkStatusGrain(IServiceProvider services) : Grain, IUplin
         var s = link.Status;
         return Task.FromResult<UplinkStatus?>(new UplinkStatus(s.Connected, s.LastError, outbox.Count, outbox.Bytes, outbox.OldestEnqueuedAt,
             s.EventsSent, s.EventsAcked, s.Retries,
-            outbox.Evicted.ToDictionary(e => $"{e.Key.Class}/{e.Key.Cause}", e => e.Value), s.PolicyVersionReceived));
+            outbox.Evicted.ToDictionary(e => $"{e.Key.Class}/{e.Key.Cause}", e => e.Value), s.PolicyVersionReceived,
+            outbox.LastSequence));
     }
 }
