@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
 using Orleans.Edge.Hosting.Chaos;
@@ -34,7 +35,7 @@ public sealed class ChaosAcceptanceTests(ITestOutputHelper output) : IAsyncLifet
         _cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(),
-            ConfigureLogging = l => l.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Error),   // resets and refusals are the point here
+            ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Error),   // resets and refusals are the point here
         });
         await _cloud.StartAsync();
     }
