@@ -121,11 +121,11 @@ public sealed class ChaosDrill(LocalFleet fleet, IReadOnlyList<StoreSimulator> s
     /// <summary>How long after <paramref name="end"/> the child's parent had acked everything queued at that moment.</summary>
     private async Task WatchDrain(string child, TimeSpan end)
     {
-        var target = fleet[child].Outbox!.LastSequence;
+        var target = fleet[child].Outbox!.LastSequences;
         while (_clock.Elapsed - end < TimeSpan.FromMinutes(2))
         {
             var host = fleet[child];
-            if (host.IsRunning && host.Outbox!.Peek(1) is var head && (head.Count == 0 || head[0].Sequence > target)) break;
+            if (host.IsRunning && host.Outbox!.Peek(int.MaxValue).All(e => e.Sequence > target[e.Lane])) break;
             await Task.Delay(20);
         }
         lock (_outages) _drains[(child, end)] = Math.Round((_clock.Elapsed - end).TotalSeconds, 2);

@@ -228,7 +228,7 @@ public sealed class DemoRun(DemoOptions options)
         }
         var cloud = await FleetView.GetAlertStats();
         duplicates += cloud.DuplicateRevisions + cloud.ReplayedForwards;
-        var produced = children.Sum(c => c.Outbox!.LastSequence);
+        var produced = children.Sum(c => c.Outbox!.EventsNumbered);
         var evicted = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => e.Key.Class.ToString()).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var evictedByCause = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => e.Key.Cause.ToString()).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var queued = children.Sum(c => c.Outbox!.Count);

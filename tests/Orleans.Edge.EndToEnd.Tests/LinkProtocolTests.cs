@@ -56,6 +56,24 @@ public sealed class LinkProtocolTests(FleetFixture fx) : IDisposable
     }
 
     [Fact]
+    public async Task AlertsAndSummaries_AreNumberedAndAckedInLanesOfTheirOwn_SoAlertsCanGoFirst()
+    {
+        const string store = "lane-store";
+        var now = DateTimeOffset.UtcNow;
+        var summary = new ShelfSummaryEvent(new ShelfSummary(new StoreId(store), new ShelfId("x1"), "sku", now, now, 1, 2, 2, 10, 0, 0, 1));
+        P.UpEvent Summary(long seq) => LinkMapping.ToWire(store, seq, summary);
+
+        // After an outage the sender puts alerts first: priority #1 arrives before bulk #1..3.
+        var first = await Link.PushAsync(Batch(store, 5, LinkMapping.ToWire(store, 1, new AlertEvent(NewAlert(store, "x1/LowStock/1"))), Summary(1), Summary(2)));
+        var second = await Link.PushAsync(Batch(store, 5, Summary(2), Summary(3)));
+
+        Assert.Equal((1ul, 2ul, 3u, 0u), (first.AckedThrough, first.BulkAckedThrough, first.Appended, first.Duplicates));
+        Assert.Equal((1ul, 3ul, 1u, 1u), (second.AckedThrough, second.BulkAckedThrough, second.Appended, second.Duplicates));
+        var view = await Eventually.Get(() => RegionView(store), v => v is { EventsReceived: 4 }, "all four events at the region");
+        Assert.Single(view!.OpenAlerts);
+    }
+
+    [Fact]
     public async Task ForwardRepeatedByARegionAfterACrash_IsDroppedByTheStoresWatermark_AtTheCloud()
     {
         // A region that crashed after forwarding but before checkpointing replays its store's

@@ -39,11 +39,12 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         Assert.Equal([1L, 2, 3], outbox.Peek(3).Select(e => e.Sequence));
         Assert.True(outbox.Bytes > 0);
 
-        await outbox.AckAsync(2);
+        await outbox.AckAsync(Lanes.Bulk, 2);
         Assert.Equal([3L, 4, 5], outbox.Peek(10).Select(e => e.Sequence));
-        await outbox.AckAsync(2);   // a repeated ack changes nothing
+        await outbox.AckAsync(Lanes.Bulk, 2);       // a repeated ack changes nothing
+        await outbox.AckAsync(Lanes.Priority, 5);   // nor does an ack of another lane
         Assert.Equal(3, outbox.Count);
-        await outbox.AckAsync(5);
+        await outbox.AckAsync(Lanes.Bulk, 5);
         Assert.Equal(0, outbox.Count);
         Assert.Equal(0, outbox.Bytes);
     }
@@ -58,14 +59,14 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         {
             epoch = outbox.Epoch;
             for (var i = 0; i < 4; i++) await outbox.AppendAsync(EventClass.Alert, Event());
-            await outbox.AckAsync(1);
+            await outbox.AckAsync(Lanes.Priority, 1);
         }
         using (var reopened = Open(backend))
         {
             Assert.Equal(epoch, reopened.Epoch);
             Assert.Equal([2L, 3, 4], reopened.Peek(10).Select(e => e.Sequence));
             Assert.All(reopened.Peek(10), e => Assert.Equal(EventClass.Alert, e.Class));
-            await reopened.AckAsync(4);
+            await reopened.AckAsync(Lanes.Priority, 4);
         }
         using (var emptied = Open(backend))
         {
@@ -102,9 +103,10 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         seq = await outbox.AppendAsync(EventClass.Summary, Event(1000));
 
         Assert.NotNull(seq);
-        Assert.DoesNotContain(outbox.Peek(1000), e => e.Sequence == firstBulk);
+        Assert.DoesNotContain(outbox.Peek(1000), e => e.Lane == Lanes.Bulk && e.Sequence == firstBulk);
         Assert.Equal(1, outbox.Evicted[(EventClass.Bulk, EvictionCause.Budget)]);
-        Assert.All(appended.Where(a => a.Class != EventClass.Bulk), a => Assert.Contains(outbox.Peek(1000), e => e.Sequence == a.Seq));
+        Assert.All(appended.Where(a => a.Class != EventClass.Bulk),
+            a => Assert.Contains(outbox.Peek(1000), e => e.Lane == a.Class.LaneOf() && e.Sequence == a.Seq));
         Assert.True(outbox.Bytes <= 64 * 1024);
     }
 
@@ -122,10 +124,10 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         var pending = outbox.AppendAsync(EventClass.Alert, Event(1000)).AsTask();
         await Task.Delay(50);
         Assert.False(pending.IsCompleted);   // backpressure, not loss
-        await outbox.AckAsync(1);
-        // The dropped summary took number alerts + 1, so that it is counted as produced and evicted.
-        Assert.Equal(alerts + 2, await pending.WaitAsync(TimeSpan.FromSeconds(5)));
-        Assert.Equal(alerts + 2, outbox.LastSequence);
+        await outbox.AckAsync(Lanes.Priority, 1);
+        Assert.Equal(alerts + 1, await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        // The dropped summary took number 1 of the bulk lane, so that it is counted as produced and evicted.
+        Assert.Equal([alerts + 1, 1L], outbox.LastSequences);
         Assert.DoesNotContain(outbox.Evicted.Keys, k => k.Class == EventClass.Alert);
     }
 
@@ -144,8 +146,8 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         using var reopened = Open(backend);
 
         Assert.Equal(1, reopened.Evicted[(EventClass.Bulk, EvictionCause.Ttl)]);
-        Assert.Equal(3, reopened.LastSequence);
-        Assert.Equal(reopened.LastSequence, reopened.Count + reopened.Evicted.Values.Sum());   // produced = queued + evicted (+ acked: none yet)
+        Assert.Equal([1L, 2], reopened.LastSequences);   // an alert; a bulk event and a summary
+        Assert.Equal(reopened.EventsNumbered, reopened.Count + reopened.Evicted.Values.Sum());   // produced = queued + evicted (+ acked: none yet)
     }
 
     [SkippableTheory]
@@ -159,8 +161,27 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
 
         await outbox.AppendAsync(EventClass.Summary, Event());
 
-        Assert.Equal([2L, 3], outbox.Peek(10).Select(e => e.Sequence));
+        Assert.Equal([(EventClass.Alert, 1L), (EventClass.Summary, 2)], outbox.Peek(10).Select(e => (e.Class, e.Sequence)));
         Assert.Equal(1, outbox.Evicted[(EventClass.Bulk, EvictionCause.Ttl)]);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Backends))]
+    public async Task AfterABacklogOfSummaries_AlertsAndStateGoFirst_EachLaneInItsOwnOrder(string backend)
+    {
+        using var outbox = Open(backend);
+        for (var i = 0; i < 20; i++) await outbox.AppendAsync(EventClass.Summary, Event());
+        await outbox.AppendAsync(EventClass.Alert, Event());
+        await outbox.AppendAsync(EventClass.ReportedState, Event());
+        await outbox.AppendAsync(EventClass.Alert, Event());
+
+        var batch = outbox.Peek(5);
+
+        Assert.Equal([(EventClass.Alert, 1L), (EventClass.ReportedState, 2), (EventClass.Alert, 3), (EventClass.Summary, 1), (EventClass.Summary, 2)],
+            batch.Select(e => (e.Class, e.Sequence)));
+        await outbox.AckAsync(Lanes.Priority, 3);
+        Assert.Equal(20, outbox.Count);
+        Assert.All(outbox.Peek(100), e => Assert.Equal(EventClass.Summary, e.Class));
     }
 
     [Fact]
@@ -171,7 +192,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         Assert.False(waiting.IsCompleted);
         await outbox.AppendAsync(EventClass.Alert, Event());
         await waiting.WaitAsync(TimeSpan.FromSeconds(5));
-        await outbox.AckAsync(1);
+        await outbox.AckAsync(Lanes.Priority, 1);
         Assert.False(outbox.WaitForEntriesAsync(CancellationToken.None).IsCompleted);
     }
 

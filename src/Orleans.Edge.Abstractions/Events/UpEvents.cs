@@ -15,6 +15,26 @@ public enum EventClass
     Alert = 3,
 }
 
+/// <summary>
+/// The sequence spaces ("lanes") of an origin. Alerts and reported state travel in the priority
+/// lane, summaries and bulk in the bulk lane; each lane has its own sequence numbers and watermark,
+/// so after an outage alerts overtake a backlog of summaries while order holds within each lane.
+/// </summary>
+public static class Lanes
+{
+    /// <summary>Alerts and reported state.</summary>
+    public const int Priority = 0;
+
+    /// <summary>Summaries and bulk data.</summary>
+    public const int Bulk = 1;
+
+    /// <summary>How many lanes there are.</summary>
+    public const int Count = 2;
+
+    /// <summary>The lane events of a class travel in.</summary>
+    public static int LaneOf(this EventClass eventClass) => eventClass >= EventClass.ReportedState ? Priority : Bulk;
+}
+
 /// <summary>Something a tier sends toward its parent over the uplink stream and tier link.</summary>
 [GenerateSerializer, Immutable]
 public abstract record UpEvent
@@ -86,7 +106,7 @@ public sealed record RegionSummaryEvent(
 
 /// <summary>An upward event as a parent received it over a tier link, after deduplication.</summary>
 /// <param name="Origin">Cluster that produced it (store or region id).</param>
-/// <param name="Sequence">Its per-origin sequence number.</param>
+/// <param name="Sequence">Its sequence number in its origin's lane (see <see cref="Lanes"/>).</param>
 /// <param name="Event">The event.</param>
 /// <param name="ReceivedAt">Parent clock when its inbound log accepted it.</param>
 /// <param name="Epoch">Outbox incarnation of the origin the sequence belongs to.</param>
@@ -98,14 +118,17 @@ public sealed record InboundEvent(
     [property: Id(3)] DateTimeOffset ReceivedAt,
     [property: Id(4)] long Epoch = 0)
 {
-    /// <summary>True when this event comes after <paramref name="applied"/> in its origin's order.</summary>
+    /// <summary>The lane of its origin it was numbered in.</summary>
+    public int Lane => Event.Class.LaneOf();
+
+    /// <summary>True when this event comes after <paramref name="applied"/> (a mark of the same lane) in its origin's order.</summary>
     public bool IsAfter(AppliedMark? applied) =>
         applied is null || Epoch > applied.Epoch || (Epoch == applied.Epoch && Sequence > applied.Sequence);
 }
 
-/// <summary>How far a consumer applied one origin's events: (epoch, sequence).</summary>
+/// <summary>How far a consumer applied one lane of one origin's events: (epoch, sequence).</summary>
 [GenerateSerializer, Immutable]
-public sealed record AppliedMark([property: Id(0)] long Epoch, [property: Id(1)] long Sequence);
+public sealed record AppliedMark([property: Id(0)] long Epoch, [property: Id(1)] long Sequence, [property: Id(2)] int Lane = Lanes.Priority);
 
 /// <summary>Policy documents that reached a store over its downlink.</summary>
 [GenerateSerializer, Immutable]

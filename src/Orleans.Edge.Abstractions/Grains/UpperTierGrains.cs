@@ -89,14 +89,16 @@ public sealed record SequencedEvent(
     [property: Id(1)] UpEvent Event);
 
 /// <summary>What the inbound log did with a batch.</summary>
-/// <param name="AckedThrough">Highest sequence of this origin's epoch that is in the log.</param>
+/// <param name="AckedThrough">Highest sequence of the priority lane of this origin's epoch that is in the log.</param>
 /// <param name="Appended">Events appended.</param>
 /// <param name="Duplicates">Events dropped as already appended.</param>
+/// <param name="BulkAckedThrough">The same for the bulk lane.</param>
 [GenerateSerializer, Immutable]
 public sealed record InboxResult(
     [property: Id(0)] long AckedThrough,
     [property: Id(1)] int Appended,
-    [property: Id(2)] int Duplicates);
+    [property: Id(2)] int Duplicates,
+    [property: Id(3)] long BulkAckedThrough = 0);
 
 /// <summary>A parent's inbound log for one origin; key: origin. Deduplicates by (epoch, sequence).</summary>
 [Alias("edge.link-inbox")]

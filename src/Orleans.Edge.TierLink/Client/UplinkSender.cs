@@ -8,7 +8,8 @@ using P = Orleans.Edge.TierLink.Protocol;
 namespace Orleans.Edge.TierLink.Client;
 
 /// <summary>
-/// Drains the outbox to the parent: one batch in flight at a time (so order per origin holds),
+/// Drains the outbox to the parent: one batch in flight at a time (so order within each lane of
+/// the origin holds), the priority lane first (so alerts overtake a backlog of summaries),
 /// trimming only what the parent acked, retrying with capped, jittered backoff.
 /// </summary>
 public sealed partial class UplinkSender(
@@ -52,8 +53,9 @@ public sealed partial class UplinkSender(
                         throw new IOException("the parent closed the uplink session");
                     session.TryReset();
                     var ack = call.ResponseStream.Current;
-                    await outbox.AckAsync((long)ack.AckedThrough, stoppingToken);
-                    link.Status.OnAcked(entries.Count(e => (ulong)e.Sequence <= ack.AckedThrough), ack.Duplicates);
+                    ulong[] acked = [ack.AckedThrough, ack.BulkAckedThrough];
+                    for (var lane = 0; lane < acked.Length; lane++) await outbox.AckAsync(lane, (long)acked[lane], stoppingToken);
+                    link.Status.OnAcked(entries.Count(e => (ulong)e.Sequence <= acked[e.Lane]), ack.Duplicates);
                     if (!link.Status.Connected) LogConnected(logger, o.ChildId, o.ParentAddress!);
                     link.Status.Connected = true;
                     link.Status.LastError = null;

@@ -14,7 +14,7 @@ public sealed class LinkInboxData
     /// <summary>Outbox epoch of the origin the watermark belongs to.</summary>
     [Id(0)] public long Epoch { get; set; }
 
-    /// <summary>Highest sequence appended for that epoch.</summary>
+    /// <summary>Highest sequence of the priority lane appended for that epoch.</summary>
     [Id(1)] public long Watermark { get; set; }
 
     /// <summary>Duplicates dropped over the log's life.</summary>
@@ -28,11 +28,22 @@ public sealed class LinkInboxData
 
     /// <summary>Distinct events accepted over the log's life.</summary>
     [Id(5)] public long Accepted { get; set; }
+
+    /// <summary>Highest sequence of the bulk lane appended for that epoch.</summary>
+    [Id(6)] public long BulkWatermark { get; set; }
+
+    public long WatermarkOf(int lane) => lane == Lanes.Priority ? Watermark : BulkWatermark;
+
+    public void SetWatermark(int lane, long value)
+    {
+        if (lane == Lanes.Priority) Watermark = value;
+        else BulkWatermark = value;
+    }
 }
 
 /// <summary>
-/// The parent's inbound log for one origin. Senders keep per-origin order, so a watermark is
-/// enough to drop every resend. New events are written to the log (this grain's state) before
+/// The parent's inbound log for one origin. Senders keep order within each lane of an origin, so
+/// a watermark per lane is enough to drop every resend. New events are written to the log (this grain's state) before
 /// the batch is acked, then published to the tier's inbound stream; they stay in the log until
 /// the consumer confirms it has durably applied them, and are published again after a restart.
 /// </summary>
@@ -51,27 +62,30 @@ public sealed partial class LinkInboxGrain(
             // either delivered before or superseded. Ack it so the stale sender stops.
             data.Duplicates += batch.Events.Count;
             await state.WriteStateAsync();
-            return new InboxResult(batch.Events.Count == 0 ? 0 : batch.Events.Max(e => e.Sequence), 0, batch.Events.Count);
+            long Highest(int lane) => batch.Events.Where(e => e.Event.Class.LaneOf() == lane).Select(e => e.Sequence).DefaultIfEmpty(0).Max();
+            return new InboxResult(Highest(Lanes.Priority), 0, batch.Events.Count, Highest(Lanes.Bulk));
         }
         if (batch.Epoch > data.Epoch)
         {
             if (data.Epoch != 0) LogNewEpoch(logger, batch.Origin, data.Epoch, batch.Epoch, data.Watermark);
             data.Epoch = batch.Epoch;
             data.Watermark = 0;
+            data.BulkWatermark = 0;
         }
 
         int duplicates = 0;
         var now = time.GetUtcNow();
         var fresh = new List<InboundEvent>();
-        foreach (var e in batch.Events.OrderBy(e => e.Sequence))
+        foreach (var e in batch.Events.OrderBy(e => e.Event.Class.LaneOf()).ThenBy(e => e.Sequence))
         {
-            if (e.Sequence <= data.Watermark)
+            var lane = e.Event.Class.LaneOf();
+            if (e.Sequence <= data.WatermarkOf(lane))
             {
                 duplicates++;
                 continue;
             }
             fresh.Add(new InboundEvent(batch.Origin, e.Sequence, e.Event, now, batch.Epoch));
-            data.Watermark = e.Sequence;
+            data.SetWatermark(lane, e.Sequence);
         }
         if (!data.Registered)
         {
@@ -85,14 +99,14 @@ public sealed partial class LinkInboxGrain(
         await Publish(fresh);
         var appended = fresh.Count;
         if (duplicates > 0) LogDuplicates(logger, batch.Origin, duplicates, data.Watermark);
-        return new InboxResult(data.Watermark, appended, duplicates);
+        return new InboxResult(data.Watermark, appended, duplicates, data.BulkWatermark);
     }
 
     public Task<long> GetDuplicatesDropped() => Task.FromResult(state.State.Duplicates);
 
     public async Task Confirm(AppliedMark applied)
     {
-        if (state.State.Pending.RemoveAll(e => !e.IsAfter(applied)) > 0) await state.WriteStateAsync();
+        if (state.State.Pending.RemoveAll(e => e.Lane == applied.Lane && !e.IsAfter(applied)) > 0) await state.WriteStateAsync();
     }
 
     public async Task<int> Replay()

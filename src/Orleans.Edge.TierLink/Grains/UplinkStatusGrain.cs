@@ -18,6 +18,6 @@ public sealed class UplinkStatusGrain(IServiceProvider services) : Grain, IUplin
         return Task.FromResult<UplinkStatus?>(new UplinkStatus(s.Connected, s.LastError, outbox.Count, outbox.Bytes, outbox.OldestEnqueuedAt,
             s.EventsSent, s.EventsAcked, s.Retries,
             outbox.Evicted.ToDictionary(e => $"{e.Key.Class}/{e.Key.Cause}", e => e.Value), s.PolicyVersionReceived,
-            outbox.LastSequence));
+            outbox.EventsNumbered));
     }
 }

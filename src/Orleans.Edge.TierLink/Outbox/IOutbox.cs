@@ -3,8 +3,12 @@ using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Outbox;
 
-/// <summary>An upward event waiting for its parent's ack.</summary>
-public sealed record OutboxEntry(long Sequence, EventClass Class, P.UpEvent Message, int Size, DateTimeOffset EnqueuedAt);
+/// <summary>An upward event waiting for its parent's ack; <c>Sequence</c> counts within its lane.</summary>
+public sealed record OutboxEntry(long Sequence, EventClass Class, P.UpEvent Message, int Size, DateTimeOffset EnqueuedAt)
+{
+    /// <summary>The lane (sequence space) of its class.</summary>
+    public int Lane => Class.LaneOf();
+}
 
 /// <summary>Why an entry left the outbox without being acked.</summary>
 public enum EvictionCause
@@ -16,7 +20,8 @@ public enum EvictionCause
 }
 
 /// <summary>
-/// The child's outbox. Appending assigns the next sequence number of the origin; entries leave
+/// The child's outbox. Appending assigns the next sequence number of the event's lane (see
+/// <see cref="Lanes"/>); entries leave
 /// when the parent acks them, or, below the alert class, when their TTL or the byte budget
 /// evicts them, which is counted. Alerts are never evicted: a full outbox holds their producer back.
 /// </summary>
@@ -35,10 +40,15 @@ public interface IOutbox
     long Appended { get; }
 
     /// <summary>
-    /// The last sequence number handed out in this epoch: every event ever appended, across restarts
-    /// of a durable outbox (those evicted when they found no room included).
+    /// The last sequence number handed out in each lane in this epoch (index: lane), across restarts of a durable outbox.
     /// </summary>
-    long LastSequence { get; }
+    IReadOnlyList<long> LastSequences { get; }
+
+    /// <summary>
+    /// Events ever numbered in this epoch, in every lane: each is acked, waiting or evicted (those
+    /// refused for want of room included).
+    /// </summary>
+    long EventsNumbered { get; }
 
     /// <summary>The most entries it held at once since it was opened.</summary>
     int MaxCount { get; }
@@ -56,11 +66,11 @@ public interface IOutbox
     /// </summary>
     ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default);
 
-    /// <summary>Up to <paramref name="max"/> entries in sequence order, oldest first.</summary>
+    /// <summary>Up to <paramref name="max"/> entries: the priority lane's first, each lane in sequence order.</summary>
     IReadOnlyList<OutboxEntry> Peek(int max);
 
-    /// <summary>Removes every entry up to and including <paramref name="sequence"/>.</summary>
-    ValueTask AckAsync(long sequence, CancellationToken cancellationToken = default);
+    /// <summary>Removes every entry of <paramref name="lane"/> up to and including <paramref name="sequence"/>.</summary>
+    ValueTask AckAsync(int lane, long sequence, CancellationToken cancellationToken = default);
 
     /// <summary>Completes when the outbox holds at least one entry.</summary>
     Task WaitForEntriesAsync(CancellationToken cancellationToken);

@@ -2,10 +2,10 @@ using Orleans.Edge.Events;
 
 namespace Orleans.Edge.TierLink.Outbox;
 
-/// <summary>What an outbox store kept: its epoch, next sequence number, entries and eviction counts.</summary>
+/// <summary>What an outbox store kept: its epoch, next sequence number per lane, entries and eviction counts.</summary>
 public sealed record OutboxSnapshot(
     long Epoch,
-    long NextSequence,
+    IReadOnlyList<long> NextSequences,
     IReadOnlyList<OutboxEntry> Entries,
     IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted);
 
@@ -20,12 +20,13 @@ public interface IOutboxStore : IDisposable
 
     /// <summary>
     /// In one transaction: adds <paramref name="appended"/> (if any), removes the <paramref name="evicted"/>
-    /// entries and adds them to the eviction counts under <paramref name="cause"/>, records the next sequence.
+    /// entries and adds them to the eviction counts under <paramref name="cause"/>, records the next
+    /// sequence of every lane.
     /// </summary>
-    void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence);
+    void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences);
 
-    /// <summary>Removes every entry up to and including <paramref name="sequence"/> (the parent acked them).</summary>
-    void RemoveThrough(long sequence);
+    /// <summary>Removes every entry of <paramref name="lane"/> up to and including <paramref name="sequence"/> (the parent acked them).</summary>
+    void RemoveThrough(int lane, long sequence);
 }
 
 /// <summary>Keeps nothing: an outbox that survives link outages but not restarts.</summary>
@@ -35,15 +36,15 @@ public sealed class MemoryOutboxStore : IOutboxStore
     public bool IsDurable => false;
 
     /// <inheritdoc />
-    public OutboxSnapshot Load(long newEpoch) => new(newEpoch, 1, [], new Dictionary<(EventClass, EvictionCause), long>());
+    public OutboxSnapshot Load(long newEpoch) => new(newEpoch, [.. Enumerable.Repeat(1L, Lanes.Count)], [], new Dictionary<(EventClass, EvictionCause), long>());
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence)
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences)
     {
     }
 
     /// <inheritdoc />
-    public void RemoveThrough(long sequence)
+    public void RemoveThrough(int lane, long sequence)
     {
     }
 

@@ -18,7 +18,7 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     private readonly Dictionary<(EventClass, EvictionCause), long> _evicted = [];
     private TaskCompletionSource _nonEmpty = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
-    private long _next;
+    private readonly long[] _next;
     private long _appended;
     private int _maxCount;
 
@@ -33,7 +33,7 @@ public sealed class LinkOutbox : IOutbox, IDisposable
         _index = new OutboxIndex(options.BudgetBytes);
         var kept = store.Load(time.GetUtcNow().ToUnixTimeMilliseconds());
         Epoch = kept.Epoch;
-        _next = kept.NextSequence;
+        _next = [.. kept.NextSequences];
         foreach (var entry in kept.Entries) _index.Add(entry);
         foreach (var (key, count) in kept.Evicted) _evicted[key] = count;
         if (_index.Count > 0) _nonEmpty.TrySetResult();
@@ -55,7 +55,10 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     public long Appended => Interlocked.Read(ref _appended);
 
     /// <inheritdoc />
-    public long LastSequence => Interlocked.Read(ref _next) - 1;
+    public IReadOnlyList<long> LastSequences { get { lock (_next) return [.. _next.Select(n => n - 1)]; } }
+
+    /// <inheritdoc />
+    public long EventsNumbered => LastSequences.Sum();
 
     /// <inheritdoc />
     public int MaxCount => Volatile.Read(ref _maxCount);
@@ -80,13 +83,14 @@ public sealed class LinkOutbox : IOutbox, IDisposable
             {
                 var now = _time.GetUtcNow();
                 await ExpireAsync(now);
-                var message = build(_next);
-                var entry = new OutboxEntry(_next, eventClass, message, message.CalculateSize(), now);
+                var lane = eventClass.LaneOf();
+                var message = build(_next[lane]);
+                var entry = new OutboxEntry(_next[lane], eventClass, message, message.CalculateSize(), now);
                 List<OutboxEntry>? victims;
                 lock (_index) victims = _index.MakeRoom(eventClass, entry.Size);
                 if (victims is not null)
                 {
-                    await Persist(entry, victims, EvictionCause.Budget, _next + 1);
+                    await Persist(entry, victims, EvictionCause.Budget, Numbered(lane));
                     lock (_index)
                     {
                         foreach (var victim in victims) _index.Remove(victim);
@@ -95,7 +99,7 @@ public sealed class LinkOutbox : IOutbox, IDisposable
                     }
                     Interlocked.Increment(ref _appended);
                     CountEvicted(victims, EvictionCause.Budget);
-                    Interlocked.Increment(ref _next);
+                    lock (_next) _next[lane]++;
                     _nonEmpty.TrySetResult();
                     return entry.Sequence;
                 }
@@ -104,8 +108,8 @@ public sealed class LinkOutbox : IOutbox, IDisposable
                     // No room without evicting something more important: this event is the one to go.
                     // It still takes its sequence number, so that every event produced is counted
                     // as delivered or evicted, across restarts too.
-                    await Persist(null, [entry], EvictionCause.Budget, _next + 1);
-                    Interlocked.Increment(ref _next);
+                    await Persist(null, [entry], EvictionCause.Budget, Numbered(lane));
+                    lock (_next) _next[lane]++;
                     CountEvicted([entry], EvictionCause.Budget);
                     return null;
                 }
@@ -126,15 +130,15 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask AckAsync(long sequence, CancellationToken cancellationToken = default)
+    public async ValueTask AckAsync(int lane, long sequence, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             List<OutboxEntry> removed;
-            lock (_index) removed = _index.RemoveThrough(sequence);
+            lock (_index) removed = _index.RemoveThrough(lane, sequence);
             if (removed.Count == 0) return;
-            if (_store.IsDurable) await Task.Run(() => _store.RemoveThrough(sequence), CancellationToken.None);
+            if (_store.IsDurable) await Task.Run(() => _store.RemoveThrough(lane, sequence), CancellationToken.None);
             if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
             Interlocked.Exchange(ref _roomFreed, NewSignal()).TrySetResult();
         }
@@ -161,15 +165,21 @@ public sealed class LinkOutbox : IOutbox, IDisposable
         List<OutboxEntry> expired;
         lock (_index) expired = _index.Expired(now, _options.TimeToLive);
         if (expired.Count == 0) return;
-        await Persist(null, expired, EvictionCause.Ttl, _next);
+        await Persist(null, expired, EvictionCause.Ttl, Numbered(-1));
         lock (_index)
             foreach (var entry in expired) _index.Remove(entry);
         CountEvicted(expired, EvictionCause.Ttl);
         if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
     }
 
-    private Task Persist(OutboxEntry? appended, List<OutboxEntry> evicted, EvictionCause cause, long next) =>
+    private Task Persist(OutboxEntry? appended, List<OutboxEntry> evicted, EvictionCause cause, long[] next) =>
         _store.IsDurable ? Task.Run(() => _store.Write(appended, evicted, cause, next)) : Task.CompletedTask;
+
+    /// <summary>Every lane's next sequence once <paramref name="lane"/> (if any) has handed out one more.</summary>
+    private long[] Numbered(int lane)
+    {
+        lock (_next) return [.. _next.Select((n, l) => l == lane ? n + 1 : n)];
+    }
 
     private void CountEvicted(IEnumerable<OutboxEntry> entries, EvictionCause cause)
     {

@@ -3,24 +3,24 @@ using Orleans.Edge.Events;
 namespace Orleans.Edge.TierLink.Outbox;
 
 /// <summary>
-/// The outbox's entries in memory and its eviction policy: the lowest class present goes first,
-/// oldest first; alerts never. Not thread-safe: <see cref="LinkOutbox"/> serialises access.
+/// The outbox's entries in memory, by lane and sequence, and its eviction policy: the lowest class
+/// present goes first, oldest first; alerts never. Not thread-safe: <see cref="LinkOutbox"/> serialises access.
 /// </summary>
 internal sealed class OutboxIndex(long budgetBytes)
 {
-    private readonly SortedDictionary<long, OutboxEntry> _all = [];
+    private readonly SortedDictionary<long, OutboxEntry>[] _lanes = [.. Enumerable.Range(0, Lanes.Count).Select(_ => new SortedDictionary<long, OutboxEntry>())];
     private readonly Dictionary<EventClass, Queue<long>> _byClass = Enum.GetValues<EventClass>().ToDictionary(c => c, _ => new Queue<long>());
 
-    public int Count => _all.Count;
+    public int Count => _lanes.Sum(l => l.Count);
     public long Bytes { get; private set; }
-    public IEnumerable<OutboxEntry> Entries => _all.Values;
 
-    // Sequence order is append order, so the first entry is the oldest.
-    public DateTimeOffset? OldestEnqueuedAt => _all.Count == 0 ? null : _all.Values.First().EnqueuedAt;
+    // Sequence order is append order within a lane, so each lane's first entry is its oldest.
+    public DateTimeOffset? OldestEnqueuedAt =>
+        _lanes.Where(l => l.Count > 0).Select(l => (DateTimeOffset?)l.Values.First().EnqueuedAt).Min();
 
     public void Add(OutboxEntry entry)
     {
-        _all.Add(entry.Sequence, entry);
+        _lanes[entry.Lane].Add(entry.Sequence, entry);
         _byClass[entry.Class].Enqueue(entry.Sequence);
         Bytes += entry.Size;
     }
@@ -38,7 +38,7 @@ internal sealed class OutboxIndex(long budgetBytes)
             foreach (var seq in _byClass[cls])
             {
                 if (Bytes - freed + size <= budgetBytes) return victims;
-                if (!_all.TryGetValue(seq, out var entry)) continue;
+                if (!_lanes[cls.LaneOf()].TryGetValue(seq, out var entry)) continue;
                 victims.Add(entry);
                 freed += entry.Size;
             }
@@ -46,9 +46,9 @@ internal sealed class OutboxIndex(long budgetBytes)
         return Bytes - freed + size <= budgetBytes ? victims : null;
     }
 
-    public List<OutboxEntry> RemoveThrough(long sequence)
+    public List<OutboxEntry> RemoveThrough(int lane, long sequence)
     {
-        var removed = _all.Values.TakeWhile(e => e.Sequence <= sequence).ToList();
+        var removed = _lanes[lane].Values.TakeWhile(e => e.Sequence <= sequence).ToList();
         foreach (var entry in removed) Remove(entry);
         return removed;
     }
@@ -62,7 +62,7 @@ internal sealed class OutboxIndex(long budgetBytes)
             if (!ttl.TryGetValue(cls, out var t) || t == Timeout.InfiniteTimeSpan) continue;
             foreach (var seq in queue)
             {
-                if (!_all.TryGetValue(seq, out var entry)) continue;
+                if (!_lanes[cls.LaneOf()].TryGetValue(seq, out var entry)) continue;
                 if (now - entry.EnqueuedAt <= t) break;
                 expired.Add(entry);
             }
@@ -72,12 +72,14 @@ internal sealed class OutboxIndex(long budgetBytes)
 
     public void Remove(OutboxEntry entry)
     {
-        if (!_all.Remove(entry.Sequence)) return;
+        var lane = _lanes[entry.Lane];
+        if (!lane.Remove(entry.Sequence)) return;
         Bytes -= entry.Size;
         var queue = _byClass[entry.Class];
         // Lazy removal: drop dead heads so the queues stay short.
-        while (queue.TryPeek(out var head) && !_all.ContainsKey(head)) queue.Dequeue();
+        while (queue.TryPeek(out var head) && !lane.ContainsKey(head)) queue.Dequeue();
     }
 
-    public IReadOnlyList<OutboxEntry> Peek(int max) => [.. _all.Values.Take(max)];
+    /// <summary>Up to <paramref name="max"/> entries: the priority lane first, so alerts overtake a backlog of summaries.</summary>
+    public IReadOnlyList<OutboxEntry> Peek(int max) => [.. _lanes.SelectMany(l => l.Values).Take(max)];
 }

@@ -15,14 +15,18 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
 {
     private const string RemoveThroughScript = """
         local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-        for _, id in ipairs(ids) do redis.call('HDEL', KEYS[1], id) end
+        for _, id in ipairs(ids) do redis.call('HDEL', KEYS[1], ARGV[2] .. ':' .. id) end
         redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
         return #ids
         """;
 
     private readonly RedisKey _meta = $"{keyPrefix}:meta";
     private readonly RedisKey _entries = $"{keyPrefix}:entries";
-    private readonly RedisKey _seqs = $"{keyPrefix}:seqs";
+    private readonly RedisKey[] _seqs = [.. Enumerable.Range(0, Lanes.Count).Select(l => (RedisKey)$"{keyPrefix}:seqs:{l}")];
+
+    private static RedisValue Field(int lane, long sequence) => $"{lane}:{sequence}";
+
+    private static RedisValue NextField(int lane) => $"next.{lane}";
 
     /// <inheritdoc />
     public bool IsDurable => true;
@@ -32,27 +36,32 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
     {
         db.HashSet(_meta, "epoch", newEpoch, When.NotExists);
         var epoch = (long)db.HashGet(_meta, "epoch");
-        var next = db.HashGet(_meta, "next") is { HasValue: true } n ? (long)n : 1;
-        var seqs = db.SortedSetRangeByRank(_seqs);
-        var bodies = seqs.Length == 0 ? [] : db.HashGet(_entries, seqs);
-        var entries = new List<OutboxEntry>(seqs.Length);
-        for (var i = 0; i < seqs.Length; i++)
+        var entries = new List<OutboxEntry>();
+        var next = new List<long>();
+        for (var lane = 0; lane < Lanes.Count; lane++)
         {
-            if (bodies[i].IsNull) continue;
-            byte[] blob = bodies[i]!;
-            var body = blob.AsSpan(9);
-            entries.Add(new OutboxEntry((long)seqs[i], (EventClass)blob[0], P.UpEvent.Parser.ParseFrom(body), body.Length,
-                LinkMapping.FromUs(BinaryPrimitives.ReadInt64LittleEndian(blob.AsSpan(1, 8)))));
+            var seqs = db.SortedSetRangeByRank(_seqs[lane]);
+            var bodies = seqs.Length == 0 ? [] : db.HashGet(_entries, [.. seqs.Select(s => Field(lane, (long)s))]);
+            for (var i = 0; i < seqs.Length; i++)
+            {
+                if (bodies[i].IsNull) continue;
+                byte[] blob = bodies[i]!;
+                var body = blob.AsSpan(9);
+                entries.Add(new OutboxEntry((long)seqs[i], (EventClass)blob[0], P.UpEvent.Parser.ParseFrom(body), body.Length,
+                    LinkMapping.FromUs(BinaryPrimitives.ReadInt64LittleEndian(blob.AsSpan(1, 8)))));
+            }
+            var kept = db.HashGet(_meta, NextField(lane)) is { HasValue: true } n ? (long)n : 1;
+            next.Add(Math.Max(kept, seqs.Length == 0 ? 1 : (long)seqs[^1] + 1));
         }
         var keys = EvictionKeys.All.ToList();
         var counts = db.HashGet(_meta, [.. keys.Select(k => (RedisValue)k.Key)]);
         var evicted = keys.Zip(counts).Where(p => p.Second.HasValue && (long)p.Second > 0)
             .ToDictionary(p => (p.First.Class, p.First.Cause), p => (long)p.Second);
-        return new OutboxSnapshot(epoch, Math.Max(next, entries.Count == 0 ? 1 : entries[^1].Sequence + 1), entries, evicted);
+        return new OutboxSnapshot(epoch, next, entries, evicted);
     }
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence)
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences)
     {
         var tx = db.CreateTransaction();
         if (appended is not null)
@@ -62,24 +71,24 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
             blob[0] = (byte)appended.Class;
             BinaryPrimitives.WriteInt64LittleEndian(blob.AsSpan(1, 8), LinkMapping.ToUs(appended.EnqueuedAt));
             body.CopyTo(blob, 9);
-            _ = tx.HashSetAsync(_entries, appended.Sequence, blob);
-            _ = tx.SortedSetAddAsync(_seqs, appended.Sequence, appended.Sequence);
+            _ = tx.HashSetAsync(_entries, Field(appended.Lane, appended.Sequence), blob);
+            _ = tx.SortedSetAddAsync(_seqs[appended.Lane], appended.Sequence, appended.Sequence);
         }
         if (evicted.Count > 0)
         {
-            var ids = evicted.Select(r => (RedisValue)r.Sequence).ToArray();
-            _ = tx.HashDeleteAsync(_entries, ids);
-            _ = tx.SortedSetRemoveAsync(_seqs, ids);
+            _ = tx.HashDeleteAsync(_entries, [.. evicted.Select(e => Field(e.Lane, e.Sequence))]);
+            foreach (var lane in evicted.GroupBy(e => e.Lane))
+                _ = tx.SortedSetRemoveAsync(_seqs[lane.Key], [.. lane.Select(e => (RedisValue)e.Sequence)]);
             foreach (var ((cls, c), number) in EvictionKeys.Count(evicted, cause))
                 _ = tx.HashIncrementAsync(_meta, EvictionKeys.Of(cls, c), number);
         }
-        _ = tx.HashSetAsync(_meta, "next", nextSequence);
+        _ = tx.HashSetAsync(_meta, [.. nextSequences.Select((n, l) => new HashEntry(NextField(l), n))]);
         if (!tx.Execute()) throw new InvalidOperationException($"outbox transaction on '{keyPrefix}' did not commit");
     }
 
     /// <inheritdoc />
-    public void RemoveThrough(long sequence) =>
-        db.ScriptEvaluate(RemoveThroughScript, [_entries, _seqs], [sequence]);
+    public void RemoveThrough(int lane, long sequence) =>
+        db.ScriptEvaluate(RemoveThroughScript, [_entries, _seqs[lane]], [sequence, lane]);
 
     /// <inheritdoc />
     public void Dispose()

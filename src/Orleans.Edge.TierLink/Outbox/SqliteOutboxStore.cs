@@ -24,7 +24,8 @@ public sealed class SqliteOutboxStore : IOutboxStore
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous={(syncEveryAppend ? "FULL" : "NORMAL")};
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, class INTEGER NOT NULL, enqueued_us INTEGER NOT NULL, body BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS entries (lane INTEGER NOT NULL, seq INTEGER NOT NULL, class INTEGER NOT NULL,
+                                                enqueued_us INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (lane, seq));
             """);
     }
 
@@ -43,7 +44,7 @@ public sealed class SqliteOutboxStore : IOutboxStore
         var entries = new List<OutboxEntry>();
         using (var read = _db.CreateCommand())
         {
-            read.CommandText = "SELECT seq, class, enqueued_us, body FROM outbox ORDER BY seq";
+            read.CommandText = "SELECT seq, class, enqueued_us, body FROM entries ORDER BY lane, seq";
             using var rows = read.ExecuteReader();
             while (rows.Read())
             {
@@ -52,21 +53,23 @@ public sealed class SqliteOutboxStore : IOutboxStore
                     LinkMapping.FromUs(rows.GetInt64(2))));
             }
         }
-        var next = Math.Max(Meta("next_seq") ?? 1, entries.Count == 0 ? 1 : entries[^1].Sequence + 1);
+        var next = Enumerable.Range(0, Lanes.Count).Select(lane =>
+            Math.Max(Meta(NextKey(lane)) ?? 1, entries.Where(e => e.Lane == lane).Select(e => e.Sequence + 1).DefaultIfEmpty(1).Max())).ToList();
         var evicted = EvictionKeys.All.Select(k => (k.Class, k.Cause, Count: Meta(k.Key) ?? 0)).Where(k => k.Count > 0)
             .ToDictionary(k => (k.Class, k.Cause), k => k.Count);
         return new OutboxSnapshot(epoch.Value, next, entries, evicted);
     }
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, long nextSequence)
+    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences)
     {
         using var tx = _db.BeginTransaction();
         if (appended is not null)
         {
             using var insert = _db.CreateCommand();
             insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO outbox (seq, class, enqueued_us, body) VALUES ($s, $c, $t, $b)";
+            insert.CommandText = "INSERT INTO entries (lane, seq, class, enqueued_us, body) VALUES ($l, $s, $c, $t, $b)";
+            insert.Parameters.AddWithValue("$l", appended.Lane);
             insert.Parameters.AddWithValue("$s", appended.Sequence);
             insert.Parameters.AddWithValue("$c", (int)appended.Class);
             insert.Parameters.AddWithValue("$t", LinkMapping.ToUs(appended.EnqueuedAt));
@@ -77,10 +80,12 @@ public sealed class SqliteOutboxStore : IOutboxStore
         {
             using var delete = _db.CreateCommand();
             delete.Transaction = tx;
-            delete.CommandText = "DELETE FROM outbox WHERE seq = $s";
+            delete.CommandText = "DELETE FROM entries WHERE lane = $l AND seq = $s";
+            var lane = delete.Parameters.Add("$l", SqliteType.Integer);
             var seq = delete.Parameters.Add("$s", SqliteType.Integer);
             foreach (var entry in evicted)
             {
+                lane.Value = entry.Lane;
                 seq.Value = entry.Sequence;
                 delete.ExecuteNonQuery();
             }
@@ -96,21 +101,24 @@ public sealed class SqliteOutboxStore : IOutboxStore
                 count.ExecuteNonQuery();
             }
         }
-        SetMeta("next_seq", nextSequence, tx);
+        for (var l = 0; l < nextSequences.Count; l++) SetMeta(NextKey(l), nextSequences[l], tx);
         tx.Commit();
     }
 
     /// <inheritdoc />
-    public void RemoveThrough(long sequence)
+    public void RemoveThrough(int lane, long sequence)
     {
         using var delete = _db.CreateCommand();
-        delete.CommandText = "DELETE FROM outbox WHERE seq <= $s";
+        delete.CommandText = "DELETE FROM entries WHERE lane = $l AND seq <= $s";
+        delete.Parameters.AddWithValue("$l", lane);
         delete.Parameters.AddWithValue("$s", sequence);
         delete.ExecuteNonQuery();
     }
 
     /// <inheritdoc />
     public void Dispose() => _db.Dispose();
+
+    private static string NextKey(int lane) => $"next_seq.{lane}";
 
     private long? Meta(string key)
     {

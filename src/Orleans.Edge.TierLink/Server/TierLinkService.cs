@@ -58,7 +58,7 @@ public sealed partial class TierLinkService(
         return new P.UpAck
         {
             Epoch = request.Epoch, AckedThrough = (ulong)result.AckedThrough,
-            Appended = (uint)result.Appended, Duplicates = (uint)result.Duplicates,
+            Appended = (uint)result.Appended, Duplicates = (uint)result.Duplicates, BulkAckedThrough = (ulong)result.BulkAckedThrough,
         };
     }
 
