@@ -95,8 +95,7 @@ public sealed class DemoRun(DemoOptions options)
         }
     }
 
-    private static Task<EdgeStoreClient> Connect(EdgeTierHost store) =>
-        EdgeStoreClient.ConnectAsync(store.Id, $"127.0.0.1:{store.Settings.GatewayPort}");
+    private static Task<EdgeStoreClient> Connect(EdgeTierHost store) => StoreSimulator.ConnectAsync(store);
 
     /// <summary>Halfway through, the cloud tightens the global policy; we time its arrival at every store.</summary>
     private async Task ChangePolicyMidRun(CancellationToken ct)
@@ -151,7 +150,7 @@ public sealed class DemoRun(DemoOptions options)
     {
         var storeStats = await Task.WhenAll(_fleet.Stores.Select(s => s.Grains.GetGrain<IStoreGrain>(s.Id).GetAlertStats()));
         var cloud = await FleetView.GetAlertStats();
-        long duplicates = cloud.DuplicateRevisions;
+        long duplicates = cloud.DuplicateRevisions + cloud.ReplayedForwards;
         foreach (var region in _fleet.Regions)
         {
             foreach (var store in _fleet.Stores.Where(s => ((StoreTierSettings)s.Settings).RegionId == region.Id))

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Hosting;
@@ -59,12 +60,23 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
     /// <summary>Connects to the store's restarted cluster; staff pick up what is open there.</summary>
     public async Task ReconnectAsync()
     {
-        var fresh = await EdgeStoreClient.ConnectAsync(storeId, $"127.0.0.1:{Host.Settings.GatewayPort}");
+        var fresh = await ConnectAsync(Host);
         var old = Interlocked.Exchange(ref _client, fresh);
         var oldLife = Interlocked.Exchange(ref _life, new CancellationTokenSource());
         await oldLife.CancelAsync();
         oldLife.Dispose();
         _ = Task.Run(async () => await old.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }));
+    }
+
+    /// <summary>
+    /// A store app's client. Only errors are shown: a client whose store crashed in a chaos drill
+    /// warns about its dead gateway until it is replaced, which is the drill working.
+    /// </summary>
+    public static Task<EdgeStoreClient> ConnectAsync(EdgeTierHost store)
+    {
+        var options = new StoreClientOptions { StoreId = store.Id, ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Error) };
+        options.Gateways.Add($"127.0.0.1:{store.Settings.GatewayPort}");
+        return EdgeStoreClient.ConnectAsync(options);
     }
 
     /// <summary>Disconnects from the store.</summary>

@@ -8,13 +8,28 @@ namespace Orleans.Edge.Benchmarks;
 /// <summary>Durable append throughput and latency of each outbox backend, one producer appending as fast as it can.</summary>
 public static class OutboxBench
 {
+    private static StackExchange.Redis.ConfigurationOptions Admin(string configuration)
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+        options.AllowAdmin = true;   // to read the server's persistence settings for the label
+        return options;
+    }
+
+    /// <summary>How durable the Redis server under test is: its AOF settings, as it reports them.</summary>
+    private static string Persistence(StackExchange.Redis.ConnectionMultiplexer redis)
+    {
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var config = server.ConfigGet("append*").ToDictionary(p => p.Key, p => p.Value);
+        return config.GetValueOrDefault("appendonly") == "yes" ? $"appendonly yes, appendfsync {config.GetValueOrDefault("appendfsync")}" : "appendonly no";
+    }
+
     public static async Task RunAsync(int events, string? redis, Report report)
     {
-        using var redisConnection = redis is null ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis);
+        using var redisConnection = redis is null ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Admin(redis));
         report.Facts["events_per_backend"] = events;
         report.Facts["event_bytes"] = Event(1).CalculateSize();
         var backends = new List<(string Name, bool Sync)> { ("memory", false), ("sqlite synchronous=NORMAL", false), ("sqlite synchronous=FULL", true) };
-        if (redisConnection is not null) backends.Add(("redis (appendonly no)", false));
+        if (redisConnection is not null) backends.Add(($"redis ({Persistence(redisConnection)})", false));
         foreach (var (name, sync) in backends)
         {
             var dir = Directory.CreateTempSubdirectory("edge-bench-").FullName;

@@ -89,6 +89,7 @@ public sealed class AlertFlowTests(FleetFixture fx)
         Assert.Equal(1, MetricsProbe.Read(host, "orleans_edge_link_connected"));
         Assert.True(MetricsProbe.Read(host, "orleans_edge_link_events_acked_total") >= 2);
         Assert.True(MetricsProbe.Read(host, "orleans_edge_uplink_wire_bytes_total") > 0);
+        Assert.True(MetricsProbe.Read(host, "orleans_edge_outbox_events_numbered_total") >= 2);
     }
 
     [Fact]

@@ -23,6 +23,8 @@ public sealed class LinkMetrics : IDisposable
         _meter.CreateObservableGauge("orleans_edge_outbox_bytes", () => outbox.Bytes, "By", "Bytes waiting for the parent's ack");
         _meter.CreateObservableGauge("orleans_edge_outbox_oldest_age_seconds",
             () => outbox.OldestEnqueuedAt is { } oldest ? (time.GetUtcNow() - oldest).TotalSeconds : 0, "s", "Age of the oldest waiting event");
+        _meter.CreateObservableCounter("orleans_edge_outbox_events_numbered_total", () => outbox.EventsNumbered,
+            description: "Events the outbox ever numbered, restarts included: each is acked, waiting or evicted");
         _meter.CreateObservableCounter("orleans_edge_link_events_sent_total", () => link.Status.EventsSent, description: "Events sent, counting resends");
         _meter.CreateObservableCounter("orleans_edge_link_events_acked_total", () => link.Status.EventsAcked, description: "Events the parent acknowledged");
         _meter.CreateObservableCounter("orleans_edge_link_retries_total", () => link.Status.Retries, description: "Failed exchanges that were retried");
