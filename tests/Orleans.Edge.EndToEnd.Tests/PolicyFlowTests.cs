@@ -31,6 +31,33 @@ public sealed class PolicyFlowTests(FleetFixture fx)
     }
 
     [Fact]
+    public async Task StoreBackAfterMissingManyChanges_GetsOnlyTheLatestPerScope_FromWhereItLeftOff()
+    {
+        // Five changes of one store's policy while the store "was away", then it subscribes again
+        // from the version it had applied before: one document for that scope, the newest.
+        var scope = new PolicyScope(ScopeLevel.Store, fx.Region.Id, "returning-store");
+        var before = (await fx.Policies.GetAll()).Select(d => d.Version).DefaultIfEmpty(0).Max();
+        long latest = 0;
+        for (var units = 1; units <= 5; units++)
+            latest = (await fx.Policies.SetPolicy(scope, ReplenishmentPolicy.Default with { LowStockThresholdUnits = units, LowStockThresholdFraction = null })).Document!.Version;
+        await Eventually.Get(() => fx.Region.Grains.GetGrain<Grains.IRegionConfigGrain>(fx.Region.Id).GetNewer(before, fx.Region.Id, "returning-store"),
+            docs => docs.Any(d => d.Version == latest), "the relay to hold the last change");
+
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fx.Region.LinkAddress!);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var call = new TierLink.Protocol.TierLink.TierLinkClient(channel).Subscribe(new TierLink.Protocol.SubscribeRequest
+        {
+            ChildId = "returning-store", RegionId = fx.Region.Id, StoreId = "returning-store", AfterVersion = before,
+        }, cancellationToken: cts.Token);
+        Assert.True(await call.ResponseStream.MoveNext(cts.Token));
+        var docs = call.ResponseStream.Current.Documents.Where(d => d.StoreId == "returning-store").ToList();
+
+        var doc = Assert.Single(docs);
+        Assert.Equal(latest, doc.Version);
+        Assert.Equal(5, doc.Policy.LowStockThresholdUnits);
+    }
+
+    [Fact]
     public async Task InvalidPolicy_IsRefusedWithItsProblems_AndChangesNothing()
     {
         var before = await fx.Policies.GetAll();
