@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Edge.Hosting.Ops;
 using Orleans.Edge.TierLink;
 using Orleans.Edge.TierLink.Client;
 using Orleans.Edge.TierLink.Outbox;
@@ -38,6 +39,9 @@ public sealed class EdgeTierHost : IAsyncDisposable
     /// <summary>The Orleans cluster id.</summary>
     public string ClusterId => Settings.ClusterId;
 
+    /// <summary>Where its operations endpoints answer (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/dashboard</c>), if it has them.</summary>
+    public Uri? OpsAddress => Settings.OpsPort is { } port ? new Uri($"http://{(Settings.ListenAddress.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback : Settings.ListenAddress)}:{port}") : null;
+
     /// <summary>Where its children dial in (regional and cloud tiers).</summary>
     public Uri? LinkAddress { get; }
 
@@ -72,9 +76,19 @@ public sealed class EdgeTierHost : IAsyncDisposable
     /// <summary>Builds a store cluster.</summary>
     public static EdgeTierHost CreateStore(StoreTierSettings settings)
     {
-        var builder = Host.CreateApplicationBuilder();
+        if (settings.OpsPort is null)
+        {
+            // No HTTP at all: a store without operations endpoints has nothing to listen on.
+            var plain = Host.CreateApplicationBuilder();
+            plain.AddEdgeStoreTier(settings);
+            return new EdgeTierHost(plain.Build(), EdgeTier.Store, settings.StoreId, settings, null);
+        }
+        var builder = WebApplication.CreateSlimBuilder();
         builder.AddEdgeStoreTier(settings);
-        return new EdgeTierHost(builder.Build(), EdgeTier.Store, settings.StoreId, settings, null);
+        builder.AddEdgeOps(settings, EdgeTier.Store);
+        var app = builder.Build();
+        app.MapEdgeOps(settings);
+        return new EdgeTierHost(app, EdgeTier.Store, settings.StoreId, settings, null);
     }
 
     /// <summary>Builds a regional cluster.</summary>
@@ -82,8 +96,10 @@ public sealed class EdgeTierHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddEdgeRegionalTier(settings);
+        builder.AddEdgeOps(settings, EdgeTier.Regional);
         var app = builder.Build();
         app.MapTierLink();
+        app.MapEdgeOps(settings);
         return new EdgeTierHost(app, EdgeTier.Regional, settings.RegionId, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
     }
 
@@ -92,8 +108,10 @@ public sealed class EdgeTierHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddEdgeCloudTier(settings);
+        builder.AddEdgeOps(settings, EdgeTier.Cloud);
         var app = builder.Build();
         app.MapTierLink();
+        app.MapEdgeOps(settings);
         return new EdgeTierHost(app, EdgeTier.Cloud, EdgeNames.CloudKey, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
     }
 

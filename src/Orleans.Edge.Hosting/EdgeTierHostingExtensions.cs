@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Regional;
 using Orleans.Edge.Store;
@@ -28,7 +29,10 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             settings.ConfigureStore?.Invoke(o);
         }).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<StoreCounters>();
+        builder.Services.AddSingleton(sp => new StoreCounters(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())
+        {
+            RawReadingSize = reading => LinkMapping.RawReadingSize(1, reading),
+        });
         builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
@@ -48,7 +52,7 @@ public static class EdgeTierHostingExtensions
     {
         Validate(settings);
         AddCommon(builder, settings);
-        ListenForChildren(builder, settings.LinkPort);
+        ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
         builder.Services.AddOptions<RegionOptions>().Configure(o =>
         {
             o.RegionId = settings.RegionId;
@@ -78,7 +82,7 @@ public static class EdgeTierHostingExtensions
     {
         Validate(settings);
         AddCommon(builder, settings);
-        ListenForChildren(builder, settings.LinkPort);
+        ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
         builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
         builder.Services.AddTierLinkServer(o =>
         {
@@ -100,6 +104,8 @@ public static class EdgeTierHostingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
+        // Every probe and scrape would otherwise log two lines at Information.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (settings.ConfigureLogging is { } logging) logging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
@@ -109,8 +115,8 @@ public static class EdgeTierHostingExtensions
         if (settings.DataDirectory is { } dir) outbox.SqlitePath = Path.Combine(dir, "outbox.db");
     }
 
-    private static void ListenForChildren(WebApplicationBuilder builder, int port) =>
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http2));
+    private static void ListenForChildren(WebApplicationBuilder builder, IPAddress address, int port) =>
+        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port, l => l.Protocols = HttpProtocols.Http2));
 }
 
 /// <summary>Announces the store upward once its silo is running, so its region knows it before any alert.</summary>

@@ -4,6 +4,7 @@ using Orleans.Edge.Hosting.Storage;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.Hosting;
+using Orleans.Dashboard;
 
 namespace Orleans.Edge.Hosting;
 
@@ -30,6 +31,7 @@ public static class SiloBuilderExtensions
         }
         silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
         silo.AddEdgeStreams(settings.StreamPollPeriod);
+        if (settings.OpsPort is not null) silo.AddDashboard();
         return silo;
     }
 

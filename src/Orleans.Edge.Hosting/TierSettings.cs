@@ -41,6 +41,21 @@ public abstract class TierSettings
     /// <summary>Optional clock (tests use a fake one).</summary>
     public TimeProvider? Time { get; set; }
 
+    /// <summary>
+    /// HTTP port of the operations endpoints: <c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>
+    /// (Prometheus) and <c>/dashboard</c> (Orleans Dashboard); null serves none of them.
+    /// </summary>
+    public int? OpsPort { get; set; }
+
+    /// <summary>Address the tier link and the operations endpoints listen on (loopback unless told otherwise).</summary>
+    public System.Net.IPAddress ListenAddress { get; set; } = System.Net.IPAddress.Loopback;
+
+    /// <summary>When set (with <see cref="DashboardPassword"/>), <c>/dashboard</c> asks for these credentials (HTTP Basic).</summary>
+    public string? DashboardUser { get; set; }
+
+    /// <summary>The dashboard's password; see <see cref="DashboardUser"/>.</summary>
+    public string? DashboardPassword { get; set; }
+
     /// <summary>The Orleans cluster id.</summary>
     public abstract string ClusterId { get; }
 
@@ -50,6 +65,10 @@ public abstract class TierSettings
         if (SiloPort is <= 0 or > 65535) yield return $"SiloPort must be 1–65535, got {SiloPort}";
         if (GatewayPort is <= 0 or > 65535) yield return $"GatewayPort must be 1–65535, got {GatewayPort}";
         if (SiloPort == GatewayPort) yield return "SiloPort and GatewayPort must differ";
+        if (OpsPort is { } ops && (ops is <= 0 or > 65535)) yield return $"OpsPort must be 1–65535, got {ops}";
+        if (OpsPort is { } same && (same == SiloPort || same == GatewayPort)) yield return "OpsPort must differ from SiloPort and GatewayPort";
+        if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
+            yield return "DashboardUser and DashboardPassword go together: set both or neither";
     }
 }
 

@@ -20,7 +20,7 @@ if (problems.Count > 0)
 await using var host = settings.CreateHost();
 await host.StartAsync();
 Console.WriteLine($"orleans-edge {settings.Tier} {host.Id} ready: cluster {host.ClusterId}, silo {settings.SiloPort}, gateway {settings.GatewayPort}" +
-    (host.LinkAddress is { } link ? $", tier link {link}" : ""));
+    (host.LinkAddress is { } link ? $", tier link {link}" : "") + (host.OpsAddress is { } ops ? $", ops {ops}" : ""));
 await host.WaitForShutdownAsync();
 await host.StopAsync();
 return 0;

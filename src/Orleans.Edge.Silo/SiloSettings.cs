@@ -17,13 +17,17 @@ public sealed class SiloSettings
     public int GatewayPort { get; set; }
     public int LinkPort { get; set; }
     public string? DataDirectory { get; set; }
+    public int? OpsPort { get; set; }
+    public string? ListenAddress { get; set; }
+    public string? DashboardUser { get; set; }
+    public string? DashboardPassword { get; set; }
 
     /// <summary>Command-line switches and the settings they set.</summary>
     public static readonly Dictionary<string, string> Switches = new()
     {
         ["--tier"] = "Edge:Tier", ["--id"] = "Edge:Id", ["--region"] = "Edge:RegionId", ["--parent"] = "Edge:ParentAddress",
         ["--silo-port"] = "Edge:SiloPort", ["--gateway-port"] = "Edge:GatewayPort", ["--link-port"] = "Edge:LinkPort",
-        ["--data-dir"] = "Edge:DataDirectory",
+        ["--data-dir"] = "Edge:DataDirectory", ["--ops-port"] = "Edge:OpsPort", ["--listen-address"] = "Edge:ListenAddress",
     };
 
     /// <summary>One sentence per bad or missing setting.</summary>
@@ -37,7 +41,14 @@ public sealed class SiloSettings
         if (SiloPort is <= 0 or > 65535) yield return $"Edge:SiloPort (--silo-port) must be 1–65535, got {SiloPort}";
         if (GatewayPort is <= 0 or > 65535) yield return $"Edge:GatewayPort (--gateway-port) must be 1–65535, got {GatewayPort}";
         if (Tier != "store" && LinkPort is <= 0 or > 65535) yield return $"Edge:LinkPort (--link-port) must be 1–65535, got {LinkPort}";
+        if (OpsPort is { } ops && ops is <= 0 or > 65535) yield return $"Edge:OpsPort (--ops-port) must be 1–65535, got {ops}";
+        if (ListenAddress is not null && !System.Net.IPAddress.TryParse(ListenAddress, out _))
+            yield return $"Edge:ListenAddress (--listen-address) must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{ListenAddress}'";
+        if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
+            yield return "Edge:DashboardUser and Edge:DashboardPassword go together: set both or neither";
     }
+
+    private System.Net.IPAddress Listen => ListenAddress is null ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(ListenAddress);
 
     /// <summary>The host for these settings (valid ones).</summary>
     public EdgeTierHost CreateHost() => Tier switch
@@ -45,16 +56,17 @@ public sealed class SiloSettings
         "store" => EdgeTierHost.CreateStore(new StoreTierSettings
         {
             StoreId = Id!, RegionId = RegionId!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort,
-            DataDirectory = DataDirectory,
+            DataDirectory = DataDirectory, OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
         }),
         "regional" => EdgeTierHost.CreateRegion(new RegionalTierSettings
         {
             RegionId = Id!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort,
-            DataDirectory = DataDirectory,
+            DataDirectory = DataDirectory, OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
         }),
         _ => EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort, DataDirectory = DataDirectory,
+            OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
         }),
     };
 }

@@ -6,10 +6,16 @@ namespace Orleans.Edge.Store;
 /// <summary>Per-silo counters of the store pipeline, exported as <c>orleans_edge_*</c> metrics.</summary>
 public sealed class StoreCounters : IDisposable
 {
+    /// <summary>Name of the store pipeline's meter.</summary>
+    public const string MeterName = "Orleans.Edge.Store";
+
     private readonly Meter _meter;
     private readonly Counter<long> _readings;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _processing;
+    private readonly Counter<long> _alerts;
+    private readonly Counter<long> _rawBytes;
+    private long _policyVersion;
     private const int SampleLimit = 100_000;
     private readonly List<double> _processingSamples = [];
     private long _accepted;
@@ -18,10 +24,31 @@ public sealed class StoreCounters : IDisposable
     /// <summary>Creates the counters on a meter of <paramref name="meterFactory"/>.</summary>
     public StoreCounters(IMeterFactory meterFactory)
     {
-        _meter = meterFactory.Create("Orleans.Edge.Store");
+        _meter = meterFactory.Create(MeterName);
         _readings = _meter.CreateCounter<long>("orleans_edge_readings_processed_total", description: "Readings accepted, by sensor type");
         _rejected = _meter.CreateCounter<long>("orleans_edge_readings_rejected_total", description: "Readings rejected, by reason");
         _processing = _meter.CreateHistogram<double>("orleans_edge_reading_processing_ms", "ms", "Time from a reading's arrival at its sensor grain to the shelf having processed it");
+        _alerts = _meter.CreateCounter<long>("orleans_edge_alerts_raised_total", description: "Alerts raised, by type");
+        _rawBytes = _meter.CreateCounter<long>("orleans_edge_readings_raw_bytes_total", "By",
+            "Bytes the accepted readings would take on the uplink if they were sent raw (set against orleans_edge_uplink_wire_bytes_total)");
+        _meter.CreateObservableGauge("orleans_edge_config_version_applied", () => Interlocked.Read(ref _policyVersion),
+            description: "Highest policy version the store has applied");
+    }
+
+    /// <summary>Size of a reading in the uplink's own encoding, for the raw-bytes counter; the host sets it.</summary>
+    public Func<SensorReading, int>? RawReadingSize { get; init; }
+
+    /// <summary>Counts a raised alert.</summary>
+    public void OnAlertRaised(AlertType type) =>
+        _alerts.Add(1, new KeyValuePair<string, object?>("type", type.ToString()));
+
+    /// <summary>Records the policy version the store applied.</summary>
+    public void OnPolicyApplied(long version)
+    {
+        long seen;
+        while (version > (seen = Interlocked.Read(ref _policyVersion)) && Interlocked.CompareExchange(ref _policyVersion, version, seen) != seen)
+        {
+        }
     }
 
     /// <summary>Readings accepted by this silo.</summary>
@@ -31,8 +58,9 @@ public sealed class StoreCounters : IDisposable
     public long Rejected => Interlocked.Read(ref _rejectedTotal);
 
     /// <summary>Counts an accepted reading.</summary>
-    public void OnAccepted(SensorKind kind, double processingMs)
+    public void OnAccepted(SensorReading reading, SensorKind kind, double processingMs)
     {
+        if (RawReadingSize is { } size) _rawBytes.Add(size(reading));
         Interlocked.Increment(ref _accepted);
         _readings.Add(1, new KeyValuePair<string, object?>("sensor_type", kind == SensorKind.Camera ? "camera" : "load_cell"));
         _processing.Record(processingMs);

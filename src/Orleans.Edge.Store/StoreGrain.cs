@@ -25,6 +25,7 @@ public sealed partial class StoreGrain(
     [PersistentState("store", EdgeNames.StateStore)] IPersistentState<StoreData> state,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    StoreCounters counters,
     ILogger<StoreGrain> logger) : Grain, IStoreGrain
 {
     private const int LatencySamples = 100_000;
@@ -58,6 +59,7 @@ public sealed partial class StoreGrain(
         if (alert.State == AlertState.Raised && alert.Revision == 1 && !state.State.OpenAlerts.ContainsKey(alert.AlertId))
         {
             state.State.AlertsRaised++;
+            counters.OnAlertRaised(alert.Type);
             if (_localLatencies.Count < LatencySamples) _localLatencies.Add((alert.RaisedAt - alert.TriggeredAt).TotalMilliseconds);
         }
         if (alert.IsOpen)

@@ -33,6 +33,7 @@ public sealed partial class StoreConfigGrain(
     [PersistentState("store-config", EdgeNames.StateStore)] IPersistentState<StoreConfigData> state,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    StoreCounters counters,
     ILogger<StoreConfigGrain> logger) : Grain, IStoreConfigGrain, IStreamSubscriptionObserver
 {
     private readonly StoreOptions _options = options.Value;
@@ -41,6 +42,7 @@ public sealed partial class StoreConfigGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         foreach (var doc in state.State.Documents) _book.Apply(doc);
+        counters.OnPolicyApplied(_book.MaxVersion);
         return Task.CompletedTask;
     }
 
@@ -71,6 +73,7 @@ public sealed partial class StoreConfigGrain(
         await state.WriteStateAsync();
         await Task.WhenAll(state.State.Shelves.Select(shelf =>
             GrainFactory.GetGrain<IShelfGrain>(shelf).ApplyPolicy(_book.Resolve(_options.RegionId, _options.StoreId, shelf))));
+        counters.OnPolicyApplied(_book.MaxVersion);
         LogApplied(logger, _options.StoreId, _book.MaxVersion, state.State.Shelves.Count);
         await ReportState();
     }

@@ -67,7 +67,7 @@ public sealed partial class SensorGrain(
             await shelf.OnWeight(spec.SensorId, reading.Value, reading.Timestamp);
         await SetFault(fault, reading.Timestamp);
 
-        counters.OnAccepted(spec.Kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        counters.OnAccepted(reading, spec.Kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return IngestResult.Accepted;
     }
 

@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
+using Orleans.Edge.TierLink.Client;
+
+namespace Orleans.Edge.Hosting.Ops;
+
+/// <summary>
+/// The operations endpoints every tier host serves on its <see cref="TierSettings.OpsPort"/>:
+/// <c>/healthz</c> (the process is alive), <c>/readyz</c> (the silo is active in its cluster and,
+/// in a store, the local pipeline answers; a store is ready while its uplink is down),
+/// <c>/metrics</c> (Prometheus: Orleans' meters and <c>orleans_edge_*</c>) and <c>/dashboard</c>
+/// (the Orleans Dashboard, behind HTTP Basic when credentials are configured).
+/// </summary>
+public static class OpsEndpoints
+{
+    private const string ReadyTag = "ready";
+
+    /// <summary>Registers what the endpoints need; call before building, with a port set.</summary>
+    public static WebApplicationBuilder AddEdgeOps(this WebApplicationBuilder builder, TierSettings settings, EdgeTier tier)
+    {
+        if (settings.OpsPort is not { } port) return builder;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l => l.Protocols = HttpProtocols.Http1AndHttp2));
+        builder.Services.AddHealthChecks()
+            .AddCheck<SiloActiveCheck>("silo-active", tags: [ReadyTag])
+            .AddCheck<LocalPipelineCheck>("local-pipeline", tags: tier == EdgeTier.Store ? [ReadyTag] : []);
+        builder.Services.AddSingleton(new OpsTier(tier, settings is StoreTierSettings store ? store.StoreId : null));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter("Microsoft.Orleans", LinkMetrics.MeterName, Store.StoreCounters.MeterName)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        if (settings.DashboardUser is { Length: > 0 } user)
+        {
+            builder.Services.AddAuthentication(BasicAuthentication.SchemeName)
+                .AddScheme<BasicAuthenticationOptions, BasicAuthentication>(BasicAuthentication.SchemeName, o => (o.User, o.Password) = (user, settings.DashboardPassword!));
+            builder.Services.AddAuthorization();
+        }
+        return builder;
+    }
+
+    /// <summary>Maps the endpoints on the built application (no-op without a port).</summary>
+    public static WebApplication MapEdgeOps(this WebApplication app, TierSettings settings)
+    {
+        if (settings.OpsPort is null) return app;
+        var ops = $"*:{settings.OpsPort}";
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).RequireHost(ops);
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).RequireHost(ops);
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(ops);
+        if (settings.DashboardUser is { Length: > 0 })
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops).RequireAuthorization();
+        }
+        else
+        {
+            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops);
+        }
+        return app;
+    }
+}
+
+/// <summary>Which tier the ops endpoints report on.</summary>
+internal sealed record OpsTier(EdgeTier Tier, string? StoreId);
