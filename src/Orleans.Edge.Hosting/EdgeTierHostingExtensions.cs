@@ -33,7 +33,7 @@ public static class EdgeTierHostingExtensions
         {
             RawReadingSize = reading => LinkMapping.RawReadingSize(1, reading),
         });
-        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
@@ -58,7 +58,7 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             o.SummaryWindow = settings.SummaryWindow;
         }).ValidateDataAnnotations().ValidateOnStart();
-        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
         builder.Services.AddTierLinkServer(o =>
         {
             o.InboundNamespace = EdgeStreams.RegionInbound;
@@ -83,7 +83,7 @@ public static class EdgeTierHostingExtensions
         Validate(settings);
         AddCommon(builder, settings);
         ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
-        builder.UseOrleans(silo => silo.UseEdgeEmbeddedProfile(settings));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
         builder.Services.AddTierLinkServer(o =>
         {
             o.InboundNamespace = EdgeStreams.CloudInbound;
@@ -112,7 +112,8 @@ public static class EdgeTierHostingExtensions
 
     private static void UseDataDirectory(OutboxOptions outbox, TierSettings settings)
     {
-        if (settings.DataDirectory is { } dir) outbox.SqlitePath = Path.Combine(dir, "outbox.db");
+        if (settings.IsProduction) outbox.RedisConfiguration = settings.RedisConfiguration;
+        else if (settings.DataDirectory is { } dir) outbox.SqlitePath = Path.Combine(dir, "outbox.db");
     }
 
     private static void ListenForChildren(WebApplicationBuilder builder, IPAddress address, int port) =>

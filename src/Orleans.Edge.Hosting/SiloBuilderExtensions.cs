@@ -5,6 +5,7 @@ using Orleans.Runtime.Hosting;
 using Orleans.Storage;
 using Orleans.Hosting;
 using Orleans.Dashboard;
+using Microsoft.Extensions.Hosting;
 
 namespace Orleans.Edge.Hosting;
 
@@ -30,6 +31,33 @@ public static class SiloBuilderExtensions
             silo.AddMemoryGrainStorage(EdgeNames.StateStore);
         }
         silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
+        silo.AddEdgeStreams(settings.StreamPollPeriod);
+        if (settings.OpsPort is not null) silo.AddDashboard();
+        return silo;
+    }
+
+    /// <summary>The embedded profile, or the production profile when the settings name a Redis.</summary>
+    public static ISiloBuilder UseEdgeProfile(this ISiloBuilder silo, TierSettings settings) =>
+        settings.IsProduction ? silo.UseEdgeProductionProfile(settings) : silo.UseEdgeEmbeddedProfile(settings);
+
+    /// <summary>
+    /// The production profile: membership and grain state in the tier's own Redis, so 1–3 silos
+    /// form the cluster and a silo's grains move to the others, state intact, when it dies. Keys
+    /// carry the cluster id, so tiers sharing a Redis (tests, small sites) do not collide.
+    /// </summary>
+    public static ISiloBuilder UseEdgeProductionProfile(this ISiloBuilder silo, TierSettings settings)
+    {
+        var redis = settings.RedisConfiguration ?? throw new ArgumentException("the production profile needs a Redis", nameof(settings));
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, EdgeNames.ServiceId));
+        var anyAddress = settings.ListenAddress.Equals(System.Net.IPAddress.Any);
+        silo.ConfigureEndpoints(settings.AdvertisedAddress ?? settings.ListenAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: anyAddress);
+        silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+        foreach (var name in new[] { EdgeNames.StateStore, EdgeNames.PubSubStore })
+            silo.AddRedisGrainStorage(name, o =>
+            {
+                o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+                o.GetStorageKey = (storage, grain) => $"{EdgeNames.ServiceId}/{settings.ClusterId}/{storage}/{grain}";
+            });
         silo.AddEdgeStreams(settings.StreamPollPeriod);
         if (settings.OpsPort is not null) silo.AddDashboard();
         return silo;

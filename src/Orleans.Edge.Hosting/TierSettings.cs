@@ -50,6 +50,22 @@ public abstract class TierSettings
     /// <summary>Address the tier link and the operations endpoints listen on (loopback unless told otherwise).</summary>
     public System.Net.IPAddress ListenAddress { get; set; } = System.Net.IPAddress.Loopback;
 
+    /// <summary>
+    /// The tier's Redis (StackExchange.Redis configuration, e.g. <c>redis:6379</c>): when set, the
+    /// production profile runs: Redis membership, grain state and outbox, so several silos form
+    /// the cluster and everything survives a restart of any of them. Null: the embedded profile.
+    /// </summary>
+    public string? RedisConfiguration { get; set; }
+
+    /// <summary>
+    /// The address other silos and clients reach this silo at (production profile); defaults to
+    /// <see cref="ListenAddress"/>, and must be given when that is 0.0.0.0 (in Kubernetes: the pod IP).
+    /// </summary>
+    public System.Net.IPAddress? AdvertisedAddress { get; set; }
+
+    /// <summary>True for the production profile (a Redis is configured).</summary>
+    public bool IsProduction => !string.IsNullOrWhiteSpace(RedisConfiguration);
+
     /// <summary>When set (with <see cref="DashboardPassword"/>), <c>/dashboard</c> asks for these credentials (HTTP Basic).</summary>
     public string? DashboardUser { get; set; }
 
@@ -69,6 +85,29 @@ public abstract class TierSettings
         if (OpsPort is { } same && (same == SiloPort || same == GatewayPort)) yield return "OpsPort must differ from SiloPort and GatewayPort";
         if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
             yield return "DashboardUser and DashboardPassword go together: set both or neither";
+        if (IsProduction && OpsPort is not null && string.IsNullOrEmpty(DashboardUser))
+            yield return "the production profile serves /dashboard only behind a login: set DashboardUser and DashboardPassword";
+        if (IsProduction && DataDirectory is not null)
+            yield return "DataDirectory belongs to the embedded profile; with a Redis everything is kept there";
+        if (IsProduction && AdvertisedAddress is null && (ListenAddress.Equals(System.Net.IPAddress.Any) || ListenAddress.Equals(System.Net.IPAddress.IPv6Any)))
+            yield return "AdvertisedAddress is required when listening on every address: the address other silos reach this one at (the pod IP)";
+        if (IsProduction && !TryParseRedis(RedisConfiguration!, out var error))
+            yield return $"RedisConfiguration '{RedisConfiguration}' is not a Redis configuration: {error}";
+    }
+
+    private static bool TryParseRedis(string configuration, out string? error)
+    {
+        try
+        {
+            StackExchange.Redis.ConfigurationOptions.Parse(configuration);
+            error = null;
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            error = ex.Message;
+            return false;
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Orleans.Edge.Hosting;
 using Orleans.Edge.Silo;
 
 // One executable for every tier. Settings: appsettings.json, EDGE__* environment variables, command line.
@@ -17,7 +18,18 @@ if (problems.Count > 0)
     return 2;
 }
 
-await using var host = settings.CreateHost();
+EdgeTierHost host;
+try
+{
+    host = settings.CreateHost();
+}
+catch (ArgumentException ex)
+{
+    // The tier's own checks (e.g. a port used twice): one line, no stack trace.
+    Console.Error.WriteLine($"orleans-edge: {ex.Message.Replace(" (Parameter 'settings')", "", StringComparison.Ordinal)}");
+    return 2;
+}
+await using var running = host;
 await host.StartAsync();
 Console.WriteLine($"orleans-edge {settings.Tier} {host.Id} ready: cluster {host.ClusterId}, silo {settings.SiloPort}, gateway {settings.GatewayPort}" +
     (host.LinkAddress is { } link ? $", tier link {link}" : "") + (host.OpsAddress is { } ops ? $", ops {ops}" : ""));

@@ -21,6 +21,8 @@ public sealed class SiloSettings
     public string? ListenAddress { get; set; }
     public string? DashboardUser { get; set; }
     public string? DashboardPassword { get; set; }
+    public string? Redis { get; set; }
+    public string? AdvertisedAddress { get; set; }
 
     /// <summary>Command-line switches and the settings they set.</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -28,6 +30,7 @@ public sealed class SiloSettings
         ["--tier"] = "Edge:Tier", ["--id"] = "Edge:Id", ["--region"] = "Edge:RegionId", ["--parent"] = "Edge:ParentAddress",
         ["--silo-port"] = "Edge:SiloPort", ["--gateway-port"] = "Edge:GatewayPort", ["--link-port"] = "Edge:LinkPort",
         ["--data-dir"] = "Edge:DataDirectory", ["--ops-port"] = "Edge:OpsPort", ["--listen-address"] = "Edge:ListenAddress",
+        ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress",
     };
 
     /// <summary>One sentence per bad or missing setting.</summary>
@@ -46,7 +49,15 @@ public sealed class SiloSettings
             yield return $"Edge:ListenAddress (--listen-address) must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{ListenAddress}'";
         if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
             yield return "Edge:DashboardUser and Edge:DashboardPassword go together: set both or neither";
+        if (AdvertisedAddress is not null && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
+            yield return $"Edge:AdvertisedAddress (--advertised-address) must be an IP address, got '{AdvertisedAddress}'";
+        if (!string.IsNullOrEmpty(Redis) && OpsPort is not null && string.IsNullOrEmpty(DashboardUser))
+            yield return "Edge:DashboardUser and Edge:DashboardPassword are required with Edge:Redis (--redis): the production profile serves /dashboard only behind a login";
+        if (!string.IsNullOrEmpty(Redis) && DataDirectory is not null)
+            yield return "Edge:DataDirectory (--data-dir) belongs to the embedded profile; with Edge:Redis (--redis) everything is kept in Redis";
     }
+
+    private System.Net.IPAddress? Advertised => AdvertisedAddress is null ? null : System.Net.IPAddress.Parse(AdvertisedAddress);
 
     private System.Net.IPAddress Listen => ListenAddress is null ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(ListenAddress);
 
@@ -57,16 +68,19 @@ public sealed class SiloSettings
         {
             StoreId = Id!, RegionId = RegionId!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort,
             DataDirectory = DataDirectory, OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
+            RedisConfiguration = Redis, AdvertisedAddress = Advertised,
         }),
         "regional" => EdgeTierHost.CreateRegion(new RegionalTierSettings
         {
             RegionId = Id!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort,
             DataDirectory = DataDirectory, OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
+            RedisConfiguration = Redis, AdvertisedAddress = Advertised,
         }),
         _ => EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort, DataDirectory = DataDirectory,
             OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
+            RedisConfiguration = Redis, AdvertisedAddress = Advertised,
         }),
     };
 }
