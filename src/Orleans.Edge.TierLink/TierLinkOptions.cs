@@ -31,6 +31,12 @@ public sealed class TierLinkClientOptions
 
     /// <summary>Deadline of one push.</summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// On a graceful stop, how long the sender keeps draining the outbox while the link is up;
+    /// whatever is left stays in the (durable) outbox for the next start.
+    /// </summary>
+    public TimeSpan FlushOnStop { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Where a parent's policy documents come from.</summary>

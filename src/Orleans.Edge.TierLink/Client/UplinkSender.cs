@@ -73,6 +73,16 @@ public sealed partial class UplinkSender(
         }
     }
 
+    /// <summary>A graceful stop first lets a working link drain the outbox, up to <see cref="TierLinkClientOptions.FlushOnStop"/>.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var flush = Task.Delay(options.Value.FlushOnStop, time, cancellationToken);
+        var left = outbox.Count;
+        while (link.Status.Connected && outbox.Count > 0 && !flush.IsCompleted) await Task.WhenAny(Task.Delay(20, CancellationToken.None), flush);
+        if (left > 0) LogFlushed(logger, options.Value.ChildId, left - outbox.Count, outbox.Count);
+        await base.StopAsync(cancellationToken);
+    }
+
     private async Task Failed(Exception ex, Backoff backoff, CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -88,6 +98,9 @@ public sealed partial class UplinkSender(
         {
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Uplink of {Child} flushed {Sent} events on stop; {Left} stay in the outbox")]
+    private static partial void LogFlushed(ILogger logger, string child, int sent, int left);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Uplink of {Child} to {Parent} is up")]
     private static partial void LogConnected(ILogger logger, string child, Uri parent);
