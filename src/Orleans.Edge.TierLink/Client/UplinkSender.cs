@@ -35,9 +35,18 @@ public sealed partial class UplinkSender(
                 // it (see docs/benchmarks/link-compression.md): small ones grow when compressed.
                 using var call = link.Client.Uplink(new Grpc.Core.Metadata { { "grpc-internal-encoding-request", "gzip" } }, cancellationToken: session.Token);
                 var first = true;
+                // Always one read pending: it completes with the next ack, or, while the link is idle,
+                // as soon as the session dies (a reset, or keepalive pings that go unanswered).
+                var read = call.ResponseStream.MoveNext(session.Token);
                 while (true)
                 {
-                    await outbox.WaitForEntriesAsync(stoppingToken);
+                    var more = outbox.WaitForEntriesAsync(stoppingToken);
+                    if (await Task.WhenAny(more, read) == read)
+                    {
+                        await read;   // throws why the link died
+                        throw new IOException("the parent sent an ack for nothing, or closed the uplink session");
+                    }
+                    await more;
                     var entries = outbox.Peek(o.MaxBatchEvents);
                     // Child id and epoch go with the session's first batch only; the parent remembers them.
                     var batch = first ? new P.UpBatch { ChildId = o.ChildId, Epoch = (ulong)outbox.Epoch } : new P.UpBatch();
@@ -49,10 +58,11 @@ public sealed partial class UplinkSender(
                     await call.RequestStream.WriteAsync(batch, stoppingToken);
                     // An ack that does not come in time means a dead link: end the session and start over.
                     session.CancelAfter(o.PushTimeout);
-                    if (!await call.ResponseStream.MoveNext(session.Token))
+                    if (!await read)
                         throw new IOException("the parent closed the uplink session");
                     session.TryReset();
                     var ack = call.ResponseStream.Current;
+                    read = call.ResponseStream.MoveNext(session.Token);
                     ulong[] acked = [ack.AckedThrough, ack.BulkAckedThrough];
                     for (var lane = 0; lane < acked.Length; lane++) await outbox.AckAsync(lane, (long)acked[lane], stoppingToken);
                     link.Status.OnAcked(entries.Count(e => (ulong)e.Sequence <= acked[e.Lane]), ack.Duplicates);
