@@ -42,7 +42,7 @@ public static class EdgeTierHostingExtensions
             o.StoreId = settings.StoreId;
             o.ParentAddress = settings.ParentAddress;
             settings.ConfigureLink?.Invoke(o);
-        }, outbox => UseDataDirectory(outbox, settings));
+        }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
         builder.Services.AddHostedService<StoreStartup>();
         return builder;
     }
@@ -73,7 +73,7 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             o.ParentAddress = settings.ParentAddress;
             settings.ConfigureLink?.Invoke(o);
-        }, outbox => UseDataDirectory(outbox, settings));
+        }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
         return builder;
     }
 

@@ -52,6 +52,16 @@ public static class SiloBuilderExtensions
         var anyAddress = settings.ListenAddress.Equals(System.Net.IPAddress.Any);
         silo.ConfigureEndpoints(settings.AdvertisedAddress ?? settings.ListenAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: anyAddress);
         silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
+        // A store has 1-3 silos on one LAN: declare a dead one dead within seconds, so its grains
+        // (the uplink's owner among them) move to a survivor quickly; one vote is enough with two silos.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+        });
         foreach (var name in new[] { EdgeNames.StateStore, EdgeNames.PubSubStore })
             silo.AddRedisGrainStorage(name, o =>
             {

@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Edge.TierLink.Client;
 using Orleans.Edge.TierLink.Outbox;
 using Orleans.Edge.TierLink.Server;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Orleans.Edge.TierLink;
 
@@ -16,34 +18,44 @@ public static class TierLinkServiceCollectionExtensions
     /// after Orleans so the link starts once the silo is up. The tier supplies an <see cref="IDownlinkTarget"/>.
     /// </summary>
     public static IServiceCollection AddTierLinkClient(this IServiceCollection services, Action<TierLinkClientOptions> configure,
-        Action<OutboxOptions>? configureOutbox = null)
+        Action<OutboxOptions>? configureOutbox = null, bool sharedBySilos = false)
     {
         services.AddOptions<TierLinkClientOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IOutbox>(sp =>
-        {
-            var options = new OutboxOptions();
-            configureOutbox?.Invoke(options);
-            IOutboxStore store = (options.RedisConfiguration, options.SqlitePath) switch
-            {
-                ({ } redis, null) => new RedisOutboxStore(
-                    StackExchange.Redis.ConnectionMultiplexer.Connect(StackExchange.Redis.ConfigurationOptions.Parse(redis)).GetDatabase(),
-                    $"edge:outbox:{sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<TierLinkClientOptions>>().Value.ChildId}"),
-                (null, { } path) => new SqliteOutboxStore(path, options.SyncEveryAppend),
-                _ => new MemoryOutboxStore(),
-            };
-            return new LinkOutbox(store, options, sp.GetRequiredService<TimeProvider>());
-        });
+        services.TryAddSingleton<RedisConnections>();
+        var outboxOptions = new OutboxOptions();
+        configureOutbox?.Invoke(outboxOptions);
+        if (sharedBySilos && outboxOptions.RedisConfiguration is null)
+            throw new ArgumentException("silos can share an uplink only over a shared outbox store: set OutboxOptions.RedisConfiguration", nameof(sharedBySilos));
         services.AddSingleton<ParentLink>();
         services.AddMetrics();
         services.AddSingleton<LinkMetrics>();
         // Registered before the sender and receiver, so it stops after them and then closes the connection.
         services.AddHostedService<ParentLinkCloser>();
         services.AddHostedService(sp => new MetricsActivator(sp.GetRequiredService<LinkMetrics>()));
+        if (sharedBySilos)
+        {
+            // One uplink per cluster, run by whichever silo hosts the owner grain (see UplinkOwnership).
+            services.AddSingleton(sp => new UplinkOwnership(sp, () => OpenStore(sp, outboxOptions), outboxOptions,
+                sp.GetRequiredService<IOptions<TierLinkClientOptions>>(), sp.GetRequiredService<ILogger<UplinkOwnership>>()));
+            services.AddSingleton<IOutbox>(sp => new SharedOutboxView(sp.GetRequiredService<UplinkOwnership>()));
+            services.AddHostedService<UplinkClaimer>();
+            return services;
+        }
+        services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(OpenStore(sp, outboxOptions), outboxOptions, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<UplinkSender>();
         services.AddHostedService<DownlinkReceiver>();
         return services;
     }
+
+    private static IOutboxStore OpenStore(IServiceProvider sp, OutboxOptions options) => (options.RedisConfiguration, options.SqlitePath) switch
+    {
+        ({ } redis, null) => new RedisOutboxStore(
+            sp.GetRequiredService<RedisConnections>().Get(redis).GetDatabase(),
+            $"edge:outbox:{sp.GetRequiredService<IOptions<TierLinkClientOptions>>().Value.ChildId}"),
+        (null, { } path) => new SqliteOutboxStore(path, options.SyncEveryAppend),
+        _ => new MemoryOutboxStore(),
+    };
 
     /// <summary>
     /// The parent side: the gRPC service (map it with <see cref="MapTierLink"/>) and the replay of

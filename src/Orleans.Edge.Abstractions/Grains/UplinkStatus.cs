@@ -33,3 +33,22 @@ public interface IUplinkStatusGrain : IGrainWithIntegerKey
     /// <summary>The uplink's state now.</summary>
     [Alias("get")] Task<UplinkStatus?> GetStatus();
 }
+
+/// <summary>
+/// The single owner of a cluster's uplink when several silos share one outbox (production
+/// profile); key: the child id. Its activation holds the outbox and runs the uplink and downlink
+/// on the silo it lives on; Orleans keeps one activation, so there is one uplink per cluster, and
+/// moves it to a surviving silo when that silo dies.
+/// </summary>
+[Alias("edge.uplink-owner")]
+public interface IUplinkOwnerGrain : IGrainWithStringKey
+{
+    /// <summary>Activates the owner if needed; returns the silo it runs on.</summary>
+    [Alias("claim")] Task<string> Claim();
+
+    /// <summary>Appends events of this cluster to the outbox; returns once they are committed.</summary>
+    [Alias("append")] Task Append(IReadOnlyList<Events.UpEvent> events);
+
+    /// <summary>The uplink as its owner sees it.</summary>
+    [Alias("status"), Orleans.Concurrency.AlwaysInterleave] Task<UplinkStatus?> GetStatus();
+}

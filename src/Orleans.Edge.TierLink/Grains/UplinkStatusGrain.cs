@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Edge.Grains;
 using Orleans.Edge.TierLink.Client;
@@ -6,18 +7,29 @@ using Orleans.Edge.TierLink.Outbox;
 
 namespace Orleans.Edge.TierLink.Grains;
 
-/// <summary>Reads the link and outbox of the silo it is activated on; stateless, so it is always local.</summary>
+/// <summary>
+/// Reads the link and outbox of the silo it is activated on; stateless, so it is always local.
+/// Where the silos of a cluster share the uplink, it asks the uplink's owner instead.
+/// </summary>
 [StatelessWorker]
 public sealed class UplinkStatusGrain(IServiceProvider services) : Grain, IUplinkStatusGrain
 {
     public Task<UplinkStatus?> GetStatus()
     {
+        if (services.GetService<UplinkOwnership>() is not null)
+            return GrainFactory.GetGrain<IUplinkOwnerGrain>(services.GetRequiredService<IOptions<TierLinkClientOptions>>().Value.ChildId).GetStatus();
         if (services.GetService<ParentLink>() is not { } link || services.GetService<IOutbox>() is not { } outbox)
             return Task.FromResult<UplinkStatus?>(null);
+        return Task.FromResult<UplinkStatus?>(Describe(link, outbox));
+    }
+
+    /// <summary>The status of <paramref name="link"/> over <paramref name="outbox"/>.</summary>
+    public static UplinkStatus Describe(ParentLink link, IOutbox outbox)
+    {
         var s = link.Status;
-        return Task.FromResult<UplinkStatus?>(new UplinkStatus(s.Connected, s.LastError, outbox.Count, outbox.Bytes, outbox.OldestEnqueuedAt,
+        return new UplinkStatus(s.Connected, s.LastError, outbox.Count, outbox.Bytes, outbox.OldestEnqueuedAt,
             s.EventsSent, s.EventsAcked, s.Retries,
             outbox.Evicted.ToDictionary(e => $"{e.Key.Class}/{e.Key.Cause}", e => e.Value), s.PolicyVersionReceived,
-            outbox.EventsNumbered));
+            outbox.EventsNumbered);
     }
 }

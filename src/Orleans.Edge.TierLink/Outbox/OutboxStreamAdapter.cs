@@ -15,14 +15,19 @@ namespace Orleans.Edge.TierLink.Outbox;
 /// </summary>
 public static class OutboxStreams
 {
-    /// <summary>Registers <paramref name="name"/> as a write-only stream provider over the silo's <see cref="IOutbox"/>.</summary>
+    /// <summary>
+    /// Registers <paramref name="name"/> as a write-only stream provider over the silo's
+    /// <see cref="IOutbox"/>, or, where the silos share the uplink, over its owner grain.
+    /// </summary>
     public static ISiloBuilder AddOutboxStreams(this ISiloBuilder silo, string name) =>
-        silo.AddPersistentStreams(name, (sp, providerName) => new OutboxQueueAdapterFactory(providerName, sp.GetRequiredService<IOutbox>()), _ => { });
+        silo.AddPersistentStreams(name, (sp, providerName) => new OutboxQueueAdapterFactory(providerName, sp), _ => { });
 }
 
-internal sealed class OutboxQueueAdapterFactory(string name, IOutbox outbox) : IQueueAdapterFactory
+internal sealed class OutboxQueueAdapterFactory(string name, IServiceProvider services) : IQueueAdapterFactory
 {
-    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(new OutboxQueueAdapter(name, outbox));
+    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(services.GetService<Client.UplinkOwnership>() is null
+        ? new OutboxQueueAdapter(name, services.GetRequiredService<IOutbox>())
+        : new OwnerGrainQueueAdapter(name, services.GetRequiredService<IGrainFactory>()));
 
     // Nothing below is used by a write-only provider: no pulling agents are started for it.
     public IQueueAdapterCache GetQueueAdapterCache() => throw new NotSupportedException(WriteOnly);
@@ -34,8 +39,38 @@ internal sealed class OutboxQueueAdapterFactory(string name, IOutbox outbox) : I
     private const string WriteOnly = "The outbox stream provider is write-only; the uplink sender reads the outbox.";
 }
 
+/// <summary>Shared uplink: hands events to the cluster's uplink owner, which commits them to the shared outbox.</summary>
+internal sealed class OwnerGrainQueueAdapter(string name, IGrainFactory grains) : IQueueAdapter
+{
+    public string Name => name;
+
+    public bool IsRewindable => false;
+
+    public StreamProviderDirection Direction => StreamProviderDirection.WriteOnly;
+
+    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) =>
+        throw new NotSupportedException("The outbox stream provider is write-only; the uplink sender reads the outbox.");
+
+    public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
+    {
+        var origin = OutboxQueueAdapter.OriginOf(streamId, name);
+        return grains.GetGrain<Orleans.Edge.Grains.IUplinkOwnerGrain>(origin).Append([.. events.Select(OutboxQueueAdapter.AsUpEvent)]);
+    }
+}
+
 internal sealed class OutboxQueueAdapter(string name, IOutbox outbox) : IQueueAdapter
 {
+    internal static string OriginOf(StreamId streamId, string provider)
+    {
+        var ns = streamId.GetNamespace();
+        if (ns != EdgeStreams.Uplink)
+            throw new ArgumentException($"Stream provider '{provider}' carries only the '{EdgeStreams.Uplink}' namespace, not '{ns}'.", nameof(streamId));
+        return streamId.GetKeyAsString();
+    }
+
+    internal static UpEvent AsUpEvent<T>(T item) => item as UpEvent
+        ?? throw new ArgumentException($"The uplink stream carries {nameof(UpEvent)}s, not {item?.GetType().Name ?? "null"}.", nameof(item));
+
     public string Name => name;
 
     public bool IsRewindable => false;
@@ -47,15 +82,7 @@ internal sealed class OutboxQueueAdapter(string name, IOutbox outbox) : IQueueAd
 
     public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
-        var ns = streamId.GetNamespace();
-        if (ns != EdgeStreams.Uplink)
-            throw new ArgumentException($"Stream provider '{name}' carries only the '{EdgeStreams.Uplink}' namespace, not '{ns}'.", nameof(streamId));
-        var origin = streamId.GetKeyAsString();
-        foreach (var item in events)
-        {
-            if (item is not UpEvent e)
-                throw new ArgumentException($"The uplink stream carries {nameof(UpEvent)}s, not {item?.GetType().Name ?? "null"}.", nameof(events));
-            await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
-        }
+        var origin = OriginOf(streamId, name);
+        foreach (var e in events.Select(AsUpEvent)) await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
     }
 }

@@ -1,0 +1,125 @@
+using Orleans.Edge.Client;
+using Orleans.Edge.Domain;
+using Orleans.Edge.EndToEnd.Tests.Chaos;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Hosting;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+/// <summary>
+/// A store of two silo processes sharing a real redis-server (production profile). The silo that
+/// owns the store's uplink is SIGKILLed mid-run: its grains move to the survivor with their state,
+/// the uplink moves with the owner grain, and every alert reaches the cloud once, in order.
+/// </summary>
+public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<RedisServer>, IAsyncLifetime
+{
+    private readonly List<TierProcess> _processes = [];
+    private readonly List<IAsyncDisposable> _hosts = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    [SkippableFact]
+    public async Task OwnerSiloKilled_UplinkAndGrainsMoveToTheSurvivor_AndNoAlertIsLostOrDoubled()
+    {
+        Skip.If(redis.Problem is not null, redis.Problem);
+        var cloud = await Host(EdgeTierHost.CreateCloud(new CloudTierSettings
+        {
+            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+        }));
+        var region = await Host(EdgeTierHost.CreateRegion(new RegionalTierSettings
+        {
+            RegionId = "ms-r", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
+            LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+        }));
+        var silos = new Dictionary<int, TierProcess>();
+        var gateways = new List<int>();
+        for (var i = 0; i < 2; i++)
+        {
+            var (siloPort, gateway) = (FreePorts.Next(), FreePorts.Next());
+            var process = await TierProcess.StartAsync($"--tier store --id ms-s1 --region ms-r --parent {region.LinkAddress} " +
+                                                       $"--silo-port {siloPort} --gateway-port {gateway} --redis {redis.Configuration}");
+            _processes.Add(process);
+            silos[siloPort] = process;
+            gateways.Add(gateway);
+        }
+        var options = new StoreClientOptions { StoreId = "ms-s1" };
+        foreach (var gateway in gateways) options.Gateways.Add($"127.0.0.1:{gateway}");
+        await using var client = await EdgeStoreClient.ConnectAsync(options);
+        var cells = new List<SensorId>();
+        for (var i = 0; i < 6; i++) cells.Add((await FleetFixture.NewShelf(client, $"ms-{i}")).Cell);
+
+        await Cycle(client, cells);   // every shelf empties (alerts) and is refilled (resolved)
+        await using var store = await ClusterConnection.ConnectAsync("store-ms-s1", gateways[1]);
+        var owner = await store.Grains.GetGrain<IUplinkOwnerGrain>("ms-s1").Claim();
+        var ownerPort = silos.Keys.Single(p => owner.Contains($":{p}:", StringComparison.Ordinal));
+        silos[ownerPort].Kill();
+
+        await Cycle(client, cells);   // the store keeps working on the survivor while the uplink moves
+        var survivor = silos.Keys.Single(p => p != ownerPort);
+        await using var surviving = await ClusterConnection.ConnectAsync("store-ms-s1", gateways[silos.Keys.ToList().IndexOf(survivor)]);
+        var newOwner = await Eventually.Get(() => surviving.Grains.GetGrain<IUplinkOwnerGrain>("ms-s1").Claim(),
+            at => at.Contains($":{survivor}:", StringComparison.Ordinal), "the uplink's owner on the survivor", TimeSpan.FromSeconds(30));
+        Assert.Contains($":{survivor}:", newOwner, StringComparison.Ordinal);
+
+        var raised = (await surviving.Grains.GetGrain<IStoreGrain>("ms-s1").GetAlertStats()).AlertsRaised;
+        Assert.True(raised >= 12, $"two cycles of six shelves should raise at least 12 alerts, got {raised}");
+        var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+        var view = await Eventually.Get(fleet.GetView, v => v.Stores.Any(s => s.StoreId == "ms-s1" && s.AlertsRaised >= raised),
+            "every alert at the cloud", TimeSpan.FromSeconds(30));
+        Assert.Equal(raised, view.Stores.Single(s => s.StoreId == "ms-s1").AlertsRaised);
+        // The client may still try the dead silo's gateway now and then; a store app retries, so do we.
+        var status = await Eventually.Get(Tolerant(client.GetUplinkStatusAsync), s => s is { Connected: true, QueuedEvents: 0 },
+            "the outbox drained by the new owner", TimeSpan.FromSeconds(30));
+        Assert.Equal(status!.EventsProduced, await region.Grains.GetGrain<ILinkInboxGrain>("ms-s1").GetAccepted());
+        var stats = await fleet.GetAlertStats();
+        Assert.Equal(0, stats.OutOfOrderForwards);
+        Assert.Equal(0, stats.DuplicateRevisions);
+        var open = await Eventually.Get(Tolerant(client.GetOpenAlertsAsync), a => a is not null, "the store's open alerts");
+        Assert.Equal(open!.Select(a => (a.AlertId, a.Revision)).Order(),
+            view.OpenAlerts.Where(a => a.StoreId.Value == "ms-s1").Select(a => (a.AlertId, a.Revision)).Order());
+    }
+
+    private static Func<Task<T?>> Tolerant<T>(Func<Task<T>> call) where T : class => async () =>
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Orleans.Runtime.OrleansException)
+        {
+            return null;
+        }
+    };
+
+    /// <summary>Empties every shelf and refills it, retrying calls while the cluster recovers from a dead silo.</summary>
+    private static async Task Cycle(EdgeStoreClient client, List<SensorId> cells)
+    {
+        foreach (var units in new[] { 0, 10 })
+            foreach (var cell in cells)
+                await Eventually.Get(async () =>
+                {
+                    try
+                    {
+                        await FleetFixture.Put(client, cell, units).WaitAsync(TimeSpan.FromSeconds(5));
+                        return true;
+                    }
+                    catch (Exception ex) when (ex is TimeoutException or Orleans.Runtime.OrleansException)
+                    {
+                        return false;
+                    }
+                }, ok => ok, $"a reading of {cell} accepted", TimeSpan.FromSeconds(60));
+    }
+
+    private async Task<EdgeTierHost> Host(EdgeTierHost host)
+    {
+        await host.StartAsync();
+        _hosts.Insert(0, host);
+        return host;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes) await process.DisposeAsync();
+        foreach (var host in _hosts) await host.DisposeAsync();
+    }
+}
