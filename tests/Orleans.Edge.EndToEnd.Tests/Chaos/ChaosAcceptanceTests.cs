@@ -167,7 +167,9 @@ public sealed class ChaosAcceptanceTests(ITestOutputHelper output) : IAsyncLifet
         }
 
         // Region → cloud: the same, and the cloud applied each accepted event once.
-        var regionStatus = (await region.Grains.GetGrain<IUplinkStatusGrain>(0).GetStatus())!;
+        // What the region applied last may still be on its way up: wait for its outbox to empty again.
+        var regionStatus = (await Eventually.Get(() => region.Grains.GetGrain<IUplinkStatusGrain>(0).GetStatus(),
+            s => s is { QueuedEvents: 0 }, "the region's outbox drained", TimeSpan.FromSeconds(30)))!;
         var cloudAccepted = await _cloud.Grains.GetGrain<ILinkInboxGrain>(Region).GetAccepted();
         Log($"{Region}: produced {regionStatus.EventsProduced}, delivered {cloudAccepted}, evicted {regionStatus.Evicted.Values.Sum()}");
         Assert.Equal(regionStatus.EventsProduced, cloudAccepted + regionStatus.Evicted.Values.Sum());
