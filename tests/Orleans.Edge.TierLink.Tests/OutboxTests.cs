@@ -131,6 +131,21 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         Assert.DoesNotContain(outbox.Evicted.Keys, k => k.Class == EventClass.Alert);
     }
 
+    [SkippableFact]
+    public async Task SecondWriterOfASharedRedisOutbox_FailsLoudly_InsteadOfReusingASequenceNumber()
+    {
+        using var first = Open("redis");
+        using var second = Open("redis");   // a brief duplicate owner, loaded from the same keys
+        Assert.Equal(1, await first.AppendAsync(EventClass.Alert, Event()));
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await second.AppendAsync(EventClass.Alert, Event()));
+
+        Assert.Contains("another writer", refused.Message, StringComparison.Ordinal);
+        using var reopened = Open("redis");
+        Assert.Equal([1L], reopened.Peek(10).Select(e => e.Sequence));
+        Assert.Equal(2, await reopened.AppendAsync(EventClass.Alert, Event()));
+    }
+
     [SkippableTheory]
     [InlineData("sqlite")]
     [InlineData("redis")]

@@ -24,6 +24,10 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
     private readonly RedisKey _entries = $"{keyPrefix}:entries";
     private readonly RedisKey[] _seqs = [.. Enumerable.Range(0, Lanes.Count).Select(l => (RedisKey)$"{keyPrefix}:seqs:{l}")];
 
+    // The next sequences this writer last saw in Redis; a write commits only if Redis still holds
+    // them, so a second writer (a brief duplicate owner) fails loudly instead of reusing a number.
+    private long[] _lastNext = [];
+
     private static RedisValue Field(int lane, long sequence) => $"{lane}:{sequence}";
 
     private static RedisValue NextField(int lane) => $"next.{lane}";
@@ -35,6 +39,7 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
     public OutboxSnapshot Load(long newEpoch)
     {
         db.HashSet(_meta, "epoch", newEpoch, When.NotExists);
+        for (var lane = 0; lane < Lanes.Count; lane++) db.HashSet(_meta, NextField(lane), 1, When.NotExists);
         var epoch = (long)db.HashGet(_meta, "epoch");
         var entries = new List<OutboxEntry>();
         var next = new List<long>();
@@ -53,6 +58,7 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
             var kept = db.HashGet(_meta, NextField(lane)) is { HasValue: true } n ? (long)n : 1;
             next.Add(Math.Max(kept, seqs.Length == 0 ? 1 : (long)seqs[^1] + 1));
         }
+        _lastNext = [.. Enumerable.Range(0, Lanes.Count).Select(lane => (long)db.HashGet(_meta, NextField(lane)))];
         var keys = EvictionKeys.All.ToList();
         var counts = db.HashGet(_meta, [.. keys.Select(k => (RedisValue)k.Key)]);
         var evicted = keys.Zip(counts).Where(p => p.Second.HasValue && (long)p.Second > 0)
@@ -82,8 +88,12 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
             foreach (var ((cls, c), number) in EvictionKeys.Count(evicted, cause))
                 _ = tx.HashIncrementAsync(_meta, EvictionKeys.Of(cls, c), number);
         }
+        for (var lane = 0; lane < _lastNext.Length; lane++) tx.AddCondition(Condition.HashEqual(_meta, NextField(lane), _lastNext[lane]));
         _ = tx.HashSetAsync(_meta, [.. nextSequences.Select((n, l) => new HashEntry(NextField(l), n))]);
-        if (!tx.Execute()) throw new InvalidOperationException($"outbox transaction on '{keyPrefix}' did not commit");
+        if (!tx.Execute())
+            throw new InvalidOperationException($"outbox '{keyPrefix}' was written by another writer since this one loaded it; " +
+                                                "nothing was appended (is a second owner of this uplink running?)");
+        _lastNext = [.. nextSequences];
     }
 
     /// <inheritdoc />
