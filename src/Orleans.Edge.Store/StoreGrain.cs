@@ -71,7 +71,17 @@ public sealed partial class StoreGrain(
             state.State.OpenAlerts.Remove(alert.AlertId);
         }
         Notify(alert);
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // The count and index in memory are ahead of storage: start over from storage (the
+            // shelf publishes the change again, since it failed).
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     public Task<IReadOnlyList<Alert>> GetOpenAlerts() =>

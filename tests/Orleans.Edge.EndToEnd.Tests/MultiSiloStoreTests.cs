@@ -71,7 +71,8 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
         Assert.Equal(status!.EventsProduced, await region.Grains.GetGrain<ILinkInboxGrain>("ms-s1").GetAccepted());
         var stats = await fleet.GetAlertStats();
         Assert.Equal(0, stats.OutOfOrderForwards);
-        Assert.Equal(0, stats.DuplicateRevisions);
+        // A shelf whose publish failed when the silo died publishes again; the cloud drops the copy.
+        Assert.True(stats.DuplicateRevisions <= 6, $"at most one repeat per shelf, got {stats.DuplicateRevisions}");
         var open = (await Eventually.Get(Tolerant(client.GetOpenAlertsAsync), a => a is not null, "the store's open alerts"))!
             .Select(a => (a.AlertId, a.Revision)).Order().ToList();
         // The last revisions (the refills' resolutions) may still be on their way from the region.

@@ -18,4 +18,11 @@ public sealed class ShelfData
 
     /// <summary>Alerts.</summary>
     [Id(3)] public AlertBook Alerts { get; set; } = new();
+
+    /// <summary>
+    /// Alert changes saved but not yet handed to the uplink and the store's index. Saved with the
+    /// change itself, so a crash in between publishes them again on the next activation instead
+    /// of losing them (receivers drop what they already have by alert revision).
+    /// </summary>
+    [Id(4)] public List<Alert> Unpublished { get; set; } = [];
 }

@@ -34,10 +34,11 @@ public sealed partial class ShelfGrain(
     private ShelfId Id => new(this.GetPrimaryKeyString());
     private StoreId Store => new(_options.StoreId);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Setup is not null) Start();
-        return Task.CompletedTask;
+        // A previous activation saved these but crashed before publishing them all.
+        if (state.State.Unpublished.Count > 0) await PublishSaved();
     }
 
     public async Task Configure(ShelfSetup setup)
@@ -73,7 +74,7 @@ public sealed partial class ShelfGrain(
         var change = fault is null
             ? state.State.Alerts.Clear(key, units, time.GetUtcNow())
             : state.State.Alerts.Raise(key, n => NewAlert(n, AlertType.SensorFault, sensor, units, 0, fault, timestamp));
-        await Publish(change);
+        await Commit([change]);
     }
 
     public async Task ApplyPolicy(EffectivePolicy policy)
@@ -166,8 +167,7 @@ public sealed partial class ShelfGrain(
                 changes.Add(book.Clear(AlertBook.KeyOf(AlertType.Mismatch), fused, now));
         }
 
-        foreach (var change in changes) await Publish(change, persist: false);
-        if (changes.Exists(c => c is not null)) await state.WriteStateAsync();
+        await Commit(changes);
         return fused;
     }
 
@@ -196,16 +196,42 @@ public sealed partial class ShelfGrain(
         if (state.State.Setup is null)
             return new(AlertCommandStatus.UnknownAlert, null, $"shelf '{Id}' is not provisioned");
         var result = command(state.State.Alerts);
-        if (result.Status == AlertCommandStatus.Ok) await Publish(result.Alert);
+        if (result.Status == AlertCommandStatus.Ok) await Commit([result.Alert]);
         return result;
     }
 
-    private async Task Publish(Alert? change, bool persist = true)
+    /// <summary>
+    /// Saves alert changes together with the mark that they are yet to be published, then
+    /// publishes them (uplink first, then the store's index) and clears the mark. On failure the
+    /// activation goes: what it holds in memory may be ahead of what was saved, and the next one
+    /// starts from storage and publishes whatever is still marked.
+    /// </summary>
+    private async Task Commit(IReadOnlyList<Alert?> changes)
     {
-        if (change is null) return;
-        await _uplink!.OnNextAsync(new AlertEvent(change));
-        await GrainFactory.GetGrain<IStoreGrain>(_options.StoreId).OnAlertChanged(change);
-        if (persist) await state.WriteStateAsync();
+        if (!changes.Any(c => c is not null)) return;
+        state.State.Unpublished.AddRange(changes.OfType<Alert>());
+        try
+        {
+            await state.WriteStateAsync();
+            await PublishSaved();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task PublishSaved()
+    {
+        var pending = state.State.Unpublished;
+        while (pending.Count > 0)
+        {
+            await _uplink!.OnNextAsync(new AlertEvent(pending[0]));
+            await GrainFactory.GetGrain<IStoreGrain>(_options.StoreId).OnAlertChanged(pending[0]);
+            pending.RemoveAt(0);
+        }
+        await state.WriteStateAsync();
     }
 
     private ShelfState? Snapshot()
