@@ -130,9 +130,23 @@ public sealed class FaultProxy : IAsyncDisposable
                 continue;
             }
             Interlocked.Increment(ref _connections);
-            lock (_pairs) _pairs.Add((client, upstream));
-            _ = Pump(client.GetStream(), upstream.GetStream());
-            _ = Pump(upstream.GetStream(), client.GetStream());
+            try
+            {
+                NetworkStream down, up;
+                lock (_pairs)
+                {
+                    // A cut between the accept and here has closed one of them: that connection is simply gone.
+                    (down, up) = (client.GetStream(), upstream.GetStream());
+                    _pairs.Add((client, upstream));
+                }
+                _ = Pump(down, up);
+                _ = Pump(up, down);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException or IOException or SocketException)
+            {
+                Abort(client);
+                Abort(upstream);
+            }
         }
     }
 
