@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Orleans.Edge.Hosting;
 using Orleans.Edge.Silo;
 
 // One executable for every tier. Settings: appsettings.json, EDGE__* environment variables, command line.
@@ -18,18 +17,7 @@ if (problems.Count > 0)
     return 2;
 }
 
-EdgeTierHost host;
-try
-{
-    host = settings.CreateHost();
-}
-catch (ArgumentException ex)
-{
-    // The tier's own checks (e.g. a port used twice): one line, no stack trace.
-    Console.Error.WriteLine($"orleans-edge: {ex.Message.Replace(" (Parameter 'settings')", "", StringComparison.Ordinal)}");
-    return 2;
-}
-await using var running = host;
+await using var host = settings.CreateHost();
 await host.StartAsync();
 Console.WriteLine($"orleans-edge {settings.Tier} {host.Id} ready: cluster {host.ClusterId}, silo {settings.SiloPort}, gateway {settings.GatewayPort}" +
     (host.LinkAddress is { } link ? $", tier link {link}" : "") + (host.OpsAddress is { } ops ? $", ops {ops}" : ""));

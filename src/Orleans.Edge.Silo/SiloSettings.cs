@@ -33,8 +33,17 @@ public sealed class SiloSettings
         ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress",
     };
 
-    /// <summary>One sentence per bad or missing setting.</summary>
+    /// <summary>
+    /// One sentence per bad or missing setting: first what each switch must look like, then, once
+    /// they parse, what the tier itself requires of them together (<see cref="TierSettings.Problems"/>).
+    /// </summary>
     public IEnumerable<string> Problems()
+    {
+        var syntax = SyntaxProblems().ToList();
+        return syntax.Count > 0 ? syntax : ToTierSettings().Problems();
+    }
+
+    private IEnumerable<string> SyntaxProblems()
     {
         if (Tier is not ("store" or "regional" or "cloud")) { yield return $"Edge:Tier (--tier) must be store, regional or cloud, got '{Tier}'"; yield break; }
         if (Tier != "cloud" && EdgeId.Problem(Id, "Edge:Id (--id)") is { } idProblem) yield return idProblem;
@@ -47,40 +56,36 @@ public sealed class SiloSettings
         if (OpsPort is { } ops && ops is <= 0 or > 65535) yield return $"Edge:OpsPort (--ops-port) must be 1–65535, got {ops}";
         if (ListenAddress is not null && !System.Net.IPAddress.TryParse(ListenAddress, out _))
             yield return $"Edge:ListenAddress (--listen-address) must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{ListenAddress}'";
-        if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
-            yield return "Edge:DashboardUser and Edge:DashboardPassword go together: set both or neither";
         if (AdvertisedAddress is not null && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
             yield return $"Edge:AdvertisedAddress (--advertised-address) must be an IP address, got '{AdvertisedAddress}'";
-        if (!string.IsNullOrEmpty(Redis) && OpsPort is not null && string.IsNullOrEmpty(DashboardUser))
-            yield return "Edge:DashboardUser and Edge:DashboardPassword are required with Edge:Redis (--redis): the production profile serves /dashboard only behind a login";
-        if (!string.IsNullOrEmpty(Redis) && DataDirectory is not null)
-            yield return "Edge:DataDirectory (--data-dir) belongs to the embedded profile; with Edge:Redis (--redis) everything is kept in Redis";
     }
 
-    private System.Net.IPAddress? Advertised => AdvertisedAddress is null ? null : System.Net.IPAddress.Parse(AdvertisedAddress);
-
-    private System.Net.IPAddress Listen => ListenAddress is null ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(ListenAddress);
+    /// <summary>The tier's settings (from settings whose syntax is valid).</summary>
+    public TierSettings ToTierSettings()
+    {
+        TierSettings tier = Tier switch
+        {
+            "store" => new StoreTierSettings { StoreId = Id!, RegionId = RegionId!, ParentAddress = new Uri(ParentAddress!) },
+            "regional" => new RegionalTierSettings { RegionId = Id!, ParentAddress = new Uri(ParentAddress!), LinkPort = LinkPort },
+            _ => new CloudTierSettings { LinkPort = LinkPort },
+        };
+        tier.SiloPort = SiloPort;
+        tier.GatewayPort = GatewayPort;
+        tier.DataDirectory = DataDirectory;
+        tier.OpsPort = OpsPort;
+        tier.ListenAddress = ListenAddress is null ? System.Net.IPAddress.Loopback : System.Net.IPAddress.Parse(ListenAddress);
+        tier.AdvertisedAddress = AdvertisedAddress is null ? null : System.Net.IPAddress.Parse(AdvertisedAddress);
+        tier.DashboardUser = DashboardUser;
+        tier.DashboardPassword = DashboardPassword;
+        tier.RedisConfiguration = Redis;
+        return tier;
+    }
 
     /// <summary>The host for these settings (valid ones).</summary>
-    public EdgeTierHost CreateHost() => Tier switch
+    public EdgeTierHost CreateHost() => ToTierSettings() switch
     {
-        "store" => EdgeTierHost.CreateStore(new StoreTierSettings
-        {
-            StoreId = Id!, RegionId = RegionId!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort,
-            DataDirectory = DataDirectory, OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
-            RedisConfiguration = Redis, AdvertisedAddress = Advertised,
-        }),
-        "regional" => EdgeTierHost.CreateRegion(new RegionalTierSettings
-        {
-            RegionId = Id!, ParentAddress = new Uri(ParentAddress!), SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort,
-            DataDirectory = DataDirectory, OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
-            RedisConfiguration = Redis, AdvertisedAddress = Advertised,
-        }),
-        _ => EdgeTierHost.CreateCloud(new CloudTierSettings
-        {
-            SiloPort = SiloPort, GatewayPort = GatewayPort, LinkPort = LinkPort, DataDirectory = DataDirectory,
-            OpsPort = OpsPort, ListenAddress = Listen, DashboardUser = DashboardUser, DashboardPassword = DashboardPassword,
-            RedisConfiguration = Redis, AdvertisedAddress = Advertised,
-        }),
+        StoreTierSettings store => EdgeTierHost.CreateStore(store),
+        RegionalTierSettings region => EdgeTierHost.CreateRegion(region),
+        var cloud => EdgeTierHost.CreateCloud((CloudTierSettings)cloud),
     };
 }
