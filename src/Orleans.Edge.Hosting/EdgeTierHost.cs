@@ -85,7 +85,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
         }
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddEdgeStoreTier(settings);
-        builder.AddEdgeOps(settings, EdgeTier.Store);
+        builder.AddEdgeOps(settings);
         var app = builder.Build();
         app.MapEdgeOps(settings);
         return new EdgeTierHost(app, EdgeTier.Store, settings.StoreId, settings, null);
@@ -96,7 +96,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddEdgeRegionalTier(settings);
-        builder.AddEdgeOps(settings, EdgeTier.Regional);
+        builder.AddEdgeOps(settings);
         var app = builder.Build();
         app.MapTierLink();
         app.MapEdgeOps(settings);
@@ -108,7 +108,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.AddEdgeCloudTier(settings);
-        builder.AddEdgeOps(settings, EdgeTier.Cloud);
+        builder.AddEdgeOps(settings);
         var app = builder.Build();
         app.MapTierLink();
         app.MapEdgeOps(settings);

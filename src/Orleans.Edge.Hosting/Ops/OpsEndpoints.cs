@@ -24,14 +24,16 @@ public static class OpsEndpoints
     private const string ReadyTag = "ready";
 
     /// <summary>Registers what the endpoints need; call before building, with a port set.</summary>
-    public static WebApplicationBuilder AddEdgeOps(this WebApplicationBuilder builder, TierSettings settings, EdgeTier tier)
+    public static WebApplicationBuilder AddEdgeOps(this WebApplicationBuilder builder, TierSettings settings)
     {
         if (settings.OpsPort is not { } port) return builder;
         builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l => l.Protocols = HttpProtocols.Http1AndHttp2));
-        builder.Services.AddHealthChecks()
-            .AddCheck<SiloActiveCheck>("silo-active", tags: [ReadyTag])
-            .AddCheck<LocalPipelineCheck>("local-pipeline", tags: tier == EdgeTier.Store ? [ReadyTag] : []);
-        builder.Services.AddSingleton(new OpsTier(tier, settings is StoreTierSettings store ? store.StoreId : null));
+        var checks = builder.Services.AddHealthChecks().AddCheck<SiloActiveCheck>("silo-active", tags: [ReadyTag]);
+        if (settings is StoreTierSettings store)
+        {
+            checks.AddCheck<LocalPipelineCheck>("local-pipeline", tags: [ReadyTag]);
+            builder.Services.AddSingleton(new OpsStore(store.StoreId));
+        }
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter("Microsoft.Orleans", LinkMetrics.MeterName, Store.StoreCounters.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
@@ -52,19 +54,16 @@ public static class OpsEndpoints
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).RequireHost(ops);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).RequireHost(ops);
         app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(ops);
+        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops);
         if (settings.DashboardUser is { Length: > 0 })
         {
             app.UseAuthentication();
             app.UseAuthorization();
-            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops).RequireAuthorization();
-        }
-        else
-        {
-            app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops);
+            dashboard.RequireAuthorization();
         }
         return app;
     }
 }
 
-/// <summary>Which tier the ops endpoints report on.</summary>
-internal sealed record OpsTier(EdgeTier Tier, string? StoreId);
+/// <summary>The store whose local pipeline readiness checks.</summary>
+internal sealed record OpsStore(string StoreId);

@@ -20,11 +20,11 @@ internal sealed class SiloActiveCheck(ILocalSiloDetails silo, IClusterMembership
 /// A store is ready when its local pipeline answers: the store grain lists its shelves within two
 /// seconds. The uplink plays no part: a store with its link down keeps serving.
 /// </summary>
-internal sealed class LocalPipelineCheck(IGrainFactory grains, OpsTier tier) : IHealthCheck
+internal sealed class LocalPipelineCheck(IGrainFactory grains, OpsStore ops) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (tier.StoreId is not { } store) return HealthCheckResult.Healthy("no store pipeline in this tier");
+        var store = ops.StoreId;
         try
         {
             var shelves = await grains.GetGrain<IStoreGrain>(store).GetShelves().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);

@@ -28,12 +28,9 @@ public sealed class UplinkOwnerGrain(UplinkOwnership ownership, ParentLink link,
 
     public Task<string> Claim() => Task.FromResult(silo.SiloAddress.ToString());
 
-    public async Task Append(IReadOnlyList<UpEvent> events)
-    {
-        var outbox = ownership.Outbox ?? throw new InvalidOperationException($"the silo {silo.SiloAddress} is stopping and has given up the uplink");
-        var origin = this.GetPrimaryKeyString();
-        foreach (var e in events) await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
-    }
+    public Task Append(IReadOnlyList<UpEvent> events) =>
+        (ownership.Outbox ?? throw new InvalidOperationException($"the silo {silo.SiloAddress} is stopping and has given up the uplink"))
+            .AppendEventsAsync(this.GetPrimaryKeyString(), events);
 
     public Task<UplinkStatus?> GetStatus() =>
         Task.FromResult(ownership.Outbox is { } outbox ? UplinkStatusGrain.Describe(link, outbox) : null);

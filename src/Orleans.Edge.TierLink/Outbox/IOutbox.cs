@@ -75,3 +75,13 @@ public interface IOutbox
     /// <summary>Completes when the outbox holds at least one entry.</summary>
     Task WaitForEntriesAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>Appending domain events of one origin.</summary>
+public static class OutboxExtensions
+{
+    /// <summary>Appends <paramref name="events"/> of <paramref name="origin"/> in order, each committed before the next.</summary>
+    public static async Task AppendEventsAsync(this IOutbox outbox, string origin, IEnumerable<UpEvent> events)
+    {
+        foreach (var e in events) await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
+    }
+}

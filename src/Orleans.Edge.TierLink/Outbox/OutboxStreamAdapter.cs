@@ -39,8 +39,11 @@ internal sealed class OutboxQueueAdapterFactory(string name, IServiceProvider se
     private const string WriteOnly = "The outbox stream provider is write-only; the uplink sender reads the outbox.";
 }
 
-/// <summary>Shared uplink: hands events to the cluster's uplink owner, which commits them to the shared outbox.</summary>
-internal sealed class OwnerGrainQueueAdapter(string name, IGrainFactory grains) : IQueueAdapter
+/// <summary>
+/// What both uplink adapters share: write-only, uplink namespace only, <see cref="UpEvent"/>s only.
+/// Subclasses say where a batch of one origin's events goes.
+/// </summary>
+internal abstract class UplinkQueueAdapter(string name) : IQueueAdapter
 {
     public string Name => name;
 
@@ -53,36 +56,26 @@ internal sealed class OwnerGrainQueueAdapter(string name, IGrainFactory grains) 
 
     public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
     {
-        var origin = OutboxQueueAdapter.OriginOf(streamId, name);
-        return grains.GetGrain<Orleans.Edge.Grains.IUplinkOwnerGrain>(origin).Append([.. events.Select(OutboxQueueAdapter.AsUpEvent)]);
-    }
-}
-
-internal sealed class OutboxQueueAdapter(string name, IOutbox outbox) : IQueueAdapter
-{
-    internal static string OriginOf(StreamId streamId, string provider)
-    {
         var ns = streamId.GetNamespace();
         if (ns != EdgeStreams.Uplink)
-            throw new ArgumentException($"Stream provider '{provider}' carries only the '{EdgeStreams.Uplink}' namespace, not '{ns}'.", nameof(streamId));
-        return streamId.GetKeyAsString();
+            throw new ArgumentException($"Stream provider '{name}' carries only the '{EdgeStreams.Uplink}' namespace, not '{ns}'.", nameof(streamId));
+        var batch = events.Select(item => item as UpEvent
+            ?? throw new ArgumentException($"The uplink stream carries {nameof(UpEvent)}s, not {item?.GetType().Name ?? "null"}.", nameof(events))).ToList();
+        return AppendAsync(streamId.GetKeyAsString(), batch);
     }
 
-    internal static UpEvent AsUpEvent<T>(T item) => item as UpEvent
-        ?? throw new ArgumentException($"The uplink stream carries {nameof(UpEvent)}s, not {item?.GetType().Name ?? "null"}.", nameof(item));
+    protected abstract Task AppendAsync(string origin, IReadOnlyList<UpEvent> events);
+}
 
-    public string Name => name;
+/// <summary>Shared uplink: hands events to the cluster's uplink owner, which commits them to the shared outbox.</summary>
+internal sealed class OwnerGrainQueueAdapter(string name, IGrainFactory grains) : UplinkQueueAdapter(name)
+{
+    protected override Task AppendAsync(string origin, IReadOnlyList<UpEvent> events) =>
+        grains.GetGrain<Orleans.Edge.Grains.IUplinkOwnerGrain>(origin).Append(events);
+}
 
-    public bool IsRewindable => false;
-
-    public StreamProviderDirection Direction => StreamProviderDirection.WriteOnly;
-
-    public IQueueAdapterReceiver CreateReceiver(QueueId queueId) =>
-        throw new NotSupportedException("The outbox stream provider is write-only; the uplink sender reads the outbox.");
-
-    public async Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
-    {
-        var origin = OriginOf(streamId, name);
-        foreach (var e in events.Select(AsUpEvent)) await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
-    }
+/// <summary>This silo's own outbox: each event is committed before the producer's call returns.</summary>
+internal sealed class OutboxQueueAdapter(string name, IOutbox outbox) : UplinkQueueAdapter(name)
+{
+    protected override Task AppendAsync(string origin, IReadOnlyList<UpEvent> events) => outbox.AppendEventsAsync(origin, events);
 }

@@ -43,6 +43,7 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
         var epoch = (long)db.HashGet(_meta, "epoch");
         var entries = new List<OutboxEntry>();
         var next = new List<long>();
+        var stored = new List<long>();
         for (var lane = 0; lane < Lanes.Count; lane++)
         {
             var seqs = db.SortedSetRangeByRank(_seqs[lane]);
@@ -55,10 +56,11 @@ public sealed class RedisOutboxStore(IDatabase db, string keyPrefix) : IOutboxSt
                 entries.Add(new OutboxEntry((long)seqs[i], (EventClass)blob[0], P.UpEvent.Parser.ParseFrom(body), body.Length,
                     LinkMapping.FromUs(BinaryPrimitives.ReadInt64LittleEndian(blob.AsSpan(1, 8)))));
             }
-            var kept = db.HashGet(_meta, NextField(lane)) is { HasValue: true } n ? (long)n : 1;
+            var kept = (long)db.HashGet(_meta, NextField(lane));   // set to 1 above if it was missing
+            stored.Add(kept);
             next.Add(Math.Max(kept, seqs.Length == 0 ? 1 : (long)seqs[^1] + 1));
         }
-        _lastNext = [.. Enumerable.Range(0, Lanes.Count).Select(lane => (long)db.HashGet(_meta, NextField(lane)))];
+        _lastNext = [.. stored];
         var keys = EvictionKeys.All.ToList();
         var counts = db.HashGet(_meta, [.. keys.Select(k => (RedisValue)k.Key)]);
         var evicted = keys.Zip(counts).Where(p => p.Second.HasValue && (long)p.Second > 0)
