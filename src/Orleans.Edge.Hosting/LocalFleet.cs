@@ -27,6 +27,9 @@ public sealed class LocalFleetOptions
     /// </summary>
     public bool FaultProxies { get; set; }
 
+    /// <summary>Further settings of the stores' links to their regions (timeouts, backoff, flush on stop).</summary>
+    public Action<TierLink.TierLinkClientOptions>? ConfigureStoreLinks { get; set; }
+
     /// <summary>Further store settings.</summary>
     public Action<Store.StoreOptions>? ConfigureStore { get; set; }
 
@@ -121,7 +124,7 @@ public sealed class LocalFleet : IAsyncDisposable
             {
                 StoreId = id, RegionId = region.Id, ParentAddress = fleet.Dial(options, id, region),
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-                ConfigureStore = options.ConfigureStore, DataDirectory = DataFor(options, $"store-{id}"),
+                ConfigureStore = options.ConfigureStore, ConfigureLink = options.ConfigureStoreLinks, DataDirectory = DataFor(options, $"store-{id}"),
             }));
         })).ToList();
         await Task.WhenAll(stores.Select(s => s.StartAsync(cancellationToken)));

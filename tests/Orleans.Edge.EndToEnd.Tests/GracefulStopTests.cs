@@ -1,6 +1,5 @@
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
-using Orleans.Edge.Hosting.Chaos;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 
@@ -9,20 +8,9 @@ public sealed class GracefulStopTests
     [Fact]
     public async Task GracefulStop_DrainsWhatTheSlowLinkCanCarry_BeforeTheStoreStops()
     {
-        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next() });
-        await cloud.StartAsync();
-        var regionPort = FreePorts.Next();
-        await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
-        {
-            RegionId = "gs", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = regionPort,
-        });
-        await region.StartAsync();
-        await using var proxy = new FaultProxy(regionPort);
-        await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
-        {
-            StoreId = "gs-s1", RegionId = "gs", ParentAddress = proxy.Address, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
-        });
-        await store.StartAsync();
+        await using var fleet = await LocalFleet.StartAsync(new LocalFleetOptions { Regions = 1, StoresPerRegion = 1, FaultProxies = true });
+        var (region, store) = (fleet.Regions[0], fleet.Stores[0]);
+        var proxy = fleet.LinkOf(store.Id)!;
         await using (var client = await FleetFixture.Connect(store))
         {
             await Eventually.Get(client.GetUplinkStatusAsync, s => s.Connected && s.QueuedEvents == 0, "the uplink up and idle");
@@ -38,6 +26,6 @@ public sealed class GracefulStopTests
         await store.StopAsync();
 
         Assert.Equal(0, store.Outbox!.Count);
-        Assert.Equal(store.Outbox.EventsNumbered, await region.Grains.GetGrain<ILinkInboxGrain>("gs-s1").GetAccepted());
+        Assert.Equal(store.Outbox.EventsNumbered, await region.Grains.GetGrain<ILinkInboxGrain>(store.Id).GetAccepted());
     }
 }

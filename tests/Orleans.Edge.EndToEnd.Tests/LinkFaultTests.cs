@@ -1,8 +1,6 @@
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
 
-using Orleans.Edge.Hosting.Chaos;
-
 namespace Orleans.Edge.EndToEnd.Tests;
 
 public sealed class LinkFaultTests
@@ -10,21 +8,12 @@ public sealed class LinkFaultTests
     [Fact]
     public async Task AlertsCrossingACutAndStalledLink_ArriveAtTheCloudExactlyOnceAndInOrder()
     {
-        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next() });
-        await cloud.StartAsync();
-        var regionPort = FreePorts.Next();
-        await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
+        await using var tiers = await LocalFleet.StartAsync(new LocalFleetOptions
         {
-            RegionId = "rf", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = regionPort,
+            Regions = 1, StoresPerRegion = 1, FaultProxies = true, ConfigureStoreLinks = o => o.PushTimeout = TimeSpan.FromSeconds(1),
         });
-        await region.StartAsync();
-        await using var proxy = new FaultProxy(regionPort);
-        await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
-        {
-            StoreId = "rf-s1", RegionId = "rf", ParentAddress = proxy.Address, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
-            ConfigureLink = o => o.PushTimeout = TimeSpan.FromSeconds(1),
-        });
-        await store.StartAsync();
+        var (cloud, store) = (tiers.Cloud, tiers.Stores[0]);
+        var proxy = tiers.LinkOf(store.Id)!;
         await using var client = await FleetFixture.Connect(store);
         var cells = new List<Domain.SensorId>();
         for (var i = 0; i < 4; i++) cells.Add((await FleetFixture.NewShelf(client, $"fault-{i}")).Cell);
@@ -54,7 +43,7 @@ public sealed class LinkFaultTests
         }
         await faults;
 
-        var storeStats = await store.Grains.GetGrain<IStoreGrain>("rf-s1").GetAlertStats();
+        var storeStats = await store.Grains.GetGrain<IStoreGrain>(store.Id).GetAlertStats();
         var open = await client.GetOpenAlertsAsync();
         var revisions = 2 * storeStats.AlertsRaised - open.Count;   // raised, and resolved unless still open
         var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
@@ -71,8 +60,6 @@ public sealed class LinkFaultTests
         Assert.True(store.Uplink!.Status.CompressedBatches > 0, "the backlog after a cut should go up in compressed batches");
         Assert.Equal(0, status.QueuedEvents);
 
-        await store.StopAsync();
-        await region.StopAsync();
-        await cloud.StopAsync();
+        await tiers.StopAsync();
     }
 }
