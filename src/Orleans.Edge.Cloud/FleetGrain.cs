@@ -70,14 +70,15 @@ public sealed partial class FleetGrain(
     public Task<IReadOnlyDictionary<string, long>> GetEventsApplied() =>
         Task.FromResult<IReadOnlyDictionary<string, long>>(new Dictionary<string, long>(state.State.EventsApplied));
 
-    private Task OnInbound(InboundEvent inbound)
+    private async Task OnInbound(InboundEvent inbound)
+    {
+        if (await Progress.ApplyAsync(inbound, () => Apply(inbound)) != InboundOutcome.Applied) state.State.ReplaysSkipped++;
+    }
+
+    // All in memory, so it cannot fail half-way; the checkpoint persists it before confirming.
+    private Task Apply(InboundEvent inbound)
     {
         var region = inbound.Origin;
-        if (!Progress.TryApply(inbound))
-        {
-            state.State.ReplaysSkipped++;
-            return Task.CompletedTask;
-        }
         state.State.EventsApplied[region] = state.State.EventsApplied.GetValueOrDefault(region) + 1;
         switch (inbound.Event)
         {

@@ -44,6 +44,7 @@ public static class EdgeTierHostingExtensions
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
         builder.Services.AddHostedService<StoreStartup>();
+        settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
 
@@ -74,6 +75,7 @@ public static class EdgeTierHostingExtensions
             o.ParentAddress = settings.ParentAddress;
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
+        settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
 
@@ -90,6 +92,7 @@ public static class EdgeTierHostingExtensions
             o.InboundKey = EdgeNames.CloudKey;
             o.PolicySource = PolicySourceKind.Cloud;
         });
+        settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
 

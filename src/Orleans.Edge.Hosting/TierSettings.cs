@@ -39,6 +39,12 @@ public abstract class TierSettings
     public Action<TierLink.TierLinkClientOptions>? ConfigureLink { get; set; }
 
     /// <summary>Optional clock (tests use a fake one).</summary>
+    /// <summary>
+    /// Last changes to the tier's services, made after everything the tier registers (tests and
+    /// the chaos drill install fault injection here).
+    /// </summary>
+    public Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? ConfigureServices { get; set; }
+
     public TimeProvider? Time { get; set; }
 
     /// <summary>

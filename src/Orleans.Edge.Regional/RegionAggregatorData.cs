@@ -14,6 +14,9 @@ public sealed class RegionAggregatorData
 
     /// <summary>Events dropped because they had been applied already (replays after a restart).</summary>
     [Id(2)] public long DuplicatesSkipped { get; set; }
+
+    /// <summary>Events dropped for now because an earlier one of their origin failed to apply; the inbound log sends them again.</summary>
+    [Id(3)] public long Deferred { get; set; }
 }
 
 /// <summary>The region's view of one store.</summary>

@@ -67,10 +67,31 @@ public sealed partial class RegionAggregatorGrain(
 
     private async Task OnInbound(InboundEvent inbound)
     {
-        if (!Progress.TryApply(inbound))
+        switch (await Progress.ApplyAsync(inbound, () => Apply(inbound)))
         {
-            state.State.DuplicatesSkipped++;
-            return;
+            case InboundOutcome.Replay:
+                state.State.DuplicatesSkipped++;
+                break;
+            case InboundOutcome.Deferred:
+                state.State.Deferred++;
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Forwards first, then updates the view: if the forward fails (the outbox write, say), nothing
+    /// changed here, the event is not marked applied, and it is applied when it comes again.
+    /// </summary>
+    private async Task Apply(InboundEvent inbound)
+    {
+        switch (inbound.Event)
+        {
+            case AlertEvent e:
+                await _uplink!.OnNextAsync(e with { Source = new AppliedMark(inbound.Epoch, inbound.Sequence) });
+                break;
+            case StoreStateEvent storeState:
+                await _uplink!.OnNextAsync(storeState);
+                break;
         }
         if (!Stores.TryGetValue(inbound.Origin, out var store))
         {
@@ -81,17 +102,15 @@ public sealed partial class RegionAggregatorGrain(
         store.Events++;
         switch (inbound.Event)
         {
-            case AlertEvent { Alert: var alert } e:
+            case AlertEvent { Alert: var alert }:
                 if (alert.IsOpen) store.OpenAlerts[alert.AlertId] = alert;
                 else store.OpenAlerts.Remove(alert.AlertId);
-                await _uplink!.OnNextAsync(e with { Source = new AppliedMark(inbound.Epoch, inbound.Sequence) });
                 break;
             case ShelfSummaryEvent { Summary: var summary }:
                 store.ShelfAvailability[summary.ShelfId.Value] = summary.Availability;
                 break;
-            case StoreStateEvent state:
-                store.AppliedPolicyVersion = state.AppliedPolicyVersion;
-                await _uplink!.OnNextAsync(state);
+            case StoreStateEvent storeState:
+                store.AppliedPolicyVersion = storeState.AppliedPolicyVersion;
                 break;
             default:
                 LogUnexpected(logger, options.Value.RegionId, inbound.Origin, inbound.Event.GetType().Name);

@@ -7,6 +7,7 @@ using Orleans.Edge.TierLink.Outbox;
 using Orleans.Edge.TierLink.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Runtime;
 
 namespace Orleans.Edge.TierLink;
 
@@ -27,6 +28,10 @@ public static class TierLinkServiceCollectionExtensions
         configureOutbox?.Invoke(outboxOptions);
         if (sharedBySilos && outboxOptions.RedisConfiguration is null)
             throw new ArgumentException("silos can share an uplink only over a shared outbox store: set OutboxOptions.RedisConfiguration", nameof(sharedBySilos));
+        services.AddSingleton(outboxOptions);
+        services.TryAddSingleton<OutboxStoreFactory>();
+        services.TryAddSingleton<IOutboxStoreFactory>(sp => sp.GetRequiredService<OutboxStoreFactory>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OutboxLifecycle>();
         services.AddSingleton<ParentLink>();
         services.AddMetrics();
         services.AddSingleton<LinkMetrics>();
@@ -36,26 +41,17 @@ public static class TierLinkServiceCollectionExtensions
         if (sharedBySilos)
         {
             // One uplink per cluster, run by whichever silo hosts the owner grain (see UplinkOwnership).
-            services.AddSingleton(sp => new UplinkOwnership(sp, () => OpenStore(sp, outboxOptions), outboxOptions,
+            services.AddSingleton(sp => new UplinkOwnership(sp, sp.GetRequiredService<IOutboxStoreFactory>().Create, outboxOptions,
                 sp.GetRequiredService<IOptions<TierLinkClientOptions>>(), sp.GetRequiredService<ILogger<UplinkOwnership>>()));
             services.AddSingleton<IOutbox>(sp => new SharedOutboxView(sp.GetRequiredService<UplinkOwnership>()));
             services.AddHostedService<UplinkClaimer>();
             return services;
         }
-        services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(OpenStore(sp, outboxOptions), outboxOptions, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(sp.GetRequiredService<IOutboxStoreFactory>().Create(), outboxOptions, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<UplinkSender>();
         services.AddHostedService<DownlinkReceiver>();
         return services;
     }
-
-    private static IOutboxStore OpenStore(IServiceProvider sp, OutboxOptions options) => (options.RedisConfiguration, options.SqlitePath) switch
-    {
-        ({ } redis, null) => new RedisOutboxStore(
-            sp.GetRequiredService<RedisConnections>().Get(redis).GetDatabase(),
-            $"edge:outbox:{sp.GetRequiredService<IOptions<TierLinkClientOptions>>().Value.ChildId}"),
-        (null, { } path) => new SqliteOutboxStore(path, options.SyncEveryAppend),
-        _ => new MemoryOutboxStore(),
-    };
 
     /// <summary>
     /// The parent side: the gRPC service (map it with <see cref="MapTierLink"/>) and the replay of

@@ -39,7 +39,7 @@ public static class OutboxBench
                 _ when name.StartsWith("redis", StringComparison.Ordinal) => new RedisOutboxStore(redisConnection!.GetDatabase(), $"bench:{Guid.NewGuid():N}"),
                 _ => new SqliteOutboxStore(Path.Combine(dir, "outbox.db"), sync),
             };
-            using var outbox = new LinkOutbox(store, new OutboxOptions { BudgetBytes = 1L << 30 }, TimeProvider.System);
+            await using var outbox = await LinkOutbox.OpenAsync(store, new OutboxOptions { BudgetBytes = 1L << 30 }, TimeProvider.System);
             var latencies = new double[events];
             var total = Stopwatch.StartNew();
             for (var i = 0; i < events; i++)

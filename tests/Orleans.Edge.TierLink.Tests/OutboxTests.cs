@@ -14,7 +14,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
 
     public static TheoryData<string> Backends => ["memory", "sqlite", "redis"];
 
-    private LinkOutbox Open(string backend, long budget = 64 * 1024)
+    private async Task<LinkOutbox> Open(string backend, long budget = 64 * 1024)
     {
         Skip.If(backend == "redis" && redis.Problem is not null, redis.Problem);
         IOutboxStore store = backend switch
@@ -23,7 +23,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
             "redis" => new RedisOutboxStore((_redis ??= StackExchange.Redis.ConnectionMultiplexer.Connect(redis.Configuration)).GetDatabase(), _redisPrefix),
             _ => new MemoryOutboxStore(),
         };
-        return new LinkOutbox(store, new OutboxOptions { BudgetBytes = budget }, _time);
+        return await LinkOutbox.OpenAsync(store, new OutboxOptions { BudgetBytes = budget }, _time);
     }
 
     /// <summary>An event of about <paramref name="size"/> bytes.</summary>
@@ -34,7 +34,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [MemberData(nameof(Backends))]
     public async Task Append_NumbersEventsInOrder_AndAckTrimsOnlyWhatWasAcked(string backend)
     {
-        using var outbox = Open(backend);
+        await using var outbox = await Open(backend);
         for (var i = 0; i < 5; i++) Assert.Equal(i + 1, await outbox.AppendAsync(EventClass.Summary, Event()));
         Assert.Equal([1L, 2, 3], outbox.Peek(3).Select(e => e.Sequence));
         Assert.True(outbox.Bytes > 0);
@@ -55,20 +55,20 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     public async Task DurableOutbox_KeepsEpochEntriesAndSequenceAcrossReopening(string backend)
     {
         long epoch;
-        using (var outbox = Open(backend))
+        await using (var outbox = await Open(backend))
         {
             epoch = outbox.Epoch;
             for (var i = 0; i < 4; i++) await outbox.AppendAsync(EventClass.Alert, Event());
             await outbox.AckAsync(Lanes.Priority, 1);
         }
-        using (var reopened = Open(backend))
+        await using (var reopened = await Open(backend))
         {
             Assert.Equal(epoch, reopened.Epoch);
             Assert.Equal([2L, 3, 4], reopened.Peek(10).Select(e => e.Sequence));
             Assert.All(reopened.Peek(10), e => Assert.Equal(EventClass.Alert, e.Class));
             await reopened.AckAsync(Lanes.Priority, 4);
         }
-        using (var emptied = Open(backend))
+        await using (var emptied = await Open(backend))
         {
             // Everything was acked, yet numbering goes on: restarting at 1 in the same epoch would read as duplicates.
             Assert.Equal(5, await emptied.AppendAsync(EventClass.Alert, Event()));
@@ -77,18 +77,18 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     }
 
     [Fact]
-    public void MemoryOutbox_StartsANewEpochEachTime()
+    public async Task MemoryOutbox_StartsANewEpochEachTime()
     {
-        var first = Open("memory");
+        var first = await Open("memory");
         _time.Now = _time.Now.AddSeconds(1);
-        Assert.True(Open("memory").Epoch > first.Epoch);
+        Assert.True((await Open("memory")).Epoch > first.Epoch);
     }
 
     [SkippableTheory]
     [MemberData(nameof(Backends))]
     public async Task FullBudget_EvictsTheLowestClassOldestFirst_AndCountsIt(string backend)
     {
-        using var outbox = Open(backend);
+        await using var outbox = await Open(backend);
         long? seq;
         var kinds = new[] { EventClass.Summary, EventClass.Bulk, EventClass.ReportedState, EventClass.Bulk, EventClass.Alert };
         var appended = new List<(long Seq, EventClass Class)>();
@@ -114,7 +114,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [MemberData(nameof(Backends))]
     public async Task WhenOnlyAlertsRemain_ASummaryIsDropped_AndAnAlertWaitsForRoom(string backend)
     {
-        using var outbox = Open(backend);
+        await using var outbox = await Open(backend);
         while (outbox.Bytes + 1100 <= 64 * 1024) await outbox.AppendAsync(EventClass.Alert, Event(1000));
         var alerts = outbox.Count;
 
@@ -134,14 +134,14 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [SkippableFact]
     public async Task SecondWriterOfASharedRedisOutbox_FailsLoudly_InsteadOfReusingASequenceNumber()
     {
-        using var first = Open("redis");
-        using var second = Open("redis");   // a brief duplicate owner, loaded from the same keys
+        await using var first = await Open("redis");
+        await using var second = await Open("redis");   // a brief duplicate owner, loaded from the same keys
         Assert.Equal(1, await first.AppendAsync(EventClass.Alert, Event()));
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await second.AppendAsync(EventClass.Alert, Event()));
 
         Assert.Contains("another writer", refused.Message, StringComparison.Ordinal);
-        using var reopened = Open("redis");
+        await using var reopened = await Open("redis");
         Assert.Equal([1L], reopened.Peek(10).Select(e => e.Sequence));
         Assert.Equal(2, await reopened.AppendAsync(EventClass.Alert, Event()));
     }
@@ -151,14 +151,14 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [InlineData("redis")]
     public async Task DurableOutbox_KeepsCountingEvictionsAndSequencesAcrossReopening(string backend)
     {
-        using (var outbox = Open(backend))
+        await using (var outbox = await Open(backend))
         {
             await outbox.AppendAsync(EventClass.Bulk, Event());
             await outbox.AppendAsync(EventClass.Alert, Event());
             _time.Now = _time.Now.AddDays(3);
             await outbox.AppendAsync(EventClass.Summary, Event());   // expires the bulk event
         }
-        using var reopened = Open(backend);
+        await using var reopened = await Open(backend);
 
         Assert.Equal(1, reopened.Evicted[(EventClass.Bulk, EvictionCause.Ttl)]);
         Assert.Equal([1L, 2], reopened.LastSequences);   // an alert; a bulk event and a summary
@@ -169,7 +169,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [MemberData(nameof(Backends))]
     public async Task ExpiredEntries_LeaveWithTheirCause_ButAlertsStay(string backend)
     {
-        using var outbox = Open(backend);
+        await using var outbox = await Open(backend);
         await outbox.AppendAsync(EventClass.Bulk, Event());
         await outbox.AppendAsync(EventClass.Alert, Event());
         _time.Now = _time.Now.AddDays(3);   // past bulk's 12 h and summary's 2 d
@@ -184,7 +184,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [MemberData(nameof(Backends))]
     public async Task AfterABacklogOfSummaries_AlertsAndStateGoFirst_EachLaneInItsOwnOrder(string backend)
     {
-        using var outbox = Open(backend);
+        await using var outbox = await Open(backend);
         for (var i = 0; i < 20; i++) await outbox.AppendAsync(EventClass.Summary, Event());
         await outbox.AppendAsync(EventClass.Alert, Event());
         await outbox.AppendAsync(EventClass.ReportedState, Event());
@@ -202,7 +202,7 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     [Fact]
     public async Task WaitForEntries_CompletesWhenSomethingIsAppended()
     {
-        using var outbox = Open("memory");
+        await using var outbox = await Open("memory");
         var waiting = outbox.WaitForEntriesAsync(CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         await outbox.AppendAsync(EventClass.Alert, Event());
@@ -212,8 +212,8 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
     }
 
     [Fact]
-    public void InvalidOptions_AreRefused() =>
-        Assert.Contains("64 KiB", Assert.Throws<ArgumentException>(() => Open("memory", budget: 10)).Message, StringComparison.Ordinal);
+    public async Task InvalidOptions_AreRefused() =>
+        Assert.Contains("64 KiB", (await Assert.ThrowsAsync<ArgumentException>(() => Open("memory", budget: 10))).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Backoff_GrowsWithJitter_UpToItsCap_AndResets()

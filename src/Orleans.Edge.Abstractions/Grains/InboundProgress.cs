@@ -2,23 +2,56 @@ using Orleans.Edge.Events;
 
 namespace Orleans.Edge.Grains;
 
+/// <summary>What a consumer did with an inbound event.</summary>
+public enum InboundOutcome
+{
+    /// <summary>Applied now.</summary>
+    Applied,
+    /// <summary>Applied before: a replay, dropped.</summary>
+    Replay,
+    /// <summary>
+    /// An earlier event of its origin and lane failed to apply and has not been applied since:
+    /// dropped for now, to keep order; the inbound log publishes it again, since it was never confirmed.
+    /// </summary>
+    Deferred,
+}
+
 /// <summary>
-/// A consumer's side of the inbound log: drops events its checkpoint already holds, and after
-/// each checkpoint tells every origin's log how far it got, so the log can forget.
+/// A consumer's side of the inbound log: applies each event at most once and in order per origin
+/// and lane, marks it only once its effects committed (so an event whose apply failed is applied
+/// when it comes again, not dropped as a replay), and after each checkpoint tells every origin's
+/// log how far it got, so the log can forget.
 /// </summary>
 public sealed class InboundProgress(Dictionary<string, AppliedMark> applied)
 {
     private readonly Dictionary<string, AppliedMark> _confirmed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, InboundEvent> _failed = new(StringComparer.Ordinal);
     private bool _dirty;
 
-    /// <summary>Records <paramref name="e"/> as applied; false when it was applied before (a replay).</summary>
-    public bool TryApply(InboundEvent e)
+    /// <summary>
+    /// Runs <paramref name="apply"/> for <paramref name="e"/> unless it was applied before or waits
+    /// behind a failed one; marks it applied only if <paramref name="apply"/> completes. An exception
+    /// from <paramref name="apply"/> propagates (the stream retries the event), and until that event
+    /// is applied, later ones of its origin and lane are <see cref="InboundOutcome.Deferred"/>.
+    /// </summary>
+    public async Task<InboundOutcome> ApplyAsync(InboundEvent e, Func<Task> apply)
     {
         var key = Key(e.Origin, e.Lane);
-        if (!e.IsAfter(applied.GetValueOrDefault(key))) return false;
+        if (!e.IsAfter(applied.GetValueOrDefault(key))) return InboundOutcome.Replay;
+        if (_failed.TryGetValue(key, out var failed) && (failed.Epoch, failed.Sequence) != (e.Epoch, e.Sequence)) return InboundOutcome.Deferred;
+        try
+        {
+            await apply();
+        }
+        catch
+        {
+            _failed[key] = e;
+            throw;
+        }
+        _failed.Remove(key);
         applied[key] = new AppliedMark(e.Epoch, e.Sequence, e.Lane);
         _dirty = true;
-        return true;
+        return InboundOutcome.Applied;
     }
 
     // One mark per lane of an origin; the priority lane's key is the bare origin.
@@ -26,17 +59,23 @@ public sealed class InboundProgress(Dictionary<string, AppliedMark> applied)
 
     private static string OriginOf(string key) => key.Split('|')[0];
 
-    /// <summary>Persists the consumer's state (if anything changed), then confirms progress to the logs.</summary>
+    /// <summary>
+    /// Persists the consumer's state if anything was applied since the last checkpoint, then
+    /// confirms to each log every mark it has not yet confirmed. A confirm that fails is tried again
+    /// at the next checkpoint, whether or not anything new was applied.
+    /// </summary>
     public async Task CheckpointAsync(Func<Task> persist, IGrainFactory grains)
     {
-        if (!_dirty) return;
-        await persist();
-        _dirty = false;
-        foreach (var (origin, mark) in applied)
+        if (_dirty)
         {
-            if (_confirmed.GetValueOrDefault(origin) == mark) continue;
-            await grains.GetGrain<ILinkInboxGrain>(OriginOf(origin)).Confirm(mark);
-            _confirmed[origin] = mark;
+            await persist();
+            _dirty = false;
+        }
+        foreach (var (key, mark) in applied)
+        {
+            if (_confirmed.GetValueOrDefault(key) == mark) continue;
+            await grains.GetGrain<ILinkInboxGrain>(OriginOf(key)).Confirm(mark);
+            _confirmed[key] = mark;
         }
     }
 }

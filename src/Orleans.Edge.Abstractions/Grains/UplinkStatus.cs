@@ -12,6 +12,10 @@ namespace Orleans.Edge.Grains;
 /// <param name="Evicted">Events evicted from the outbox, by "class/cause" (e.g. "Summary/Budget").</param>
 /// <param name="PolicyVersionReceived">Highest policy version received over the downlink.</param>
 /// <param name="EventsProduced">Events the outbox ever numbered (restarts included): each is acked, queued or evicted.</param>
+/// <param name="SenderRunning">True while the uplink sender runs; it stops only with its host or the uplink's owner.</param>
+/// <param name="SenderFault">The last failure of this side of the uplink (e.g. the outbox's storage), until an exchange succeeds again.</param>
+/// <param name="Parked">Events the parent refused for good; parked in the outbox store (see <paramref name="LastParked"/>) so their lane went on.</param>
+/// <param name="LastParked">What was parked last, and why.</param>
 [GenerateSerializer, Immutable]
 public sealed record UplinkStatus(
     [property: Id(0)] bool Connected,
@@ -24,7 +28,11 @@ public sealed record UplinkStatus(
     [property: Id(7)] long Retries,
     [property: Id(8)] IReadOnlyDictionary<string, long> Evicted,
     [property: Id(9)] long PolicyVersionReceived,
-    [property: Id(10)] long EventsProduced = 0);
+    [property: Id(10)] long EventsProduced = 0,
+    [property: Id(11)] bool SenderRunning = false,
+    [property: Id(12)] string? SenderFault = null,
+    [property: Id(13)] long Parked = 0,
+    [property: Id(14)] string? LastParked = null);
 
 /// <summary>Reports the uplink of the silo it runs on; key: 0. Null where the cluster has no parent (the cloud).</summary>
 [Alias("edge.uplink-status")]

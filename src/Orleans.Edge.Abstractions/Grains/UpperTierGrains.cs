@@ -82,23 +82,26 @@ public sealed record SequencedBatch(
     [property: Id(1)] long Epoch,
     [property: Id(2)] IReadOnlyList<SequencedEvent> Events);
 
-/// <summary>One upward event with its per-origin sequence number.</summary>
+/// <summary>One upward event with its per-origin sequence number and its size on the wire.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SequencedEvent(
     [property: Id(0)] long Sequence,
-    [property: Id(1)] UpEvent Event);
+    [property: Id(1)] UpEvent Event,
+    [property: Id(2)] int Size = 0);
 
 /// <summary>What the inbound log did with a batch.</summary>
 /// <param name="AckedThrough">Highest sequence of the priority lane of this origin's epoch that is in the log.</param>
 /// <param name="Appended">Events appended.</param>
 /// <param name="Duplicates">Events dropped as already appended.</param>
 /// <param name="BulkAckedThrough">The same for the bulk lane.</param>
+/// <param name="Refused">New events not taken because the log held as much as it may; the child keeps and resends them.</param>
 [GenerateSerializer, Immutable]
 public sealed record InboxResult(
     [property: Id(0)] long AckedThrough,
     [property: Id(1)] int Appended,
     [property: Id(2)] int Duplicates,
-    [property: Id(3)] long BulkAckedThrough = 0);
+    [property: Id(3)] long BulkAckedThrough = 0,
+    [property: Id(4)] int Refused = 0);
 
 /// <summary>A parent's inbound log for one origin; key: origin. Deduplicates by (epoch, sequence).</summary>
 [Alias("edge.link-inbox")]
@@ -113,7 +116,10 @@ public interface ILinkInboxGrain : IGrainWithStringKey
     /// <summary>The consumer has durably applied everything up to <paramref name="applied"/>; the log may forget it.</summary>
     [Alias("confirm")] Task Confirm(AppliedMark applied);
 
-    /// <summary>Publishes again every event accepted but not yet confirmed (after a restart).</summary>
+    /// <summary>
+    /// Starts publishing again, in pages, every event accepted but not yet confirmed (after a
+    /// restart); returns how many the log holds. The log keeps publishing on its own from then on.
+    /// </summary>
     [Alias("replay")] Task<int> Replay();
 
     /// <summary>Events accepted but not yet confirmed by the consumer.</summary>

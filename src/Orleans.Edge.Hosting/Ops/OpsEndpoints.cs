@@ -29,6 +29,7 @@ public static class OpsEndpoints
         if (settings.OpsPort is not { } port) return builder;
         builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l => l.Protocols = HttpProtocols.Http1AndHttp2));
         var checks = builder.Services.AddHealthChecks().AddCheck<SiloActiveCheck>("silo-active", tags: [ReadyTag]);
+        if (settings is not CloudTierSettings) checks.AddCheck<UplinkSenderCheck>("uplink-sender", tags: [ReadyTag]);
         if (settings is StoreTierSettings store)
         {
             checks.AddCheck<LocalPipelineCheck>("local-pipeline", tags: [ReadyTag]);
@@ -52,7 +53,7 @@ public static class OpsEndpoints
         if (settings.OpsPort is null) return app;
         var ops = $"*:{settings.OpsPort}";
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).RequireHost(ops);
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) }).RequireHost(ops);
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = ReadinessReport.WriteAsync }).RequireHost(ops);
         app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(ops);
         var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops);
         if (settings.DashboardUser is { Length: > 0 })
@@ -67,3 +68,14 @@ public static class OpsEndpoints
 
 /// <summary>The store whose local pipeline readiness checks.</summary>
 internal sealed record OpsStore(string StoreId);
+
+/// <summary>Writes /readyz as the overall status, then one line per check with what it found.</summary>
+internal static class ReadinessReport
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var lines = report.Entries.Select(e => $"{e.Key}: {e.Value.Status}: {e.Value.Description}");
+        return context.Response.WriteAsync(string.Join('\n', [report.Status.ToString(), .. lines]) + "\n");
+    }
+}

@@ -36,3 +36,27 @@ internal sealed class LocalPipelineCheck(IGrainFactory grains, OpsStore ops) : I
         }
     }
 }
+
+/// <summary>
+/// The uplink sender of a tier with a parent: Degraded (still ready, HTTP 200) while it is stopped or
+/// failing on this side (its outbox storage, say), Healthy otherwise, whether or not the link is
+/// up: a child keeps serving offline, and its outbox keeps what it cannot send yet.
+/// </summary>
+internal sealed class UplinkSenderCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var status = await grains.GetGrain<IUplinkStatusGrain>(0).GetStatus().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            if (status is null) return HealthCheckResult.Healthy("no uplink");
+            if (!status.SenderRunning) return HealthCheckResult.Degraded($"uplink sender is not running; {status.QueuedEvents} events wait in the outbox");
+            if (status.SenderFault is { } fault) return HealthCheckResult.Degraded($"uplink sender is failing on this side and retrying: {fault}");
+            return HealthCheckResult.Healthy(status.Connected ? "uplink up" : $"uplink down ({status.LastError}); {status.QueuedEvents} events kept in the outbox");
+        }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException)
+        {
+            return HealthCheckResult.Degraded($"uplink status does not answer: {ex.Message}");
+        }
+    }
+}

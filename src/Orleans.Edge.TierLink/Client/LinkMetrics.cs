@@ -29,6 +29,12 @@ public sealed class LinkMetrics : IDisposable
         _meter.CreateObservableCounter("orleans_edge_link_events_acked_total", () => link.Status.EventsAcked, description: "Events the parent acknowledged");
         _meter.CreateObservableCounter("orleans_edge_link_retries_total", () => link.Status.Retries, description: "Failed exchanges that were retried");
         _meter.CreateObservableCounter("orleans_edge_link_duplicates_total", () => link.Status.DuplicatesReported, description: "Events the parent had already");
+        _meter.CreateObservableCounter("orleans_edge_uplink_sender_faults_total", () => link.Status.Faults,
+            description: "Failures of this side of the uplink (e.g. the outbox's storage), each retried");
+        _meter.CreateObservableGauge("orleans_edge_uplink_sender_running", () => link.Status.SenderRunning ? 1 : 0,
+            description: "1 while the uplink sender's loop runs on this silo");
+        _meter.CreateObservableCounter("orleans_edge_link_events_parked_total", () => link.Status.Parked,
+            description: "Events the parent refused for good, parked in the outbox store so their lane could go on");
         _meter.CreateObservableCounter("orleans_edge_uplink_wire_bytes_total", () => link.Counter.BytesSent, "By", "Bytes written to the parent's socket");
         _meter.CreateObservableCounter("orleans_edge_outbox_evicted_total", () => outbox.Evicted.Select(e => new Measurement<long>(e.Value,
             new KeyValuePair<string, object?>("class", e.Key.Class.ToString()), new KeyValuePair<string, object?>("cause", e.Key.Cause.ToString()))),

@@ -14,6 +14,8 @@ public sealed class LinkStatus
     private long _payloadBytes;
     private long _batches;
     private long _compressedBatches;
+    private long _faults;
+    private long _parked;
 
     /// <summary>True after a successful exchange, false after a failure.</summary>
     public bool Connected { get; set; }
@@ -45,6 +47,21 @@ public sealed class LinkStatus
     /// <summary>Highest policy version received over the downlink.</summary>
     public long PolicyVersionReceived { get; set; }
 
+    /// <summary>True while the uplink sender's loop runs (it stops only with the host or the uplink's owner).</summary>
+    public bool SenderRunning { get; set; }
+
+    /// <summary>Failures of this side of the uplink (not the network), e.g. the outbox's storage; each was retried.</summary>
+    public long Faults => Interlocked.Read(ref _faults);
+
+    /// <summary>The last such failure, kept until the next successful exchange.</summary>
+    public string? LastFault { get; private set; }
+
+    /// <summary>Events the parent refused for good and the sender parked.</summary>
+    public long Parked => Interlocked.Read(ref _parked);
+
+    /// <summary>What was parked last, and why.</summary>
+    public string? LastParked { get; private set; }
+
     internal void OnSent(int events, int bytes, bool compressed)
     {
         if (compressed) Interlocked.Increment(ref _compressedBatches);
@@ -54,10 +71,21 @@ public sealed class LinkStatus
     }
     internal void OnAcked(long events, uint duplicates)
     {
+        LastFault = null;
         Interlocked.Add(ref _eventsAcked, events);
         Interlocked.Add(ref _duplicatesReported, duplicates);
     }
     internal void OnRetry() => Interlocked.Increment(ref _retries);
+    internal void OnFault(Exception ex)
+    {
+        Interlocked.Increment(ref _faults);
+        LastFault = $"{ex.GetType().Name}: {ex.Message}";
+    }
+    internal void OnParked(string what)
+    {
+        Interlocked.Increment(ref _parked);
+        LastParked = what;
+    }
 }
 
 /// <summary>Closes the parent connection when the host stops, so the parent is not left waiting on it.</summary>

@@ -28,7 +28,10 @@ internal sealed class SharedOutboxView(UplinkOwnership ownership) : IOutbox
     public ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default) =>
         throw new InvalidOperationException("where the silos share the uplink, events are appended through the uplink owner grain");
 
-    public IReadOnlyList<OutboxEntry> Peek(int max) => Owned?.Peek(max) ?? [];
+    public IReadOnlyList<OutboxEntry> Peek(int maxEvents, long maxBytes = long.MaxValue) => Owned?.Peek(maxEvents, maxBytes) ?? [];
+
+    public ValueTask ParkAsync(OutboxEntry entry, CancellationToken cancellationToken = default) =>
+        Owned?.ParkAsync(entry, cancellationToken) ?? ValueTask.CompletedTask;
 
     public ValueTask AckAsync(int lane, long sequence, CancellationToken cancellationToken = default) =>
         Owned?.AckAsync(lane, sequence, cancellationToken) ?? ValueTask.CompletedTask;

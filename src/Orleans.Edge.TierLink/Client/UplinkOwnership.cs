@@ -17,7 +17,7 @@ public sealed partial class UplinkOwnership(
     Func<IOutboxStore> openStore,
     OutboxOptions outboxOptions,
     IOptions<TierLinkClientOptions> options,
-    ILogger<UplinkOwnership> logger) : IDisposable
+    ILogger<UplinkOwnership> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (LinkOutbox Outbox, UplinkSender Sender, DownlinkReceiver Receiver)? _owned;
@@ -32,7 +32,7 @@ public sealed partial class UplinkOwnership(
         try
         {
             if (_owned is not null) return;
-            var outbox = new LinkOutbox(openStore(), outboxOptions, services.GetRequiredService<TimeProvider>());
+            var outbox = await LinkOutbox.OpenAsync(openStore(), outboxOptions, services.GetRequiredService<TimeProvider>(), cancellationToken);
             var sender = ActivatorUtilities.CreateInstance<UplinkSender>(services, (IOutbox)outbox);
             var receiver = ActivatorUtilities.CreateInstance<DownlinkReceiver>(services);
             await sender.StartAsync(cancellationToken);
@@ -58,7 +58,7 @@ public sealed partial class UplinkOwnership(
             await owned.Receiver.StopAsync(cancellationToken);
             owned.Sender.Dispose();
             owned.Receiver.Dispose();
-            owned.Outbox.Dispose();
+            await owned.Outbox.DisposeAsync();
             LogReleased(logger, options.Value.ChildId);
         }
         finally
@@ -68,10 +68,9 @@ public sealed partial class UplinkOwnership(
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _owned?.Outbox.Dispose();
-        _gate.Dispose();
+        if (_owned is { } owned) await owned.Outbox.DisposeAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "This silo now owns the uplink of {Child} ({Queued} events queued)")]

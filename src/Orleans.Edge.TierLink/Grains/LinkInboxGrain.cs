@@ -4,48 +4,19 @@ using Microsoft.Extensions.Options;
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace Orleans.Edge.TierLink.Grains;
 
-/// <summary>What the inbound log keeps per origin: a watermark, not a set of seen ids.</summary>
-[GenerateSerializer]
-public sealed class LinkInboxData
-{
-    /// <summary>Outbox epoch of the origin the watermark belongs to.</summary>
-    [Id(0)] public long Epoch { get; set; }
-
-    /// <summary>Highest sequence of the priority lane appended for that epoch.</summary>
-    [Id(1)] public long Watermark { get; set; }
-
-    /// <summary>Duplicates dropped over the log's life.</summary>
-    [Id(2)] public long Duplicates { get; set; }
-
-    /// <summary>Accepted (and acked) events the consumer has not yet confirmed as durably applied.</summary>
-    [Id(3)] public List<InboundEvent> Pending { get; set; } = [];
-
-    /// <summary>True once the origin is in the inbox directory.</summary>
-    [Id(4)] public bool Registered { get; set; }
-
-    /// <summary>Distinct events accepted over the log's life.</summary>
-    [Id(5)] public long Accepted { get; set; }
-
-    /// <summary>Highest sequence of the bulk lane appended for that epoch.</summary>
-    [Id(6)] public long BulkWatermark { get; set; }
-
-    public long WatermarkOf(int lane) => lane == Lanes.Priority ? Watermark : BulkWatermark;
-
-    public void SetWatermark(int lane, long value)
-    {
-        if (lane == Lanes.Priority) Watermark = value;
-        else BulkWatermark = value;
-    }
-}
-
 /// <summary>
 /// The parent's inbound log for one origin. Senders keep order within each lane of an origin, so
-/// a watermark per lane is enough to drop every resend. New events are written to the log (this grain's state) before
-/// the batch is acked, then published to the tier's inbound stream; they stay in the log until
-/// the consumer confirms it has durably applied them, and are published again after a restart.
+/// a watermark per lane is enough to drop every resend. New events are written to a segment of the
+/// log before the batch is acked, then published to the tier's inbound stream, at most
+/// <see cref="TierLinkServerOptions.PublishWindow"/> ahead of what the consumer confirmed; they stay
+/// until the consumer confirms it has durably applied them. A failed publish is retried, and events
+/// the consumer never confirms are published again after <see cref="TierLinkServerOptions.RepublishAfter"/>
+/// (the consumer drops what it already applied), so nothing accepted waits for a restart. The log
+/// is bounded per origin: beyond it, it refuses more and the child backs off with its outbox intact.
 /// </summary>
 public sealed partial class LinkInboxGrain(
     [PersistentState("link-inbox", EdgeNames.StateStore)] IPersistentState<LinkInboxData> state,
@@ -53,9 +24,43 @@ public sealed partial class LinkInboxGrain(
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<LinkInboxGrain> logger) : Grain, ILinkInboxGrain
 {
+    private InboxSegments _segments = null!;
+    // The next event to publish: a segment (by position in the index) and an offset in it.
+    private int _cursorSegment;
+    private int _cursorOffset;
+    private DateTimeOffset _lastProgress;
+    private IGrainTimer? _timer;
+
+    private LinkInboxData Data => state.State;
+
+    private TierLinkServerOptions Options => options.Value;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _segments = new InboxSegments(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(EdgeNames.StateStore), this.GetGrainId());
+        _lastProgress = time.GetUtcNow();
+        if (Data.Pending.Count > 0) await MigrateInlinePending();
+        if (Data.Segments.Count > 0 && await _segments.ReconcileTailAsync(Data)) await state.WriteStateAsync(cancellationToken);
+        KeepPublishing();
+    }
+
     public async Task<InboxResult> Append(SequencedBatch batch)
     {
-        var data = state.State;
+        try
+        {
+            return await AppendCore(batch);
+        }
+        catch
+        {
+            // Memory may now be ahead of storage: start over from storage; the child resends.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task<InboxResult> AppendCore(SequencedBatch batch)
+    {
+        var data = Data;
         if (batch.Epoch < data.Epoch)
         {
             // A batch from an outbox incarnation that has since been replaced: everything in it was
@@ -73,9 +78,11 @@ public sealed partial class LinkInboxGrain(
             data.BulkWatermark = 0;
         }
 
-        int duplicates = 0;
+        int duplicates = 0, refused = 0;
         var now = time.GetUtcNow();
-        var fresh = new List<InboundEvent>();
+        var fresh = new List<(InboundEvent Event, int Size)>();
+        var (heldEvents, heldBytes) = (data.HeldEvents, data.HeldBytes);
+        var full = new bool[Lanes.Count];
         foreach (var e in batch.Events.OrderBy(e => e.Event.Class.LaneOf()).ThenBy(e => e.Sequence))
         {
             var lane = e.Event.Class.LaneOf();
@@ -84,47 +91,174 @@ public sealed partial class LinkInboxGrain(
                 duplicates++;
                 continue;
             }
-            fresh.Add(new InboundEvent(batch.Origin, e.Sequence, e.Event, now, batch.Epoch));
+            // Once a lane is full, nothing after its first refused event may be taken: order holds.
+            if (full[lane] || !HasRoom(lane, heldEvents, heldBytes, e.Size))
+            {
+                full[lane] = true;
+                refused++;
+                continue;
+            }
+            fresh.Add((new InboundEvent(batch.Origin, e.Sequence, e.Event, now, batch.Epoch), e.Size));
             data.SetWatermark(lane, e.Sequence);
+            heldEvents++;
+            heldBytes += e.Size;
         }
         if (!data.Registered)
         {
-            await GrainFactory.GetGrain<IInboxDirectoryGrain>(options.Value.InboundKey).Add(batch.Origin);
+            await GrainFactory.GetGrain<IInboxDirectoryGrain>(Options.InboundKey).Add(batch.Origin);
             data.Registered = true;
         }
-        data.Pending.AddRange(fresh);
         data.Accepted += fresh.Count;
         data.Duplicates += duplicates;
-        await state.WriteStateAsync();   // durable before the ack
-        await Publish(fresh);
-        var appended = fresh.Count;
+        if (refused > 0)
+        {
+            data.Refusals++;
+            LogFull(logger, batch.Origin, refused, data.HeldEvents, data.HeldBytes);
+        }
+        // Durable before the ack: the segments first, then the index that names them (a crash in
+        // between is mended by ReconcileTailAsync on the next activation).
+        await _segments.AppendAsync(data, fresh, Options.SegmentEvents);
+        await state.WriteStateAsync();
         if (duplicates > 0) LogDuplicates(logger, batch.Origin, duplicates, data.Watermark);
-        return new InboxResult(data.Watermark, appended, duplicates, data.BulkWatermark);
+        if (fresh.Count > 0)
+        {
+            KeepPublishing();
+            await PumpAsync();
+        }
+        return new InboxResult(data.Watermark, fresh.Count, duplicates, data.BulkWatermark, refused);
     }
 
-    public Task<long> GetDuplicatesDropped() => Task.FromResult(state.State.Duplicates);
+    // Summaries and bulk stop at 80 % of the bound, so alerts still find room behind a backlog of them.
+    private bool HasRoom(int lane, int heldEvents, long heldBytes, int size)
+    {
+        var share = lane == Lanes.Priority ? 1.0 : 0.8;
+        return heldEvents + 1 <= Options.MaxHeldEvents * share && heldBytes + size <= Options.MaxHeldBytes * share;
+    }
+
+    public Task<long> GetDuplicatesDropped() => Task.FromResult(Data.Duplicates);
 
     public async Task Confirm(AppliedMark applied)
     {
-        if (state.State.Pending.RemoveAll(e => e.Lane == applied.Lane && !e.IsAfter(applied)) > 0) await state.WriteStateAsync();
+        try
+        {
+            await ConfirmCore(applied);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
+    private async Task ConfirmCore(AppliedMark applied)
+    {
+        var data = Data;
+        var current = data.ConfirmedOf(applied.Lane);
+        if (current is not null && !(applied.Epoch > current.Epoch || (applied.Epoch == current.Epoch && applied.Sequence > current.Sequence))) return;
+        if (applied.Lane == Lanes.Priority) data.ConfirmedPriority = applied;
+        else data.ConfirmedBulk = applied;
+        _lastProgress = time.GetUtcNow();
+        // Drop the segments confirmed whole, oldest first: storage records, then the index.
+        var dropped = 0;
+        while (dropped < data.Segments.Count && data.Segments[dropped].IsConfirmedBy(data.ConfirmedPriority, data.ConfirmedBulk)) dropped++;
+        if (dropped > 0)
+        {
+            await _segments.DropAsync(data.Segments.Take(dropped));
+            data.Segments.RemoveRange(0, dropped);
+            if (_cursorSegment < dropped) (_cursorSegment, _cursorOffset) = (0, 0);
+            else _cursorSegment -= dropped;
+        }
+        await state.WriteStateAsync();
+        await PumpAsync();
     }
 
     public async Task<int> Replay()
     {
-        await Publish(state.State.Pending);
-        return state.State.Pending.Count;
+        KeepPublishing();
+        await PumpAsync();
+        return Data.HeldEvents;
     }
 
-    public Task<int> GetPendingCount() => Task.FromResult(state.State.Pending.Count);
+    public Task<int> GetPendingCount() => Task.FromResult(Data.HeldEvents);
 
-    public Task<long> GetAccepted() => Task.FromResult(state.State.Accepted);
+    public Task<long> GetAccepted() => Task.FromResult(Data.Accepted);
 
-    private async Task Publish(List<InboundEvent> events)
+    /// <summary>
+    /// Publishes held events in order from the cursor while fewer than the window are unconfirmed.
+    /// A failure stops the pump; the timer tries again.
+    /// </summary>
+    private async Task PumpAsync()
     {
-        if (events.Count == 0) return;
+        var data = Data;
         var stream = this.GetStreamProvider(EdgeNames.StreamProvider)
-            .GetStream<InboundEvent>(StreamId.Create(options.Value.InboundNamespace, options.Value.InboundKey));
-        foreach (var e in events) await stream.OnNextAsync(e);
+            .GetStream<InboundEvent>(StreamId.Create(Options.InboundNamespace, Options.InboundKey));
+        while (_cursorSegment < data.Segments.Count && InFlight() < Options.PublishWindow)
+        {
+            var info = data.Segments[_cursorSegment];
+            var segment = await _segments.ReadAsync(info.Number);
+            if (_cursorOffset >= segment.Events.Count)
+            {
+                if (_cursorSegment == data.Segments.Count - 1) return;   // the tail: more will come
+                _segments.Forget(info.Number);
+                (_cursorSegment, _cursorOffset) = (_cursorSegment + 1, 0);
+                continue;
+            }
+            var e = segment.Events[_cursorOffset];
+            if (e.IsAfter(data.ConfirmedOf(e.Lane)))
+            {
+                try
+                {
+                    await stream.OnNextAsync(e);
+                }
+                catch (Exception ex)
+                {
+                    LogPublishFailed(logger, ex, e.Origin, e.Sequence, ex.Message);
+                    return;
+                }
+            }
+            _cursorOffset++;
+        }
+    }
+
+    // Published and not yet known to be confirmed: every event of the segments before the cursor, plus the cursor's offset.
+    private int InFlight()
+    {
+        var n = _cursorOffset;
+        for (var i = 0; i < _cursorSegment && i < Data.Segments.Count; i++) n += Data.Segments[i].Count;
+        return n;
+    }
+
+    /// <summary>While the log holds events, a timer retries the pump and, if the consumer stalls, publishes again from the oldest.</summary>
+    private void KeepPublishing()
+    {
+        if (_timer is not null || Data.Segments.Count == 0) return;
+        _timer = this.RegisterGrainTimer(OnTimer, new GrainTimerCreationOptions(Options.RetryPeriod, Options.RetryPeriod) { KeepAlive = true });
+    }
+
+    private async Task OnTimer()
+    {
+        if (Data.Segments.Count == 0)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            (_cursorSegment, _cursorOffset) = (0, 0);
+            return;
+        }
+        if (InFlight() > 0 && time.GetUtcNow() - _lastProgress >= Options.RepublishAfter)
+        {
+            LogRepublish(logger, this.GetPrimaryKeyString(), InFlight(), Options.RepublishAfter);
+            (_cursorSegment, _cursorOffset) = (0, 0);
+            _lastProgress = time.GetUtcNow();
+        }
+        await PumpAsync();
+    }
+
+    private async Task MigrateInlinePending()
+    {
+        var events = Data.Pending.Select(e => (e, 0)).ToList();
+        await _segments.AppendAsync(Data, events, Options.SegmentEvents);
+        Data.Pending = [];
+        await state.WriteStateAsync();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Origin {Origin} restarted its outbox (epoch {Old} → {New}) after sequence {Watermark}")]
@@ -132,4 +266,13 @@ public sealed partial class LinkInboxGrain(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped {Count} duplicate events from {Origin} (watermark {Watermark})")]
     private static partial void LogDuplicates(ILogger logger, string origin, int count, long watermark);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound log of {Origin} is full ({Held} events, {Bytes} bytes held): refused {Refused} events; the child keeps them and retries")]
+    private static partial void LogFull(ILogger logger, string origin, int refused, int held, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound log could not publish {Origin}#{Sequence}, will retry: {Error}")]
+    private static partial void LogPublishFailed(ILogger logger, Exception ex, string origin, long sequence, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer of {Origin}'s inbound log confirmed nothing for {After}; publishing {Count} unconfirmed events again")]
+    private static partial void LogRepublish(ILogger logger, string origin, int count, TimeSpan after);
 }

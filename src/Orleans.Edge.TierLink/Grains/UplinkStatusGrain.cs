@@ -30,6 +30,6 @@ public sealed class UplinkStatusGrain(IServiceProvider services) : Grain, IUplin
         return new UplinkStatus(s.Connected, s.LastError, outbox.Count, outbox.Bytes, outbox.OldestEnqueuedAt,
             s.EventsSent, s.EventsAcked, s.Retries,
             outbox.Evicted.ToDictionary(e => $"{e.Key.Class}/{e.Key.Cause}", e => e.Value), s.PolicyVersionReceived,
-            outbox.EventsNumbered);
+            outbox.EventsNumbered, s.SenderRunning, s.LastFault, s.Parked, s.LastParked);
     }
 }

@@ -17,6 +17,11 @@ public enum EvictionCause
     Ttl,
     /// <summary>The byte budget was full and it was of the lowest class present.</summary>
     Budget,
+    /// <summary>
+    /// The parent refused it for good (too large, malformed): it was taken out of its lane so the
+    /// events behind it could go, kept aside in the store for an operator, logged and counted.
+    /// </summary>
+    Parked,
 }
 
 /// <summary>
@@ -64,13 +69,24 @@ public interface IOutbox
     /// durable, or null when a non-alert event found no room (it is counted as evicted). An alert
     /// waits for room instead.
     /// </summary>
+    /// <exception cref="EventTooLargeException">The event is larger than <see cref="OutboxOptions.MaxEventBytes"/>; nothing was appended.</exception>
     ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default);
 
-    /// <summary>Up to <paramref name="max"/> entries: the priority lane's first, each lane in sequence order.</summary>
-    IReadOnlyList<OutboxEntry> Peek(int max);
+    /// <summary>
+    /// Up to <paramref name="maxEvents"/> entries and <paramref name="maxBytes"/> bytes (always at least
+    /// one entry if any waits): the priority lane's first, each lane in sequence order.
+    /// </summary>
+    IReadOnlyList<OutboxEntry> Peek(int maxEvents, long maxBytes = long.MaxValue);
 
     /// <summary>Removes every entry of <paramref name="lane"/> up to and including <paramref name="sequence"/>.</summary>
     ValueTask AckAsync(int lane, long sequence, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes <paramref name="entry"/> out of its lane for good, so the events behind it can go: the
+    /// parent refused it and always will. The store keeps it aside; it counts as evicted with cause
+    /// <see cref="EvictionCause.Parked"/>.
+    /// </summary>
+    ValueTask ParkAsync(OutboxEntry entry, CancellationToken cancellationToken = default);
 
     /// <summary>Completes when the outbox holds at least one entry.</summary>
     Task WaitForEntriesAsync(CancellationToken cancellationToken);
@@ -84,4 +100,15 @@ public static class OutboxExtensions
     {
         foreach (var e in events) await outbox.AppendAsync(e.Class, seq => LinkMapping.ToWire(seq, e, origin));
     }
+}
+
+/// <summary>An upward event larger than the outbox takes (<see cref="OutboxOptions.MaxEventBytes"/>); it was refused where it was produced.</summary>
+public sealed class EventTooLargeException(P.UpEvent message, int size, int limit) : Exception(
+    $"upward {message.PayloadCase} event #{message.Sequence} is {size:N0} bytes on the wire; an outbox takes at most {limit:N0} bytes per event, so it was refused (nothing was queued)")
+{
+    /// <summary>Its size on the wire.</summary>
+    public int Size { get; } = size;
+
+    /// <summary>The limit it broke.</summary>
+    public int Limit { get; } = limit;
 }

@@ -9,24 +9,31 @@ public sealed record OutboxSnapshot(
     IReadOnlyList<OutboxEntry> Entries,
     IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted);
 
-/// <summary>What an outbox keeps on disk (or not): its epoch, its next sequence number, its entries and what it evicted.</summary>
-public interface IOutboxStore : IDisposable
+/// <summary>
+/// One transaction on an outbox store: add <see cref="Appended"/> (if any), remove the
+/// <see cref="Removed"/> entries and add them to the counts of <see cref="Cause"/> (entries removed
+/// as <see cref="EvictionCause.Parked"/> are also kept aside for an operator), record every lane's next sequence.
+/// </summary>
+public sealed record OutboxWrite(OutboxEntry? Appended, IReadOnlyList<OutboxEntry> Removed, EvictionCause Cause, IReadOnlyList<long> NextSequences);
+
+/// <summary>
+/// What an outbox keeps on disk (or not): its epoch, its next sequence numbers, its entries and
+/// what it evicted or parked. Every call is asynchronous: an outbox is written from grain threads,
+/// which must never block on I/O. <see cref="LinkOutbox"/> makes one call at a time.
+/// </summary>
+public interface IOutboxStore : IAsyncDisposable
 {
     /// <summary>True when writes survive the process.</summary>
     bool IsDurable { get; }
 
     /// <summary>Reads what was kept; a new store takes <paramref name="newEpoch"/> as its epoch.</summary>
-    OutboxSnapshot Load(long newEpoch);
+    Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// In one transaction: adds <paramref name="appended"/> (if any), removes the <paramref name="evicted"/>
-    /// entries and adds them to the eviction counts under <paramref name="cause"/>, records the next
-    /// sequence of every lane.
-    /// </summary>
-    void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences);
+    /// <summary>Commits <paramref name="write"/> in one transaction.</summary>
+    Task WriteAsync(OutboxWrite write, CancellationToken cancellationToken = default);
 
     /// <summary>Removes every entry of <paramref name="lane"/> up to and including <paramref name="sequence"/> (the parent acked them).</summary>
-    void RemoveThrough(int lane, long sequence);
+    Task RemoveThroughAsync(int lane, long sequence, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Keeps nothing: an outbox that survives link outages but not restarts.</summary>
@@ -36,22 +43,17 @@ public sealed class MemoryOutboxStore : IOutboxStore
     public bool IsDurable => false;
 
     /// <inheritdoc />
-    public OutboxSnapshot Load(long newEpoch) => new(newEpoch, [.. Enumerable.Repeat(1L, Lanes.Count)], [], new Dictionary<(EventClass, EvictionCause), long>());
+    public Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default) =>
+        Task.FromResult(new OutboxSnapshot(newEpoch, [.. Enumerable.Repeat(1L, Lanes.Count)], [], new Dictionary<(EventClass, EvictionCause), long>()));
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences)
-    {
-    }
+    public Task WriteAsync(OutboxWrite write, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public void RemoveThrough(int lane, long sequence)
-    {
-    }
+    public Task RemoveThroughAsync(int lane, long sequence, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-    }
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>How stores name an eviction counter.</summary>

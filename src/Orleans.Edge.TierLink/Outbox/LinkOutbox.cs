@@ -6,9 +6,10 @@ namespace Orleans.Edge.TierLink.Outbox;
 /// <summary>
 /// The child's outbox: sequence numbering, byte budget, TTLs and eviction (<see cref="OutboxIndex"/>)
 /// over a store that may or may not be durable (<see cref="IOutboxStore"/>). An append returns only
-/// once its store has committed it; alerts that find no room wait for acks to make some.
+/// once its store has committed it; alerts that find no room wait for acks to make some. It opens
+/// (loads what the store kept) once, during start-up; appends and acks made before that wait for it.
 /// </summary>
-public sealed class LinkOutbox : IOutbox, IDisposable
+public sealed class LinkOutbox : IOutbox, IAsyncDisposable
 {
     private readonly IOutboxStore _store;
     private readonly OutboxOptions _options;
@@ -18,11 +19,12 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     private readonly Dictionary<(EventClass, EvictionCause), long> _evicted = [];
     private TaskCompletionSource _nonEmpty = NewSignal();
     private TaskCompletionSource _roomFreed = NewSignal();
-    private readonly long[] _next;
+    private readonly TaskCompletionSource _opened = NewSignal();
+    private readonly long[] _next = new long[Lanes.Count];
     private long _appended;
     private int _maxCount;
 
-    /// <summary>Opens the outbox over <paramref name="store"/>, reloading whatever it kept.</summary>
+    /// <summary>An outbox over <paramref name="store"/>; <see cref="OpenAsync(CancellationToken)"/> loads what the store kept.</summary>
     public LinkOutbox(IOutboxStore store, OutboxOptions options, TimeProvider time)
     {
         var problems = options.Problems().ToList();
@@ -31,19 +33,42 @@ public sealed class LinkOutbox : IOutbox, IDisposable
         _options = options;
         _time = time;
         _index = new OutboxIndex(options.BudgetBytes);
-        var kept = store.Load(time.GetUtcNow().ToUnixTimeMilliseconds());
-        Epoch = kept.Epoch;
-        _next = [.. kept.NextSequences];
-        foreach (var entry in kept.Entries) _index.Add(entry);
-        foreach (var (key, count) in kept.Evicted) _evicted[key] = count;
-        if (_index.Count > 0) _nonEmpty.TrySetResult();
     }
 
-    /// <summary>An outbox that keeps nothing across restarts.</summary>
-    public static LinkOutbox InMemory(TimeProvider time, OutboxOptions? options = null) => new(new MemoryOutboxStore(), options ?? new OutboxOptions(), time);
+    /// <summary>Opens an outbox over <paramref name="store"/>, reloading whatever it kept.</summary>
+    public static async Task<LinkOutbox> OpenAsync(IOutboxStore store, OutboxOptions options, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        var outbox = new LinkOutbox(store, options, time);
+        await outbox.OpenAsync(cancellationToken);
+        return outbox;
+    }
+
+    /// <summary>Loads what the store kept; a second call does nothing.</summary>
+    public async Task OpenAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_opened.Task.IsCompleted) return;
+            var kept = await _store.LoadAsync(_time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken);
+            Epoch = kept.Epoch;
+            lock (_next) kept.NextSequences.ToArray().CopyTo(_next, 0);
+            lock (_index) foreach (var entry in kept.Entries) _index.Add(entry);
+            lock (_evicted) foreach (var (key, count) in kept.Evicted) _evicted[key] = count;
+            if (kept.Entries.Count > 0) _nonEmpty.TrySetResult();
+            _opened.TrySetResult();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>True once the outbox has loaded what its store kept.</summary>
+    public bool IsOpen => _opened.Task.IsCompleted;
 
     /// <inheritdoc />
-    public long Epoch { get; }
+    public long Epoch { get; private set; }
 
     /// <inheritdoc />
     public int Count { get { lock (_index) return _index.Count; } }
@@ -75,6 +100,7 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     /// <inheritdoc />
     public async ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default)
     {
+        await _opened.Task.WaitAsync(cancellationToken);
         while (true)
         {
             Task roomFreed;
@@ -85,7 +111,9 @@ public sealed class LinkOutbox : IOutbox, IDisposable
                 await ExpireAsync(now);
                 var lane = eventClass.LaneOf();
                 var message = build(_next[lane]);
-                var entry = new OutboxEntry(_next[lane], eventClass, message, message.CalculateSize(), now);
+                var size = message.CalculateSize();
+                if (size > _options.MaxEventBytes) throw new EventTooLargeException(message, size, _options.MaxEventBytes);
+                var entry = new OutboxEntry(_next[lane], eventClass, message, size, now);
                 List<OutboxEntry>? victims;
                 lock (_index) victims = _index.MakeRoom(eventClass, entry.Size);
                 if (victims is not null)
@@ -124,23 +152,47 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<OutboxEntry> Peek(int max)
+    public IReadOnlyList<OutboxEntry> Peek(int maxEvents, long maxBytes = long.MaxValue)
     {
-        lock (_index) return _index.Peek(max);
+        lock (_index) return _index.Peek(maxEvents, maxBytes);
     }
 
     /// <inheritdoc />
     public async ValueTask AckAsync(int lane, long sequence, CancellationToken cancellationToken = default)
     {
+        await _opened.Task.WaitAsync(cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
             List<OutboxEntry> removed;
-            lock (_index) removed = _index.RemoveThrough(lane, sequence);
+            lock (_index) removed = _index.Through(lane, sequence);
             if (removed.Count == 0) return;
-            if (_store.IsDurable) await Task.Run(() => _store.RemoveThrough(lane, sequence), CancellationToken.None);
-            if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
-            Interlocked.Exchange(ref _roomFreed, NewSignal()).TrySetResult();
+            // Storage first: if it fails, the entries stay, and the next ack or a resend (dropped by
+            // the parent as a duplicate) tries again.
+            if (_store.IsDurable) await _store.RemoveThroughAsync(lane, sequence, cancellationToken);
+            lock (_index) foreach (var entry in removed) _index.Remove(entry);
+            Removed();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ParkAsync(OutboxEntry entry, CancellationToken cancellationToken = default)
+    {
+        await _opened.Task.WaitAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            bool present;
+            lock (_index) present = _index.Contains(entry);
+            if (!present) return;
+            await Persist(null, [entry], EvictionCause.Parked, Numbered(-1));
+            lock (_index) _index.Remove(entry);
+            CountEvicted([entry], EvictionCause.Parked);
+            Removed();
         }
         finally
         {
@@ -152,12 +204,18 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     public Task WaitForEntriesAsync(CancellationToken cancellationToken) => _nonEmpty.Task.WaitAsync(cancellationToken);
 
     /// <inheritdoc />
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         // Let an append or ack that is writing finish before the store closes under it.
-        var idle = _gate.Wait(TimeSpan.FromSeconds(10));
-        _store.Dispose();
+        var idle = await _gate.WaitAsync(TimeSpan.FromSeconds(10));
+        await _store.DisposeAsync();
         if (idle) _gate.Release();
+    }
+
+    private void Removed()
+    {
+        if (Count == 0 && _nonEmpty.Task.IsCompleted) _nonEmpty = NewSignal();
+        Interlocked.Exchange(ref _roomFreed, NewSignal()).TrySetResult();
     }
 
     private async Task ExpireAsync(DateTimeOffset now)
@@ -173,7 +231,7 @@ public sealed class LinkOutbox : IOutbox, IDisposable
     }
 
     private Task Persist(OutboxEntry? appended, List<OutboxEntry> evicted, EvictionCause cause, long[] next) =>
-        _store.IsDurable ? Task.Run(() => _store.Write(appended, evicted, cause, next)) : Task.CompletedTask;
+        _store.IsDurable ? _store.WriteAsync(new OutboxWrite(appended, evicted, cause, next)) : Task.CompletedTask;
 
     /// <summary>Every lane's next sequence once <paramref name="lane"/> (if any) has handed out one more.</summary>
     private long[] Numbered(int lane)

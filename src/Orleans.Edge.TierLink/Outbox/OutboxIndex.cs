@@ -46,12 +46,10 @@ internal sealed class OutboxIndex(long budgetBytes)
         return Bytes - freed + size <= budgetBytes ? victims : null;
     }
 
-    public List<OutboxEntry> RemoveThrough(int lane, long sequence)
-    {
-        var removed = _lanes[lane].Values.TakeWhile(e => e.Sequence <= sequence).ToList();
-        foreach (var entry in removed) Remove(entry);
-        return removed;
-    }
+    /// <summary>The entries of <paramref name="lane"/> up to and including <paramref name="sequence"/>.</summary>
+    public List<OutboxEntry> Through(int lane, long sequence) => [.. _lanes[lane].Values.TakeWhile(e => e.Sequence <= sequence)];
+
+    public bool Contains(OutboxEntry entry) => _lanes[entry.Lane].ContainsKey(entry.Sequence);
 
     /// <summary>Expired entries: each class's queue is in append order, so only its head needs looking at.</summary>
     public List<OutboxEntry> Expired(DateTimeOffset now, IReadOnlyDictionary<EventClass, TimeSpan> ttl)
@@ -80,6 +78,20 @@ internal sealed class OutboxIndex(long budgetBytes)
         while (queue.TryPeek(out var head) && !lane.ContainsKey(head)) queue.Dequeue();
     }
 
-    /// <summary>Up to <paramref name="max"/> entries: the priority lane first, so alerts overtake a backlog of summaries.</summary>
-    public IReadOnlyList<OutboxEntry> Peek(int max) => [.. _lanes.SelectMany(l => l.Values).Take(max)];
+    /// <summary>
+    /// Up to <paramref name="maxEvents"/> entries and <paramref name="maxBytes"/> bytes (but always the
+    /// first, whatever its size): the priority lane first, so alerts overtake a backlog of summaries.
+    /// </summary>
+    public IReadOnlyList<OutboxEntry> Peek(int maxEvents, long maxBytes)
+    {
+        var batch = new List<OutboxEntry>();
+        var bytes = 0L;
+        foreach (var entry in _lanes.SelectMany(l => l.Values))
+        {
+            if (batch.Count == maxEvents || (batch.Count > 0 && bytes + entry.Size > maxBytes)) break;
+            batch.Add(entry);
+            bytes += entry.Size;
+        }
+        return batch;
+    }
 }

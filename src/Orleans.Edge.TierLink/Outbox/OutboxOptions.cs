@@ -8,6 +8,13 @@ public sealed class OutboxOptions
     /// <summary>Most bytes (wire encoding) the outbox holds.</summary>
     public long BudgetBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest event (wire encoding) an outbox takes; a larger one is refused where it is produced,
+    /// so it can never block its lane. Well under the parent's message limit (16 MiB), with room
+    /// for a region's forwarding envelope.
+    /// </summary>
+    public int MaxEventBytes { get; set; } = 256 * 1024;
+
     /// <summary>How long an entry of each class may wait; alerts wait as long as it takes.</summary>
     public Dictionary<EventClass, TimeSpan> TimeToLive { get; } = new()
     {
@@ -37,6 +44,7 @@ public sealed class OutboxOptions
     {
         if (RedisConfiguration is not null && SqlitePath is not null) yield return "give the outbox either a Redis configuration or a SQLite path, not both";
         if (BudgetBytes < 64 * 1024) yield return $"outbox budget must be at least 64 KiB, got {BudgetBytes} bytes";
+        if (MaxEventBytes is < 1024 or > 4 * 1024 * 1024) yield return $"outbox MaxEventBytes must be 1 KiB–4 MiB, got {MaxEventBytes}";
         foreach (var (cls, ttl) in TimeToLive)
             if (ttl <= TimeSpan.Zero && ttl != Timeout.InfiniteTimeSpan) yield return $"outbox TTL of {cls} must be positive, got {ttl}";
     }

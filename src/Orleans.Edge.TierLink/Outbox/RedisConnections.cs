@@ -2,29 +2,34 @@ using StackExchange.Redis;
 
 namespace Orleans.Edge.TierLink.Outbox;
 
-/// <summary>One multiplexer per Redis configuration for the silo's outbox stores, closed with the host.</summary>
-public sealed class RedisConnections : IDisposable
+/// <summary>
+/// One multiplexer per Redis configuration for the silo's outbox stores, connected without
+/// blocking (during silo start-up, see <see cref="OutboxLifecycle"/>) and closed with the host.
+/// </summary>
+public sealed class RedisConnections : IAsyncDisposable
 {
-    private readonly Dictionary<string, ConnectionMultiplexer> _connections = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task<ConnectionMultiplexer>> _connections = new(StringComparer.Ordinal);
 
     /// <summary>The connection to <paramref name="configuration"/>, opened on first use.</summary>
-    public ConnectionMultiplexer Get(string configuration)
+    public Task<ConnectionMultiplexer> GetAsync(string configuration)
     {
         lock (_connections)
         {
-            if (!_connections.TryGetValue(configuration, out var connection))
-                _connections[configuration] = connection = ConnectionMultiplexer.Connect(ConfigurationOptions.Parse(configuration));
+            if (!_connections.TryGetValue(configuration, out var connection) || connection.IsFaulted || connection.IsCanceled)
+                _connections[configuration] = connection = ConnectionMultiplexer.ConnectAsync(ConfigurationOptions.Parse(configuration));
             return connection;
         }
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        List<Task<ConnectionMultiplexer>> open;
         lock (_connections)
         {
-            foreach (var connection in _connections.Values) connection.Dispose();
+            open = [.. _connections.Values];
             _connections.Clear();
         }
+        foreach (var connection in open.Where(c => c.IsCompletedSuccessfully)) await connection.Result.DisposeAsync();
     }
 }

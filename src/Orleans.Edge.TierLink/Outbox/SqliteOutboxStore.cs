@@ -8,24 +8,37 @@ namespace Orleans.Edge.TierLink.Outbox;
 /// The embedded profile's outbox on SQLite: one file, write-ahead log, every append committed
 /// before it is acknowledged. SQLite because it ships inside its NuGet package for every
 /// platform a store box runs, is the most deployed embedded database there is, and a single
-/// writer with small rows is exactly its sweet spot.
+/// writer with small rows is exactly its sweet spot. Microsoft.Data.Sqlite does its I/O
+/// synchronously whatever the method is called, so every call runs on the thread pool, never on
+/// the caller's (a grain's) thread.
 /// </summary>
 public sealed class SqliteOutboxStore : IOutboxStore
 {
     private readonly SqliteConnection _db;
+    private readonly string _path;
+    private readonly bool _syncEveryAppend;
 
-    /// <summary>Opens (or creates) the outbox file at <paramref name="path"/>.</summary>
+    /// <summary>A store on the outbox file at <paramref name="path"/>, opened (or created) by <see cref="LoadAsync"/>.</summary>
     public SqliteOutboxStore(string path, bool syncEveryAppend)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _path = path;
+        _syncEveryAppend = syncEveryAppend;
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+    }
+
+    private void Open()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
         _db.Open();
+        var syncEveryAppend = _syncEveryAppend;
         Execute($"""
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous={(syncEveryAppend ? "FULL" : "NORMAL")};
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS entries (lane INTEGER NOT NULL, seq INTEGER NOT NULL, class INTEGER NOT NULL,
                                                 enqueued_us INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (lane, seq));
+            CREATE TABLE IF NOT EXISTS parked (lane INTEGER NOT NULL, seq INTEGER NOT NULL, class INTEGER NOT NULL,
+                                               enqueued_us INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (lane, seq));
             """);
     }
 
@@ -33,8 +46,11 @@ public sealed class SqliteOutboxStore : IOutboxStore
     public bool IsDurable => true;
 
     /// <inheritdoc />
-    public OutboxSnapshot Load(long newEpoch)
+    public Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default) => Task.Run(() => Load(newEpoch), cancellationToken);
+
+    private OutboxSnapshot Load(long newEpoch)
     {
+        if (_db.State != System.Data.ConnectionState.Open) Open();
         var epoch = Meta("epoch");
         if (epoch is null)
         {
@@ -61,21 +77,15 @@ public sealed class SqliteOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
-    public void Write(OutboxEntry? appended, IReadOnlyList<OutboxEntry> evicted, EvictionCause cause, IReadOnlyList<long> nextSequences)
+    public Task WriteAsync(OutboxWrite write, CancellationToken cancellationToken = default) => Task.Run(() => Write(write), cancellationToken);
+
+    private void Write(OutboxWrite write)
     {
+        var (appended, evicted, cause, nextSequences) = write;
         using var tx = _db.BeginTransaction();
-        if (appended is not null)
-        {
-            using var insert = _db.CreateCommand();
-            insert.Transaction = tx;
-            insert.CommandText = "INSERT INTO entries (lane, seq, class, enqueued_us, body) VALUES ($l, $s, $c, $t, $b)";
-            insert.Parameters.AddWithValue("$l", appended.Lane);
-            insert.Parameters.AddWithValue("$s", appended.Sequence);
-            insert.Parameters.AddWithValue("$c", (int)appended.Class);
-            insert.Parameters.AddWithValue("$t", LinkMapping.ToUs(appended.EnqueuedAt));
-            insert.Parameters.AddWithValue("$b", Google.Protobuf.MessageExtensions.ToByteArray(appended.Message));
-            insert.ExecuteNonQuery();
-        }
+        if (appended is not null) Insert("entries", appended, tx);
+        if (cause == EvictionCause.Parked)
+            foreach (var entry in evicted) Insert("parked", entry, tx);
         if (evicted.Count > 0)
         {
             using var delete = _db.CreateCommand();
@@ -105,8 +115,24 @@ public sealed class SqliteOutboxStore : IOutboxStore
         tx.Commit();
     }
 
+    private void Insert(string table, OutboxEntry entry, SqliteTransaction tx)
+    {
+        using var insert = _db.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = $"INSERT OR REPLACE INTO {table} (lane, seq, class, enqueued_us, body) VALUES ($l, $s, $c, $t, $b)";
+        insert.Parameters.AddWithValue("$l", entry.Lane);
+        insert.Parameters.AddWithValue("$s", entry.Sequence);
+        insert.Parameters.AddWithValue("$c", (int)entry.Class);
+        insert.Parameters.AddWithValue("$t", LinkMapping.ToUs(entry.EnqueuedAt));
+        insert.Parameters.AddWithValue("$b", Google.Protobuf.MessageExtensions.ToByteArray(entry.Message));
+        insert.ExecuteNonQuery();
+    }
+
     /// <inheritdoc />
-    public void RemoveThrough(int lane, long sequence)
+    public Task RemoveThroughAsync(int lane, long sequence, CancellationToken cancellationToken = default) =>
+        Task.Run(() => RemoveThrough(lane, sequence), cancellationToken);
+
+    private void RemoveThrough(int lane, long sequence)
     {
         using var delete = _db.CreateCommand();
         delete.CommandText = "DELETE FROM entries WHERE lane = $l AND seq <= $s";
@@ -116,7 +142,11 @@ public sealed class SqliteOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
-    public void Dispose() => _db.Dispose();
+    public ValueTask DisposeAsync()
+    {
+        _db.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private static string NextKey(int lane) => $"next_seq.{lane}";
 

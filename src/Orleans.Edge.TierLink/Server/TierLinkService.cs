@@ -36,9 +36,17 @@ public sealed partial class TierLinkService(
     {
         if (EdgeId.Problem(request.ChildId, "child id") is { } idProblem)
             throw new RpcException(new Status(StatusCode.InvalidArgument, idProblem));
+        var o = options.Value;
+        if (request.Events.Count > o.MaxBatchEvents)
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"a batch from '{request.ChildId}' carries {request.Events.Count} events; send at most {o.MaxBatchEvents} per batch"));
         var events = new List<SequencedEvent>(request.Events.Count);
         foreach (var e in request.Events)
         {
+            var size = e.CalculateSize();
+            if (size > o.MaxEventBytes)
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"event {request.ChildId}#{e.Sequence} ({e.PayloadCase}) is {size:N0} bytes; a parent takes at most {o.MaxEventBytes:N0} bytes per event"));
             if (e.Origin.Length > 0 && e.Origin != request.ChildId)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     $"child '{request.ChildId}' may only send its own events, not those of '{e.Origin}'"));
@@ -46,7 +54,7 @@ public sealed partial class TierLinkService(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"event from '{request.ChildId}' has sequence 0; sequences start at 1"));
             try
             {
-                events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e, request.ChildId)));
+                events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e, request.ChildId), size));
             }
             catch (FormatException ex)
             {
@@ -55,6 +63,11 @@ public sealed partial class TierLinkService(
         }
         var result = await grains.GetGrain<ILinkInboxGrain>(request.ChildId)
             .Append(new SequencedBatch(request.ChildId, (long)request.Epoch, events));
+        // Nothing new fitted: say so, so the child backs off with its outbox intact. Part of a
+        // batch fitted: ack that part; the child resends the rest, and hears this next time.
+        if (result.Refused > 0 && result.Appended == 0)
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"the inbound log of '{request.ChildId}' holds as much as it may until its consumer catches up; {result.Refused} events refused, retry later"));
         return new P.UpAck
         {
             Epoch = request.Epoch, AckedThrough = (ulong)result.AckedThrough,
