@@ -136,7 +136,7 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     {
         CheckShelfId(shelfId);
         ArgumentOutOfRangeException.ThrowIfNegative(units);
-        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        CheckActor(by);
         return await _grains.GetGrain<IShelfGrain>(shelfId).RecordManualCount(units, by) ?? throw new UnknownShelfException(StoreId, shelfId);
     }
 
@@ -163,10 +163,15 @@ public sealed class EdgeStoreClient : IAsyncDisposable
         return _grains.GetGrain<ISensorGrain>(reading.SensorId.Value).Ingest(reading);
     }
 
+    private static void CheckActor(string by)
+    {
+        if (ActorName.Problem(by) is { } problem) throw new ArgumentException(problem, nameof(by));
+    }
+
     private async Task<Alert> Command(string alertId, string by, Func<IShelfGrain, string, string, Task<AlertCommandResult>> command)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(alertId);
-        ArgumentException.ThrowIfNullOrWhiteSpace(by);
+        CheckActor(by);
         var slash = alertId.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || EdgeId.Problem(alertId[..slash], "shelf id") is not null)
             throw new UnknownAlertException(StoreId, alertId, $"'{alertId}' is not an alert id of the form shelf/Type/number");

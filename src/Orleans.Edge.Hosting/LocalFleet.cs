@@ -34,6 +34,13 @@ public sealed class LocalFleetOptions
     public Action<Store.StoreOptions>? ConfigureStore { get; set; }
 
     /// <summary>Problems with these options; empty when valid.</summary>
+    /// <summary>Last changes to each cluster's services, by cluster id ("cloud", a region or a store): fault injection, option overrides.</summary>
+    public Action<string, Microsoft.Extensions.DependencyInjection.IServiceCollection>? ConfigureServices { get; set; }
+
+    /// <summary>The hook of <see cref="ConfigureServices"/> for cluster <paramref name="id"/>.</summary>
+    internal Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? ServicesOf(string id) =>
+        ConfigureServices is { } configure ? services => configure(id, services) : null;
+
     public IEnumerable<string> Problems()
     {
         if (Regions is < 1 or > 50) yield return $"regions must be 1–50, got {Regions}";
@@ -100,7 +107,7 @@ public sealed class LocalFleet : IAsyncDisposable
         var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-            DataDirectory = DataFor(options, "cloud"),
+            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf("cloud"),
         });
         await cloud.StartAsync(cancellationToken);
         var fleet = new LocalFleet(cloud);
@@ -112,7 +119,7 @@ public sealed class LocalFleet : IAsyncDisposable
             {
                 RegionId = id, ParentAddress = fleet.Dial(options, id, cloud), SiloPort = FreePorts.Next(),
                 GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), SummaryWindow = options.RegionSummaryWindow,
-                ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{id}"),
+                ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{id}"), ConfigureServices = options.ServicesOf(id),
             }));
         }).ToList();
         await Task.WhenAll(regions.Select(r => r.StartAsync(cancellationToken)));
@@ -125,6 +132,7 @@ public sealed class LocalFleet : IAsyncDisposable
                 StoreId = id, RegionId = region.Id, ParentAddress = fleet.Dial(options, id, region),
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
                 ConfigureStore = options.ConfigureStore, ConfigureLink = options.ConfigureStoreLinks, DataDirectory = DataFor(options, $"store-{id}"),
+                ConfigureServices = options.ServicesOf(id),
             }));
         })).ToList();
         await Task.WhenAll(stores.Select(s => s.StartAsync(cancellationToken)));

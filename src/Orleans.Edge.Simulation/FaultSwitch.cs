@@ -52,4 +52,4 @@ public sealed class FaultSwitch(string what)
 }
 
 /// <summary>A failure a test injected on purpose.</summary>
-public sealed class InjectedFaultException(string message) : IOException(message);
+public sealed class InjectedFaultException(string message) : Exception(message);

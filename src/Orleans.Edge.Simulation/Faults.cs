@@ -12,8 +12,11 @@ namespace Orleans.Edge.Simulation;
 /// </summary>
 public sealed class Faults
 {
-    /// <summary>Writes and trims of the outbox store.</summary>
+    /// <summary>Writes (appends, evictions, parking) of the outbox store.</summary>
     public FaultSwitch OutboxWrites { get; } = new("an outbox store write");
+
+    /// <summary>Trims of the outbox store (removing what the parent acked).</summary>
+    public FaultSwitch OutboxTrims { get; } = new("an outbox store trim");
 
     /// <summary>Writes of the tier's grain state.</summary>
     public FaultSwitch GrainWrites { get; } = new("a grain state write");
@@ -25,6 +28,7 @@ public sealed class Faults
     public void HealAll()
     {
         OutboxWrites.Heal();
+        OutboxTrims.Heal();
         GrainWrites.Heal();
         StreamPublishes.Heal();
     }
@@ -40,7 +44,7 @@ public static class FaultInjection
     public static IServiceCollection AddFaultInjection(this IServiceCollection services, Faults faults)
     {
         if (services.Any(d => d.ServiceType == typeof(IOutboxStoreFactory)))
-            services.AddSingleton<IOutboxStoreFactory>(sp => new FaultyOutboxStoreFactory(sp.GetRequiredService<OutboxStoreFactory>(), faults.OutboxWrites));
+            services.AddSingleton<IOutboxStoreFactory>(sp => new FaultyOutboxStoreFactory(sp.GetRequiredService<OutboxStoreFactory>(), faults));
         var storage = services.LastOrDefault(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, EdgeNames.StateStore))
             ?? throw new InvalidOperationException($"no grain storage '{EdgeNames.StateStore}' to wrap: add the tier first");
         var inner = storage.KeyedImplementationFactory ?? throw new InvalidOperationException("the grain storage is not registered by a factory");

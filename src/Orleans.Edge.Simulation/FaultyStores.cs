@@ -5,13 +5,13 @@ using Orleans.Storage;
 namespace Orleans.Edge.Simulation;
 
 /// <summary>Makes the real outbox store and wraps it.</summary>
-internal sealed class FaultyOutboxStoreFactory(OutboxStoreFactory inner, FaultSwitch faults) : IOutboxStoreFactory
+internal sealed class FaultyOutboxStoreFactory(OutboxStoreFactory inner, Faults faults) : IOutboxStoreFactory
 {
     public IOutboxStore Create() => new FaultyOutboxStore(inner.Create(), faults);
 }
 
 /// <summary>An outbox store whose writes and trims fail on command; loads always work.</summary>
-internal sealed class FaultyOutboxStore(IOutboxStore inner, FaultSwitch faults) : IOutboxStore
+internal sealed class FaultyOutboxStore(IOutboxStore inner, Faults faults) : IOutboxStore
 {
     public bool IsDurable => inner.IsDurable;
 
@@ -19,13 +19,13 @@ internal sealed class FaultyOutboxStore(IOutboxStore inner, FaultSwitch faults) 
 
     public Task WriteAsync(OutboxWrite write, CancellationToken cancellationToken = default)
     {
-        faults.ThrowIfDue();
+        faults.OutboxWrites.ThrowIfDue();
         return inner.WriteAsync(write, cancellationToken);
     }
 
     public Task RemoveThroughAsync(int lane, long sequence, CancellationToken cancellationToken = default)
     {
-        faults.ThrowIfDue();
+        faults.OutboxTrims.ThrowIfDue();
         return inner.RemoveThroughAsync(lane, sequence, cancellationToken);
     }
 

@@ -77,7 +77,7 @@ public sealed class TierLinkServerOptions
     /// the child parks it. Above the child's own cap (<c>OutboxOptions.MaxEventBytes</c>, 256 KiB) with
     /// room for a region's forwarding envelope.
     /// </summary>
-    [Range(1024, 16 * 1024 * 1024)] public int MaxEventBytes { get; set; } = 512 * 1024;
+    [Range(128, 16 * 1024 * 1024)] public int MaxEventBytes { get; set; } = 512 * 1024;
 
     /// <summary>
     /// Most events one child's inbound log holds before the consumer confirms them. Beyond it the

@@ -70,3 +70,16 @@ public readonly record struct SensorId([property: Id(0)] string Value)
     /// <inheritdoc />
     public override string ToString() => Value;
 }
+
+/// <summary>Who did something (acknowledged, resolved, counted): a person's or an app's name, bounded so it cannot swell the alert it lands in.</summary>
+public static class ActorName
+{
+    /// <summary>Longest name taken.</summary>
+    public const int MaxLength = 128;
+
+    /// <summary>Why <paramref name="by"/> is not a usable name, or null when it is.</summary>
+    public static string? Problem(string? by) =>
+        string.IsNullOrWhiteSpace(by) ? "who did it ('by') must be given"
+        : by.Length > MaxLength ? $"'by' is {by.Length:N0} characters long; at most {MaxLength} are taken"
+        : null;
+}

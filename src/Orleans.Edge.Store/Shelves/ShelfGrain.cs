@@ -89,13 +89,14 @@ public sealed partial class ShelfGrain(
     public Task<ShelfState?> GetState() => Task.FromResult(Snapshot());
 
     public Task<AlertCommandResult> Acknowledge(string alertId, string by) =>
-        Command(book => book.Acknowledge(alertId, by, time.GetUtcNow()));
+        Command(by, book => book.Acknowledge(alertId, by, time.GetUtcNow()));
 
     public Task<AlertCommandResult> Resolve(string alertId, string by) =>
-        Command(book => book.Resolve(alertId, by, time.GetUtcNow()));
+        Command(by, book => book.Resolve(alertId, by, time.GetUtcNow()));
 
     public async Task<ShelfState?> RecordManualCount(int units, string by)
     {
+        CheckActor(by);
         if (state.State.Setup is not { } setup) return null;
         if (_grams is { } grams)
         {
@@ -191,8 +192,15 @@ public sealed partial class ShelfGrain(
         return alert;
     }
 
-    private async Task<AlertCommandResult> Command(Func<AlertBook, AlertCommandResult> command)
+    // Refused before anything changes: an oversized name would make an alert revision too large to send.
+    private static void CheckActor(string by)
     {
+        if (ActorName.Problem(by) is { } problem) throw new ArgumentException(problem, nameof(by));
+    }
+
+    private async Task<AlertCommandResult> Command(string by, Func<AlertBook, AlertCommandResult> command)
+    {
+        CheckActor(by);
         if (state.State.Setup is null)
             return new(AlertCommandStatus.UnknownAlert, null, $"shelf '{Id}' is not provisioned");
         var result = command(state.State.Alerts);

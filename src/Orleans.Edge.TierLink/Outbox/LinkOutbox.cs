@@ -169,7 +169,7 @@ public sealed class LinkOutbox : IOutbox, IAsyncDisposable
             if (removed.Count == 0) return;
             // Storage first: if it fails, the entries stay, and the next ack or a resend (dropped by
             // the parent as a duplicate) tries again.
-            if (_store.IsDurable) await _store.RemoveThroughAsync(lane, sequence, cancellationToken);
+            await _store.RemoveThroughAsync(lane, sequence, cancellationToken);
             lock (_index) foreach (var entry in removed) _index.Remove(entry);
             Removed();
         }
@@ -231,7 +231,7 @@ public sealed class LinkOutbox : IOutbox, IAsyncDisposable
     }
 
     private Task Persist(OutboxEntry? appended, List<OutboxEntry> evicted, EvictionCause cause, long[] next) =>
-        _store.IsDurable ? _store.WriteAsync(new OutboxWrite(appended, evicted, cause, next)) : Task.CompletedTask;
+        _store.WriteAsync(new OutboxWrite(appended, evicted, cause, next));
 
     /// <summary>Every lane's next sequence once <paramref name="lane"/> (if any) has handed out one more.</summary>
     private long[] Numbered(int lane)

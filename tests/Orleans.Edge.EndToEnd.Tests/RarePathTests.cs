@@ -1,0 +1,191 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
+using Orleans.Edge.TierLink;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+/// <summary>
+/// The failure paths a socket fault never reaches: a storage write, a trim or a publish that
+/// fails, a parent that refuses an event for good, an inbound log that fills up. Each is switched
+/// on with <see cref="Faults"/> in one cluster of a real fleet on loopback.
+/// </summary>
+public sealed class RarePathTests
+{
+    private static async Task<(LocalFleet Fleet, Faults Faults)> StartAsync(string faulty, Action<IServiceCollection>? more = null,
+        string? dataDirectory = null)
+    {
+        var faults = new Faults();
+        var fleet = await LocalFleet.StartAsync(new LocalFleetOptions
+        {
+            Regions = 1, StoresPerRegion = 1, DataDirectory = dataDirectory,
+            ConfigureServices = (id, services) =>
+            {
+                services.Configure<TierLinkServerOptions>(o => o.RepublishAfter = TimeSpan.FromSeconds(2));
+                if (id != faulty) return;
+                services.AddFaultInjection(faults);
+                more?.Invoke(services);
+            },
+        });
+        return (fleet, faults);
+    }
+
+    private static async Task<FleetView> CloudHas(LocalFleet fleet, IReadOnlyCollection<string> alertIds, string what) =>
+        await Eventually.Get(fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey).GetView,
+            v => alertIds.All(id => v.OpenAlerts.Any(a => a.AlertId == id)), what, TimeSpan.FromSeconds(30));
+
+    [Fact]
+    public async Task RegionForwardThatFails_IsAppliedWhenItComesAgain_SoTheAlertReachesTheCloud()
+    {
+        var (fleet, faults) = await StartAsync("r1");
+        await using var _ = fleet;
+        await using var client = await FleetFixture.Connect(fleet.Stores[0]);
+        var (_, cell) = await FleetFixture.NewShelf(client, "fwd");
+        await Eventually.Get(() => fleet.Regions[0].Grains.GetGrain<ILinkInboxGrain>(fleet.Stores[0].Id).GetPendingCount(), n => n == 0, "start-up traffic applied");
+
+        faults.OutboxWrites.FailFor(TimeSpan.FromSeconds(2));
+        await FleetFixture.Put(client, cell, 0);
+        var ids = (await client.GetOpenAlertsAsync()).Select(a => a.AlertId).ToList();
+        Assert.NotEmpty(ids);
+
+        var view = await CloudHas(fleet, ids, "alerts whose first forward failed, at the cloud");
+        Assert.True(faults.OutboxWrites.Injected > 0, "no forward failed: the test proved nothing");
+        Assert.Equal(0, view.DuplicateAlertRevisions);
+        await Eventually.Get(() => fleet.Regions[0].Grains.GetGrain<ILinkInboxGrain>(fleet.Stores[0].Id).GetPendingCount(), n => n == 0, "region inbound log confirmed");
+        await fleet.StopAsync();
+    }
+
+    [Fact]
+    public async Task InboundPublishThatFails_IsRetriedWhileTheHostRuns()
+    {
+        var (fleet, faults) = await StartAsync("r1");
+        await using var _ = fleet;
+        await using var client = await FleetFixture.Connect(fleet.Stores[0]);
+        var (_, cell) = await FleetFixture.NewShelf(client, "pub");
+
+        faults.StreamPublishes.FailNext(3);
+        await FleetFixture.Put(client, cell, 0);
+        var ids = (await client.GetOpenAlertsAsync()).Select(a => a.AlertId).ToList();
+
+        await CloudHas(fleet, ids, "alerts whose inbound publish failed, at the cloud");
+        Assert.Equal(3, faults.StreamPublishes.Injected);
+        await fleet.StopAsync();
+    }
+
+    [Fact]
+    public async Task OutboxTrimThatFails_DoesNotStopTheSender_AndIsShown()
+    {
+        var (fleet, faults) = await StartAsync("r1-s1");
+        await using var _ = fleet;
+        var store = fleet.Stores[0];
+        await using var client = await FleetFixture.Connect(store);
+        var (_, cell) = await FleetFixture.NewShelf(client, "trim");
+
+        faults.OutboxTrims.FailNext(2);
+        await FleetFixture.Put(client, cell, 0);
+        var ids = (await client.GetOpenAlertsAsync()).Select(a => a.AlertId).ToList();
+
+        await Eventually.Get(() => Task.FromResult(store.Uplink!.Status.Faults), n => n >= 1, "the failed trim counted as a fault of this side");
+        var view = await CloudHas(fleet, ids, "alerts at the cloud after failed trims");
+        var status = await Eventually.Get(client.GetUplinkStatusAsync, s => s.QueuedEvents == 0 && s.SenderFault is null, "outbox trimmed after the faults");
+        Assert.True(status.SenderRunning);
+        Assert.Equal(0, view.DuplicateAlertRevisions);
+        Assert.Equal(2, faults.OutboxTrims.Injected);
+        Assert.True(store.IsRunning);
+        await fleet.StopAsync();
+    }
+
+    [Fact]
+    public async Task EventTheParentRefusesForGood_IsParked_AndTheLaneGoesOn()
+    {
+        var (fleet, _) = await StartAsync("r1", services => services.Configure<TierLinkServerOptions>(o => o.MaxEventBytes = 160));
+        await using var __ = fleet;
+        var store = fleet.Stores[0];
+        await using var client = await FleetFixture.Connect(store);
+        var (_, first) = await FleetFixture.NewShelf(client, "big");
+        await FleetFixture.Put(client, first, 0);
+        var alert = (await client.GetOpenAlertsAsync()).First();
+        await CloudHas(fleet, [alert.AlertId], "the first alert at the cloud");
+
+        // A long (but valid) acknowledger name makes this revision larger than the region takes.
+        await client.AcknowledgeAsync(alert.AlertId, new string('n', ActorName.MaxLength));
+        var (_, second) = await FleetFixture.NewShelf(client, "after");
+        await FleetFixture.Put(client, second, 0);
+        var later = (await client.GetOpenAlertsAsync()).Where(a => a.ShelfId.Value == "after").Select(a => a.AlertId).ToList();
+
+        await CloudHas(fleet, later, "alerts behind the refused one, at the cloud");
+        var status = await Eventually.Get(client.GetUplinkStatusAsync, s => s.Parked == 1 && s.QueuedEvents == 0, "the refused revision parked, the rest sent");
+        Assert.Contains("InvalidArgument", status.LastParked, StringComparison.Ordinal);
+        Assert.Equal(1, status.Evicted.GetValueOrDefault("Alert/Parked"));
+        await fleet.StopAsync();
+    }
+
+    [Fact]
+    public async Task OversizedActorName_IsRefusedAtTheStore_AndChangesNothing()
+    {
+        var (fleet, _) = await StartAsync("none");
+        await using var __ = fleet;
+        await using var client = await FleetFixture.Connect(fleet.Stores[0]);
+        var (_, cell) = await FleetFixture.NewShelf(client, "name");
+        await FleetFixture.Put(client, cell, 0);
+        var alert = (await client.GetOpenAlertsAsync()).First();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => client.AcknowledgeAsync(alert.AlertId, new string('x', 17_000_000)));
+        Assert.Contains("at most 128", error.Message, StringComparison.Ordinal);
+        var shelf = fleet.Stores[0].Grains.GetGrain<IShelfGrain>(alert.ShelfId.Value);
+        await Assert.ThrowsAsync<ArgumentException>(() => shelf.Acknowledge(alert.AlertId, new string('x', 1000)));   // a caller that skips the SDK
+        Assert.Equal(AlertState.Raised, (await client.GetOpenAlertsAsync()).Single(a => a.AlertId == alert.AlertId).State);
+        await fleet.StopAsync();
+    }
+
+    [Fact]
+    public async Task FullInboundLog_RefusesTheRest_WhichArrivesLater_AndARegionRestartedWithABacklogStarts()
+    {
+        var data = Directory.CreateTempSubdirectory("edge-backlog-").FullName;
+        var (fleet, faults) = await StartAsync("r1", services => services.Configure<TierLinkServerOptions>(o => o.MaxHeldEvents = 100), data);
+        await using var _ = fleet;
+        const string origin = "flood-store";
+        // The region's inbound log cannot publish, so its consumer confirms nothing and the log fills.
+        faults.StreamPublishes.FailFor(TimeSpan.FromSeconds(30));
+        var events = Enumerable.Range(1, 300).Select(i => LinkMapping.ToWire(origin, i,
+            new StoreStateEvent(new StoreId(origin), new RegionId("r1"), i, 1, DateTimeOffset.UtcNow))).ToArray();
+        var batch = new P.UpBatch { ChildId = origin, Epoch = 7 };
+        batch.Events.AddRange(events);
+        using (var channel = GrpcChannel.ForAddress(fleet.Regions[0].LinkAddress!))
+        {
+            var ack = await new P.TierLink.TierLinkClient(channel).PushAsync(batch);
+            Assert.Equal(100UL, ack.AckedThrough);   // the bound, not the batch
+            var rest = new P.UpBatch { ChildId = origin, Epoch = 7 };
+            rest.Events.AddRange(events.Skip(100));
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await new P.TierLink.TierLinkClient(channel).PushAsync(rest));
+            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+        }
+
+        // Crash with the backlog held; the next life starts at once and works it off.
+        await fleet.CrashAsync("r1");
+        faults.HealAll();
+        var region = await fleet.RestartAsync("r1");
+        using (var channel = GrpcChannel.ForAddress(region.LinkAddress!))
+        {
+            var rest = new P.UpBatch { ChildId = origin, Epoch = 7 };
+            rest.Events.AddRange(events.Skip(100));
+            var acked = await Eventually.Get(async () =>
+            {
+                try { return (await new P.TierLink.TierLinkClient(channel).PushAsync(rest)).AckedThrough; }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable) { return 0UL; }
+            }, a => a == 300, "the refused events taken once there was room", TimeSpan.FromSeconds(30));
+            Assert.Equal(300UL, acked);
+        }
+        var view = await Eventually.Get(async () => (await region.Grains.GetGrain<IRegionAggregatorGrain>("r1").GetStores()).SingleOrDefault(s => s.StoreId == origin),
+            s => s?.EventsReceived == 300, "all 300 events applied once", TimeSpan.FromSeconds(30));
+        Assert.Equal(300, view!.AppliedPolicyVersion);
+        await Eventually.Get(() => region.Grains.GetGrain<ILinkInboxGrain>(origin).GetPendingCount(), n => n == 0, "the backlog confirmed");
+        await fleet.StopAsync();
+    }
+}
