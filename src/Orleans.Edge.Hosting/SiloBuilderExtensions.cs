@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using Orleans.Edge.Hosting.Storage;
 using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 using Orleans.Storage;
 using Orleans.Hosting;
 using Orleans.Dashboard;
@@ -20,6 +22,7 @@ public static class SiloBuilderExtensions
     public static ISiloBuilder UseEdgeEmbeddedProfile(this ISiloBuilder silo, TierSettings settings)
     {
         silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort, null, EdgeNames.ServiceId, settings.ClusterId);
+        silo.UseEdgeGrainStateSerializer();
         if (settings.DataDirectory is { } dir)
         {
             var path = Path.Combine(dir, "grains.db");
@@ -51,6 +54,7 @@ public static class SiloBuilderExtensions
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (settings.ClusterId, EdgeNames.ServiceId));
         var anyAddress = settings.ListenAddress.Equals(System.Net.IPAddress.Any);
         silo.ConfigureEndpoints(settings.AdvertisedAddress ?? settings.ListenAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: anyAddress);
+        silo.UseEdgeGrainStateSerializer();
         silo.UseRedisClustering(o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(redis));
         // A store has 1-3 silos on one LAN: declare a dead one dead within seconds, so its grains
         // (the uplink's owner among them) move to a survivor quickly; one vote is enough with two silos.
@@ -70,6 +74,23 @@ public static class SiloBuilderExtensions
             });
         silo.AddEdgeStreams(settings.StreamPollPeriod);
         if (settings.OpsPort is not null) silo.AddDashboard();
+        return silo;
+    }
+
+    /// <summary>
+    /// Grain state of every storage of both profiles goes through Orleans' own serializer, which
+    /// reads fields by [Id] and takes any collection behind an interface-typed property. Orleans'
+    /// default, Newtonsoft JSON with type names, writes the runtime type of such a property, and
+    /// for a list built by a collection expression that is a compiler-synthesized type
+    /// (<c>&lt;&gt;z__ReadOnlyList</c>) it cannot construct again: the grain, and with it the
+    /// tier, then fails on its next start. State written by that JSON serializer is still read
+    /// (the fallback), so an existing data directory or Redis stays usable.
+    /// </summary>
+    public static ISiloBuilder UseEdgeGrainStateSerializer(this ISiloBuilder silo)
+    {
+        silo.Services.Replace(ServiceDescriptor.Singleton<IGrainStorageSerializer>(sp => new GrainStorageSerializer(
+            new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>()),
+            new JsonGrainStorageSerializer(sp.GetRequiredService<OrleansJsonSerializer>()))));
         return silo;
     }
 
