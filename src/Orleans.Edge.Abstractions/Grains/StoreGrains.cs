@@ -111,6 +111,15 @@ public interface IStoreConfigGrain : IGrainWithStringKey
     /// <summary>Highest policy version applied.</summary>
     [Alias("applied"), AlwaysInterleave] Task<long> GetAppliedVersion();
 
+    /// <summary>
+    /// Where the downlink resumes: the highest version applied or rejected, so a rejected document
+    /// is not fetched again.
+    /// </summary>
+    [Alias("resume-after"), AlwaysInterleave] Task<long> GetResumeVersion();
+
+    /// <summary>The newest document the store rejected as malformed, if any.</summary>
+    [Alias("rejection"), AlwaysInterleave] Task<PolicyRejection?> GetLastRejection();
+
     /// <summary>Applies documents (normally delivered through the config stream).</summary>
     [Alias("apply")] Task Apply(IReadOnlyList<PolicyDocument> documents);
 

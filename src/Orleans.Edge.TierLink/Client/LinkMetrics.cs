@@ -29,6 +29,8 @@ public sealed class LinkMetrics : IDisposable
         _meter.CreateObservableCounter("orleans_edge_link_events_acked_total", () => link.Status.EventsAcked, description: "Events the parent acknowledged");
         _meter.CreateObservableCounter("orleans_edge_link_retries_total", () => link.Status.Retries, description: "Failed exchanges that were retried");
         _meter.CreateObservableCounter("orleans_edge_link_duplicates_total", () => link.Status.DuplicatesReported, description: "Events the parent had already");
+        _meter.CreateObservableCounter("orleans_edge_downlink_policies_rejected_total", () => link.Status.PoliciesRejected,
+            description: "Policy documents from the parent rejected as malformed and skipped");
         _meter.CreateObservableCounter("orleans_edge_uplink_wire_bytes_total", () => link.Counter.BytesSent, "By", "Bytes written to the parent's socket");
         _meter.CreateObservableCounter("orleans_edge_outbox_evicted_total", () => outbox.Evicted.Select(e => new Measurement<long>(e.Value,
             new KeyValuePair<string, object?>("class", e.Key.Class.ToString()), new KeyValuePair<string, object?>("cause", e.Key.Cause.ToString()))),

@@ -14,6 +14,7 @@ public sealed class LinkStatus
     private long _payloadBytes;
     private long _batches;
     private long _compressedBatches;
+    private long _policiesRejected;
 
     /// <summary>True after a successful exchange, false after a failure.</summary>
     public bool Connected { get; set; }
@@ -44,6 +45,11 @@ public sealed class LinkStatus
 
     /// <summary>Highest policy version received over the downlink.</summary>
     public long PolicyVersionReceived { get; set; }
+
+    /// <summary>Policy documents received over the downlink and rejected as malformed.</summary>
+    public long PoliciesRejected => Interlocked.Read(ref _policiesRejected);
+
+    internal void OnPolicyRejected() => Interlocked.Increment(ref _policiesRejected);
 
     internal void OnSent(int events, int bytes, bool compressed)
     {
