@@ -47,3 +47,36 @@ public sealed class InvalidSetupException(string shelfId, IReadOnlyList<string> 
     /// <summary>Every problem found.</summary>
     public IReadOnlyList<string> Problems { get; } = problems;
 }
+
+/// <summary>
+/// An alert watch can no longer account for every change: the store's journal does not reach
+/// back to the last change the watch delivered (it was trimmed while the watcher was away, or the
+/// store's storage was reset). The watch ends. <see cref="OpenAlerts"/> is the store's open alerts
+/// as of change <see cref="ResumeAfter"/>: reconcile with them, then watch again with
+/// <see cref="EdgeStoreClient.WatchAlertsAsync(long, CancellationToken)"/> from <see cref="ResumeAfter"/>
+/// to miss nothing after the snapshot.
+/// </summary>
+public sealed class AlertWatchGapException(string storeId, long lastDelivered, long resumeAfter, IReadOnlyList<Alert> openAlerts)
+    : EdgeClientException($"store '{storeId}' no longer has the alert changes after #{lastDelivered}; reconcile with its {openAlerts.Count} open alerts and watch again from change #{resumeAfter}")
+{
+    /// <summary>The last change number the watch delivered.</summary>
+    public long LastDelivered { get; } = lastDelivered;
+
+    /// <summary>The store's change number at the snapshot.</summary>
+    public long ResumeAfter { get; } = resumeAfter;
+
+    /// <summary>The store's open alerts at the snapshot, oldest first.</summary>
+    public IReadOnlyList<Alert> OpenAlerts { get; } = openAlerts;
+}
+
+/// <summary>
+/// An alert watch could not renew its registration with the store
+/// <see cref="AlertWatchOptions.MaxRenewFailures"/> times in a row (store silo down, unreachable):
+/// changes may be passing it by, so the watch ends rather than wait silently.
+/// </summary>
+public sealed class AlertWatchFailedException(string storeId, int failures, Exception lastError)
+    : EdgeClientException($"alert watch of store '{storeId}' lost: {failures} renewals in a row failed, the last with {lastError.GetType().Name}: {lastError.Message}", lastError)
+{
+    /// <summary>Renewals that failed in a row.</summary>
+    public int Failures { get; } = failures;
+}

@@ -18,12 +18,14 @@ public sealed class EdgeStoreClient : IAsyncDisposable
 {
     private readonly IGrainFactory _grains;
     private readonly IHost? _host;
+    private readonly AlertWatchOptions _alertWatch;
 
-    private EdgeStoreClient(IGrainFactory grains, string storeId, IHost? host)
+    private EdgeStoreClient(IGrainFactory grains, string storeId, IHost? host, AlertWatchOptions? alertWatch)
     {
         _grains = grains;
         StoreId = storeId;
         _host = host;
+        _alertWatch = (alertWatch ?? new AlertWatchOptions()).Validated();
     }
 
     /// <summary>The store this client talks to.</summary>
@@ -35,6 +37,7 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     public static async Task<EdgeStoreClient> ConnectAsync(StoreClientOptions options, CancellationToken cancellationToken = default)
     {
         EdgeId.Require(options.StoreId, "store id");
+        options.AlertWatch.Validated();
         if (options.Gateways.Count == 0) throw new ArgumentException("give at least one gateway endpoint (address:port)", nameof(options));
         var endpoints = options.Gateways.Select(g => IPEndPoint.TryParse(g, out var ep) && ep.Port > 0
             ? ep : throw new ArgumentException($"gateway '{g}' is not an address:port", nameof(options))).ToArray();
@@ -67,7 +70,7 @@ public sealed class EdgeStoreClient : IAsyncDisposable
             throw new EdgeClientException(
                 $"could not connect to store '{options.StoreId}' at {string.Join(", ", options.Gateways)} within {options.ConnectTimeout.TotalSeconds:F0} s: {ex.Message}", ex);
         }
-        return new EdgeStoreClient(host.Services.GetRequiredService<IClusterClient>(), options.StoreId, host);
+        return new EdgeStoreClient(host.Services.GetRequiredService<IClusterClient>(), options.StoreId, host, options.AlertWatch);
     }
 
     /// <summary>Connects to a store cluster through one gateway (<c>address:port</c>), with default options.</summary>
@@ -79,7 +82,9 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     }
 
     /// <summary>A client over an existing grain factory of the store's cluster (inside a silo or an existing client).</summary>
-    public static EdgeStoreClient Create(IGrainFactory grains, string storeId) => new(grains, EdgeId.Require(storeId, "store id"), null);
+    /// <exception cref="ArgumentException"><paramref name="alertWatch"/> is out of range.</exception>
+    public static EdgeStoreClient Create(IGrainFactory grains, string storeId, AlertWatchOptions? alertWatch = null) =>
+        new(grains, EdgeId.Require(storeId, "store id"), null, alertWatch);
 
     private IStoreGrain Store => _grains.GetGrain<IStoreGrain>(StoreId);
 
@@ -113,9 +118,30 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     public async Task<UplinkStatus> GetUplinkStatusAsync() =>
         await _grains.GetGrain<IUplinkStatusGrain>(0).GetStatus() ?? throw new EdgeClientException($"store '{StoreId}' has no uplink configured");
 
-    /// <summary>Every alert change in this store from now on, until cancelled.</summary>
+    /// <summary>
+    /// Every alert change in this store from now on, in order, until cancelled. A change made
+    /// while the store grain was away (reactivated, its silo restarted) is delivered once the
+    /// watch next renews (<see cref="AlertWatchOptions.RenewInterval"/>), not lost: the watch
+    /// resumes after the last change it delivered. It never skips silently; instead it throws.
+    /// </summary>
+    /// <exception cref="AlertWatchGapException">
+    /// The store no longer has the changes after the last one delivered; the exception carries the
+    /// open alerts and the change number to watch again from.
+    /// </exception>
+    /// <exception cref="AlertWatchFailedException">The store stayed unreachable for <see cref="AlertWatchOptions.MaxRenewFailures"/> renewals.</exception>
     public IAsyncEnumerable<Alert> WatchAlertsAsync(CancellationToken cancellationToken = default) =>
-        AlertWatcher.Watch(_grains, Store, cancellationToken);
+        AlertWatcher.Watch(_grains, Store, StoreId, -1, _alertWatch, cancellationToken);
+
+    /// <summary>
+    /// Every alert change after the store's change number <paramref name="afterChange"/> (e.g.
+    /// <see cref="AlertWatchGapException.ResumeAfter"/>), then every later one; as
+    /// <see cref="WatchAlertsAsync(CancellationToken)"/> otherwise.
+    /// </summary>
+    /// <exception cref="AlertWatchGapException">The store no longer has the changes after <paramref name="afterChange"/>.</exception>
+    /// <exception cref="AlertWatchFailedException">The store stayed unreachable for <see cref="AlertWatchOptions.MaxRenewFailures"/> renewals.</exception>
+    public IAsyncEnumerable<Alert> WatchAlertsAsync(long afterChange, CancellationToken cancellationToken = default) =>
+        afterChange < 0 ? throw new ArgumentOutOfRangeException(nameof(afterChange), afterChange, "a change number is 0 or more")
+            : AlertWatcher.Watch(_grains, Store, StoreId, afterChange, _alertWatch, cancellationToken);
 
     /// <summary>Acknowledges an alert; acknowledging twice is harmless.</summary>
     /// <exception cref="UnknownAlertException">No such alert.</exception>

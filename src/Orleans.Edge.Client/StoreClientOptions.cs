@@ -17,6 +17,9 @@ public sealed class StoreClientOptions
     /// <summary>Logging of the client's own host (default: warnings and worse).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
+    /// <summary>How alert watches renew and when they give up.</summary>
+    public AlertWatchOptions AlertWatch { get; set; } = new();
+
     /// <summary>How long to keep trying to connect before giving up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -43,4 +43,10 @@ public sealed class FleetStoreEntry
 
     /// <summary>Distinct alerts of the store the cloud has received.</summary>
     [Id(6)] public long AlertsRaised { get; set; }
+
+    /// <summary>Newest policy version the store reported as rejected (0: none).</summary>
+    [Id(7)] public long RejectedPolicyVersion { get; set; }
+
+    /// <summary>Why the store rejected it.</summary>
+    [Id(8)] public string? PolicyRejection { get; set; }
 }

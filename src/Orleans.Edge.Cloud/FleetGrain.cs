@@ -55,7 +55,7 @@ public sealed partial class FleetGrain(
         var open = Alerts.Values.Where(a => a.IsOpen).OrderBy(a => a.RaisedAt).ToList();
         var stores = Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
             s.Key, s.Value.Region, s.Value.LastSeen, open.Count(a => a.StoreId.Value == s.Key),
-            s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.AlertsRaised)).ToList();
+            s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.AlertsRaised, s.Value.RejectedPolicyVersion, s.Value.PolicyRejection)).ToList();
         var regions = stores.GroupBy(s => s.RegionId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new FleetRegionView(
             g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
             g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
@@ -88,6 +88,8 @@ public sealed partial class FleetGrain(
             case StoreStateEvent state:
                 var entry = Store(state.StoreId.Value, state.RegionId.Value);
                 entry.AppliedPolicyVersion = Math.Max(entry.AppliedPolicyVersion, state.AppliedPolicyVersion);
+                if (state.RejectedPolicyVersion > entry.RejectedPolicyVersion)
+                    (entry.RejectedPolicyVersion, entry.PolicyRejection) = (state.RejectedPolicyVersion, state.PolicyRejection);
                 entry.LastSeen = Later(entry.LastSeen, inbound.ReceivedAt);
                 break;
             case RegionSummaryEvent summary:

@@ -13,13 +13,14 @@ public sealed class StoreDownlinkTarget(IClusterClient cluster, IOptions<StoreOp
 {
     /// <inheritdoc />
     public Task<long> GetAppliedVersionAsync(CancellationToken cancellationToken) =>
-        cluster.GetGrain<IStoreConfigGrain>(options.Value.StoreId).GetAppliedVersion();
+        cluster.GetGrain<IStoreConfigGrain>(options.Value.StoreId).GetResumeVersion();
 
     /// <inheritdoc />
-    public Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, CancellationToken cancellationToken) =>
+    /// <remarks>Rejections travel in the same stream item as the documents, so the config grain sees both in order.</remarks>
+    public Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, IReadOnlyList<PolicyRejection> rejected, CancellationToken cancellationToken) =>
         cluster.GetStreamProvider(EdgeNames.StreamProvider)
             .GetStream<ConfigUpdate>(StreamId.Create(EdgeStreams.StoreConfig, options.Value.StoreId))
-            .OnNextAsync(new ConfigUpdate(documents));
+            .OnNextAsync(new ConfigUpdate(documents) { Rejected = rejected });
 }
 
 /// <summary>A region keeps the cloud's policies in its relay grain, from where its stores get them.</summary>
@@ -27,9 +28,14 @@ public sealed class RegionDownlinkTarget(IClusterClient cluster, IOptions<Region
 {
     /// <inheritdoc />
     public Task<long> GetAppliedVersionAsync(CancellationToken cancellationToken) =>
-        cluster.GetGrain<IRegionConfigGrain>(options.Value.RegionId).GetMaxVersion();
+        cluster.GetGrain<IRegionConfigGrain>(options.Value.RegionId).GetResumeVersion();
 
     /// <inheritdoc />
-    public Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, CancellationToken cancellationToken) =>
-        cluster.GetGrain<IRegionConfigGrain>(options.Value.RegionId).Apply(documents);
+    public async Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, IReadOnlyList<PolicyRejection> rejected, CancellationToken cancellationToken)
+    {
+        var relay = cluster.GetGrain<IRegionConfigGrain>(options.Value.RegionId);
+        // Good documents first: a rejection recorded before them would move the resume point past them.
+        if (documents.Count > 0) await relay.Apply(documents);
+        if (rejected.Count > 0) await relay.Reject(rejected);
+    }
 }

@@ -10,6 +10,9 @@ public sealed class RegionConfigData
 {
     /// <summary>Documents held.</summary>
     [Id(0)] public List<PolicyDocument> Documents { get; set; } = [];
+
+    /// <summary>The newest document the region's downlink rejected as malformed; the downlink resumes past it.</summary>
+    [Id(1)] public PolicyRejection? LastRejection { get; set; }
 }
 
 /// <summary>
@@ -44,11 +47,27 @@ public sealed partial class RegionConfigGrain(
 
     public Task<long> GetMaxVersion() => Task.FromResult(_book.MaxVersion);
 
+    public async Task Reject(IReadOnlyList<PolicyRejection> rejected)
+    {
+        var newest = rejected.MaxBy(r => r.Version);
+        if (newest is null || newest.Version <= (state.State.LastRejection?.Version ?? 0)) return;
+        state.State.LastRejection = newest;
+        await state.WriteStateAsync();
+        LogRejected(logger, this.GetPrimaryKeyString(), newest.Version, newest.Scope, newest.Reason);
+    }
+
+    public Task<long> GetResumeVersion() => Task.FromResult(Math.Max(_book.MaxVersion, state.State.LastRejection?.Version ?? 0));
+
+    public Task<PolicyRejection?> GetLastRejection() => Task.FromResult(state.State.LastRejection);
+
     public Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store) =>
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
         _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} recorded policy version {Version} for {Scope} as rejected and does not relay it: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string region, long version, string scope, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Region {Region} now holds policies up to version {Version}")]
     private static partial void LogRelayed(ILogger logger, string region, long version);

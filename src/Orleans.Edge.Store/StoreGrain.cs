@@ -18,6 +18,12 @@ public sealed class StoreData
 
     /// <summary>Alerts raised over the store's life (restarts included).</summary>
     [Id(2)] public long AlertsRaised { get; set; }
+
+    /// <summary>Number of the latest alert change; grows by one per change, restarts included.</summary>
+    [Id(3)] public long AlertChanges { get; set; }
+
+    /// <summary>The latest alert changes, oldest first, at most <see cref="StoreOptions.AlertJournalLength"/>.</summary>
+    [Id(4)] public List<AlertChange> AlertJournal { get; set; } = [];
 }
 
 /// <summary>The store: provisions shelves and sensors, indexes alerts and tells store apps about them.</summary>
@@ -70,7 +76,7 @@ public sealed partial class StoreGrain(
         {
             state.State.OpenAlerts.Remove(alert.AlertId);
         }
-        Notify(alert);
+        Notify(Journal(alert));
         try
         {
             await state.WriteStateAsync();
@@ -87,10 +93,17 @@ public sealed partial class StoreGrain(
     public Task<IReadOnlyList<Alert>> GetOpenAlerts() =>
         Task.FromResult<IReadOnlyList<Alert>>([.. state.State.OpenAlerts.Values.OrderBy(a => a.RaisedAt)]);
 
-    public Task Subscribe(IAlertObserver observer)
+    public Task<AlertFeed> Watch(IAlertObserver observer, long afterChange)
     {
         _observers[observer] = time.GetUtcNow() + ObserverLease;
-        return Task.CompletedTask;
+        var latest = state.State.AlertChanges;
+        var journal = state.State.AlertJournal;
+        if (afterChange < 0 || afterChange == latest) return Task.FromResult(new AlertFeed([], latest, false, []));
+        // Past the latest means the store's history was reset; before the journal's start, trimmed.
+        var reaches = afterChange < latest && journal.Count > 0 && journal[0].Number <= afterChange + 1;
+        return Task.FromResult(reaches
+            ? new AlertFeed([.. journal.Where(c => c.Number > afterChange)], latest, false, [])
+            : new AlertFeed([], latest, true, [.. state.State.OpenAlerts.Values.OrderBy(a => a.RaisedAt)]));
     }
 
     public Task Unsubscribe(IAlertObserver observer)
@@ -101,7 +114,18 @@ public sealed partial class StoreGrain(
 
     public Task<StoreAlertStats> GetAlertStats() => Task.FromResult(new StoreAlertStats(state.State.AlertsRaised, [.. _localLatencies]));
 
-    private void Notify(Alert alert)
+    /// <summary>Numbers the change and keeps it in the bounded journal that watches resume from.</summary>
+    private AlertChange Journal(Alert alert)
+    {
+        var change = new AlertChange(++state.State.AlertChanges, alert);
+        var journal = state.State.AlertJournal;
+        journal.Add(change);
+        var excess = journal.Count - options.Value.AlertJournalLength;
+        if (excess > 0) journal.RemoveRange(0, excess);
+        return change;
+    }
+
+    private void Notify(AlertChange change)
     {
         var now = time.GetUtcNow();
         foreach (var (observer, expires) in _observers.ToList())
@@ -109,7 +133,7 @@ public sealed partial class StoreGrain(
             if (expires < now) { _observers.Remove(observer); continue; }
             try
             {
-                observer.OnAlertChanged(alert);
+                observer.OnAlertChange(change);
             }
             catch (Exception ex)
             {

@@ -23,6 +23,12 @@ public sealed class StoreOptions
     /// <summary>Identical readings needed before a load cell counts as stuck.</summary>
     public int StuckMinReadings { get; set; } = 30;
 
+    /// <summary>
+    /// Alert changes the store keeps (persisted, numbered) so that a store app's watch can resume
+    /// after the last change it saw; a watch away for longer is told of the gap.
+    /// </summary>
+    [Range(1, 100_000)] public int AlertJournalLength { get; set; } = 256;
+
     /// <summary>A camera reading older than this is not fused with weight.</summary>
     public TimeSpan CameraFreshness { get; set; } = TimeSpan.FromSeconds(30);
 }

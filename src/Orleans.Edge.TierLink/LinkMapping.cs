@@ -37,7 +37,8 @@ public static class LinkMapping
                 wire.StoreState = new P.StoreState
                 {
                     StoreId = st.StoreId.Value, RegionId = st.RegionId.Value, AppliedPolicyVersion = st.AppliedPolicyVersion,
-                    Shelves = st.Shelves, AtUs = ToUs(st.At),
+                    Shelves = st.Shelves, AtUs = ToUs(st.At), RejectedPolicyVersion = st.RejectedPolicyVersion,
+                    PolicyRejection = st.PolicyRejection ?? "",
                 };
                 break;
             case RegionSummaryEvent r:
@@ -69,7 +70,8 @@ public static class LinkMapping
         P.UpEvent.PayloadOneofCase.ShelfSummary => new ShelfSummaryEvent(FromWire(e.ShelfSummary, origin)),
         P.UpEvent.PayloadOneofCase.StoreState => new StoreStateEvent(
             new StoreId(Id(e.StoreState.StoreId, "store id")), new RegionId(Id(e.StoreState.RegionId, "region id")),
-            e.StoreState.AppliedPolicyVersion, e.StoreState.Shelves, FromUs(e.StoreState.AtUs)),
+            e.StoreState.AppliedPolicyVersion, e.StoreState.Shelves, FromUs(e.StoreState.AtUs),
+            e.StoreState.RejectedPolicyVersion, e.StoreState.PolicyRejection.Length == 0 ? null : e.StoreState.PolicyRejection),
         P.UpEvent.PayloadOneofCase.RegionSummary => new RegionSummaryEvent(
             new RegionId(Id(e.RegionSummary.RegionId, "region id")), FromUs(e.RegionSummary.WindowStartUs), FromUs(e.RegionSummary.WindowEndUs),
             [.. e.RegionSummary.Stores.Select(h => new StoreHealth(new StoreId(Id(h.StoreId, "store id")),
@@ -158,6 +160,14 @@ public static class LinkMapping
             throw new FormatException($"policy document v{d.Version} for {scope.Key} is invalid: {string.Join("; ", problems)}");
         return new PolicyDocument(scope, d.Version, policy, FromUs(d.ChangedAtUs));
     }
+
+    /// <summary>
+    /// The scope of a wire document for logs and rejection reports; never throws, since it is
+    /// used on documents <see cref="FromWire(P.PolicyDocument)"/> refused.
+    /// </summary>
+    public static string ScopeOf(P.PolicyDocument d) => Enum.IsDefined((ScopeLevel)d.Level)
+        ? new PolicyScope((ScopeLevel)d.Level, Empty(d.RegionId), Empty(d.StoreId), Empty(d.ShelfId)).Key
+        : $"level {(int)d.Level} ({d.RegionId}/{d.StoreId}/{d.ShelfId})";
 
     /// <summary>Size in the link's encoding of a raw reading, were it sent as an upward event.</summary>
     public static int RawReadingSize(long sequence, SensorReading r)

@@ -68,4 +68,22 @@ public sealed class PolicyFlowTests(FleetFixture fx)
         Assert.Contains(result.Problems, p => p.Contains("within 0..1", StringComparison.Ordinal));
         Assert.Equal(before.Count, (await fx.Policies.GetAll()).Count);
     }
+
+    [Fact]
+    public async Task PolicyDocumentAStoreRejected_ShowsInTheCloudFleetView_WithItsReason()
+    {
+        const string store = "rejecting-store";
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fx.Region.LinkAddress!);
+        var link = new TierLink.Protocol.TierLink.TierLinkClient(channel);
+        var state = new Events.StoreStateEvent(new Domain.StoreId(store), new Domain.RegionId(fx.Region.Id), 6, 1, DateTimeOffset.UtcNow,
+            RejectedPolicyVersion: 7, PolicyRejection: "store:r0/rejecting-store: HysteresisUnits must be 0 or more, got -2");
+        var batch = new TierLink.Protocol.UpBatch { ChildId = store, Epoch = 1 };
+        batch.Events.Add(TierLink.LinkMapping.ToWire(store, 1, state));
+        await link.PushAsync(batch);
+
+        var view = await Eventually.Get(fx.CloudFleet.GetView, v => v.Stores.Any(s => s.StoreId == store), "the store's state at the cloud");
+        var entry = view.Stores.Single(s => s.StoreId == store);
+        Assert.Equal((6L, 7L), (entry.AppliedPolicyVersion, entry.RejectedPolicyVersion));
+        Assert.Equal(state.PolicyRejection, entry.PolicyRejection);
+    }
 }

@@ -128,6 +128,17 @@ public static class PersistedSamples
             Accepted = 5322,
             Registered = true,
             Pending = [.. UpEvents().Select((e, i) => new InboundEvent("region-eu-west", 900 + i, e, T0.AddMilliseconds(i), 639_077_000_000_000_000))],
+            Segments = [new InboxSegmentInfo { Number = 41, Count = 256, Bytes = 18_432, LastPriority = new AppliedMark(639_077_000_000_000_000, 912), LastBulk = new AppliedMark(639_077_000_000_000_000, 4410, Lanes.Bulk) }],
+            NextSegment = 42,
+            ConfirmedPriority = new AppliedMark(639_077_000_000_000_000, 700),
+            ConfirmedBulk = null,
+            Refusals = 2,
+        }),
+        // Written by the inbound log through its storage directly, one record per segment.
+        new PersistedSample<InboxSegment>("link-inbox-segment-41", () => new InboxSegment
+        {
+            Events = [.. UpEvents().Select((e, i) => new InboundEvent("region-eu-west", 900 + i, e, T0.AddMilliseconds(i), 639_077_000_000_000_000))],
+            Sizes = [.. UpEvents().Select((_, i) => 60 + i)],
         }),
         new PersistedSample<InboxDirectoryData>("inbox-directory", () => new InboxDirectoryData { Origins = { "region-eu-west", Store.Value } }),
     ];

@@ -86,7 +86,7 @@ public sealed class PersistedStateRoundTripTests(StorageProfiles profiles) : ICl
 
     [SkippableTheory]
     [MemberData(nameof(OutboxEvents))]
-    public void OutboxEntry_ReadsBackFromAReopenedStore(string backend, int index)
+    public async Task OutboxEntry_ReadsBackFromAReopenedStore(string backend, int index)
     {
         Skip.If(backend == "redis" && profiles.Redis.Problem is not null, profiles.Redis.Problem);
         var e = PersistedSamples.UpEvents()[index];
@@ -100,17 +100,17 @@ public sealed class PersistedStateRoundTripTests(StorageProfiles profiles) : ICl
         // The stores keep microseconds since the epoch (UTC): the instant survives, the offset does not.
         var entry = new OutboxEntry(sequence, e.Class, message, message.CalculateSize(), LinkMapping.FromUs(1_773_476_813_589_123));
         long epoch;
-        using (var store = Open())
+        await using (var store = Open())
         {
-            epoch = store.Load(639_077_000_000_000_000).Epoch;
+            epoch = (await store.LoadAsync(639_077_000_000_000_000)).Epoch;
             var next = new long[Lanes.Count];
             Array.Fill(next, 1);
             next[entry.Lane] = sequence + 1;
-            store.Write(entry, [], EvictionCause.Budget, next);
+            await store.WriteAsync(new OutboxWrite(entry, [], EvictionCause.Budget, next));
         }
 
-        using var reopened = Open();
-        var snapshot = reopened.Load(epoch + 1);
+        await using var reopened = Open();
+        var snapshot = await reopened.LoadAsync(epoch + 1);
         Assert.Equal(epoch, snapshot.Epoch);
         var back = Assert.Single(snapshot.Entries);
         Assert.Equal(entry.Sequence, back.Sequence);

@@ -19,6 +19,9 @@ public sealed class StoreClusterFixture : IAsyncLifetime
     public IClusterClient Client => Cluster.Client;
     public EdgeStoreClient Store { get; private set; } = null!;
 
+    /// <summary>Alert changes the store keeps for watches; the default when null.</summary>
+    public int? AlertJournalLength { get; init; }
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -30,6 +33,7 @@ public sealed class StoreClusterFixture : IAsyncLifetime
             {
                 o.StoreId = StoreId;
                 o.RegionId = RegionId;
+                if (AlertJournalLength is { } length) o.AlertJournalLength = length;
             });
         });
         builder.ConfigureSilo((_, silo) =>
@@ -43,7 +47,8 @@ public sealed class StoreClusterFixture : IAsyncLifetime
         builder.ConfigureClient(client => client.AddMemoryStreams(EdgeNames.StreamProvider));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
-        Store = EdgeStoreClient.Create(Client, StoreId);
+        // Alert watches renew every second, so a store grain that went away is noticed quickly.
+        Store = EdgeStoreClient.Create(Client, StoreId, new AlertWatchOptions { RenewInterval = TimeSpan.FromSeconds(1) });
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();

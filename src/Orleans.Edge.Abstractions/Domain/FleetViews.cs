@@ -1,6 +1,9 @@
 namespace Orleans.Edge.Domain;
 
-/// <summary>The cloud's view of one store.</summary>
+/// <summary>
+/// The cloud's view of one store. <c>RejectedPolicyVersion</c> and <c>PolicyRejection</c> name the
+/// newest policy document the store refused as malformed, and why (0 and null when none).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record FleetStoreView(
     [property: Id(0)] string StoreId,
@@ -9,7 +12,9 @@ public sealed record FleetStoreView(
     [property: Id(3)] int OpenAlerts,
     [property: Id(4)] double? Availability,
     [property: Id(5)] long AppliedPolicyVersion,
-    [property: Id(6)] long AlertsRaised = 0);
+    [property: Id(6)] long AlertsRaised = 0,
+    [property: Id(7)] long RejectedPolicyVersion = 0,
+    [property: Id(8)] string? PolicyRejection = null);
 
 /// <summary>The cloud's view of one region.</summary>
 [GenerateSerializer, Immutable]

@@ -71,13 +71,17 @@ public sealed record ShelfSummaryEvent([property: Id(0)] ShelfSummary Summary) :
 /// <param name="AppliedPolicyVersion">Highest policy version the store has applied.</param>
 /// <param name="Shelves">Shelves provisioned.</param>
 /// <param name="At">Store clock.</param>
+/// <param name="RejectedPolicyVersion">Highest policy version the store rejected as malformed (0: none).</param>
+/// <param name="PolicyRejection">Why it rejected that version.</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreStateEvent(
     [property: Id(0)] StoreId StoreId,
     [property: Id(1)] RegionId RegionId,
     [property: Id(2)] long AppliedPolicyVersion,
     [property: Id(3)] int Shelves,
-    [property: Id(4)] DateTimeOffset At) : UpEvent
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] long RejectedPolicyVersion = 0,
+    [property: Id(6)] string? PolicyRejection = null) : UpEvent
 {
     /// <inheritdoc />
     public override EventClass Class => EventClass.ReportedState;
@@ -130,6 +134,10 @@ public sealed record InboundEvent(
 [GenerateSerializer, Immutable]
 public sealed record AppliedMark([property: Id(0)] long Epoch, [property: Id(1)] long Sequence, [property: Id(2)] int Lane = Lanes.Priority);
 
-/// <summary>Policy documents that reached a store over its downlink.</summary>
+/// <summary>Policy documents that reached a store over its downlink, and those it could not read.</summary>
 [GenerateSerializer, Immutable]
-public sealed record ConfigUpdate([property: Id(0)] IReadOnlyList<Policies.PolicyDocument> Documents);
+public sealed record ConfigUpdate([property: Id(0)] IReadOnlyList<Policies.PolicyDocument> Documents)
+{
+    /// <summary>Documents the downlink received but rejected as malformed; recorded so the store moves past them.</summary>
+    [Id(1)] public IReadOnlyList<Policies.PolicyRejection> Rejected { get; init; } = [];
+}

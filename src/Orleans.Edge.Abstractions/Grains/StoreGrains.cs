@@ -67,12 +67,32 @@ public interface IShelfGrain : IGrainWithStringKey
     [Alias("tick")] Task Tick();
 }
 
+/// <summary>The store's <paramref name="Number"/>-th alert change (numbers grow by one, restarts included).</summary>
+[GenerateSerializer, Immutable]
+public sealed record AlertChange([property: Id(0)] long Number, [property: Id(1)] Alert Alert);
+
+/// <summary>
+/// What a watch gets when it registers or renews: the changes after the number it asked for, in
+/// order, or, when the store's journal no longer reaches back that far (<paramref name="Gap"/>),
+/// the open alerts as of <paramref name="Latest"/> instead.
+/// </summary>
+/// <param name="Changes">Changes after the number asked for; empty on a gap.</param>
+/// <param name="Latest">The store's latest change number.</param>
+/// <param name="Gap">True when changes after the number asked for are no longer known.</param>
+/// <param name="OpenAlerts">On a gap, the open alerts as of <paramref name="Latest"/>, oldest first.</param>
+[GenerateSerializer, Immutable]
+public sealed record AlertFeed(
+    [property: Id(0)] IReadOnlyList<AlertChange> Changes,
+    [property: Id(1)] long Latest,
+    [property: Id(2)] bool Gap,
+    [property: Id(3)] IReadOnlyList<Alert> OpenAlerts);
+
 /// <summary>Observer a store app registers to hear of alert changes.</summary>
 [Alias("edge.alert-observer")]
 public interface IAlertObserver : IGrainObserver
 {
     /// <summary>An alert was raised or changed state.</summary>
-    [Alias("changed")] void OnAlertChanged(Alert alert);
+    [Alias("change")] void OnAlertChange(AlertChange change);
 }
 
 /// <summary>The store as a whole; key: store id. Layout, alert index and alert observers.</summary>
@@ -91,8 +111,13 @@ public interface IStoreGrain : IGrainWithStringKey
     /// <summary>Alerts not yet resolved.</summary>
     [Alias("open-alerts")] Task<IReadOnlyList<Alert>> GetOpenAlerts();
 
-    /// <summary>Registers (or renews) an observer; registrations expire unless renewed.</summary>
-    [Alias("subscribe")] Task Subscribe(IAlertObserver observer);
+    /// <summary>
+    /// Registers (or renews) an observer, which then hears of every change; registrations expire
+    /// unless renewed and do not survive a reactivation. Returns the changes after
+    /// <paramref name="afterChange"/> from the store's journal (none for -1), so a renewing
+    /// watcher catches up on whatever its observer missed.
+    /// </summary>
+    [Alias("watch")] Task<AlertFeed> Watch(IAlertObserver observer, long afterChange);
 
     /// <summary>Removes an observer.</summary>
     [Alias("unsubscribe")] Task Unsubscribe(IAlertObserver observer);
@@ -110,6 +135,15 @@ public interface IStoreConfigGrain : IGrainWithStringKey
 
     /// <summary>Highest policy version applied.</summary>
     [Alias("applied"), AlwaysInterleave] Task<long> GetAppliedVersion();
+
+    /// <summary>
+    /// Where the downlink resumes: the highest version applied or rejected, so a rejected document
+    /// is not fetched again.
+    /// </summary>
+    [Alias("resume-after"), AlwaysInterleave] Task<long> GetResumeVersion();
+
+    /// <summary>The newest document the store rejected as malformed, if any.</summary>
+    [Alias("rejection"), AlwaysInterleave] Task<PolicyRejection?> GetLastRejection();
 
     /// <summary>Applies documents (normally delivered through the config stream).</summary>
     [Alias("apply")] Task Apply(IReadOnlyList<PolicyDocument> documents);

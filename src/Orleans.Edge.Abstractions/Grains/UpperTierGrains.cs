@@ -39,6 +39,15 @@ public interface IRegionConfigGrain : IPolicySource
 
     /// <summary>Highest version held.</summary>
     [Alias("max-version")] Task<long> GetMaxVersion();
+
+    /// <summary>Records documents the region's downlink rejected as malformed; they are not relayed.</summary>
+    [Alias("reject")] Task Reject(IReadOnlyList<PolicyRejection> rejected);
+
+    /// <summary>Where the region's downlink resumes: the highest version held or rejected.</summary>
+    [Alias("resume-after")] Task<long> GetResumeVersion();
+
+    /// <summary>The newest document the region rejected as malformed, if any.</summary>
+    [Alias("rejection")] Task<PolicyRejection?> GetLastRejection();
 }
 
 /// <summary>A policy change as recorded by the cloud.</summary>

@@ -20,6 +20,9 @@ public sealed class StoreConfigData
 
     /// <summary>Shelves that asked for their policy and so get updates.</summary>
     [Id(1)] public HashSet<string> Shelves { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The newest document the downlink rejected as malformed; the downlink resumes past it.</summary>
+    [Id(2)] public PolicyRejection? LastRejection { get; set; }
 }
 
 /// <summary>
@@ -49,7 +52,7 @@ public sealed partial class StoreConfigGrain(
     public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
     {
         var handle = handleFactory.Create<ConfigUpdate>();
-        await handle.ResumeAsync((update, _) => Apply(update.Documents));
+        await handle.ResumeAsync((update, _) => Apply(update.Documents, update.Rejected));
     }
 
     public async Task<EffectivePolicy> GetEffectivePolicy(ShelfId shelf)
@@ -60,15 +63,30 @@ public sealed partial class StoreConfigGrain(
 
     public Task<long> GetAppliedVersion() => Task.FromResult(_book.MaxVersion);
 
-    public async Task Apply(IReadOnlyList<PolicyDocument> documents)
+    public Task<long> GetResumeVersion() => Task.FromResult(Math.Max(_book.MaxVersion, state.State.LastRejection?.Version ?? 0));
+
+    public Task<PolicyRejection?> GetLastRejection() => Task.FromResult(state.State.LastRejection);
+
+    public Task Apply(IReadOnlyList<PolicyDocument> documents) => Apply(documents, []);
+
+    private async Task Apply(IReadOnlyList<PolicyDocument> documents, IReadOnlyList<PolicyRejection> rejected)
     {
+        var rejection = Record(rejected);
         var changed = false;
         foreach (var doc in documents.OrderBy(d => d.Version))
         {
             if (!doc.Scope.Reaches(_options.RegionId, _options.StoreId)) continue;
             changed |= _book.Apply(doc);
         }
-        if (!changed) return;
+        if (!changed)
+        {
+            if (rejection)
+            {
+                await state.WriteStateAsync();
+                await ReportState();
+            }
+            return;
+        }
         state.State.Documents = [.. _book.Documents];
         await state.WriteStateAsync();
         await Task.WhenAll(state.State.Shelves.Select(shelf =>
@@ -82,7 +100,21 @@ public sealed partial class StoreConfigGrain(
         this.GetStreamProvider(EdgeNames.UplinkProvider)
             .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId))
             .OnNextAsync(new StoreStateEvent(new StoreId(_options.StoreId), new RegionId(_options.RegionId),
-                _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow()));
+                _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow(),
+                state.State.LastRejection?.Version ?? 0, state.State.LastRejection is { } r ? $"{r.Scope}: {r.Reason}" : null));
+
+    /// <summary>Keeps the newest rejection (versions only grow); true when it changed the state.</summary>
+    private bool Record(IReadOnlyList<PolicyRejection> rejected)
+    {
+        var newest = rejected.MaxBy(r => r.Version);
+        if (newest is null || newest.Version <= (state.State.LastRejection?.Version ?? 0)) return false;
+        state.State.LastRejection = newest;
+        LogRejected(logger, _options.StoreId, newest.Version, newest.Scope, newest.Reason);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} recorded policy version {Version} for {Scope} as rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string store, long version, string scope, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} applied policy version {Version} to {Shelves} shelves")]
     private static partial void LogApplied(ILogger logger, string store, long version, int shelves);

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Edge.Policies;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Client;
@@ -32,11 +33,11 @@ public sealed partial class DownlinkReceiver(
                 }, cancellationToken: stoppingToken);
                 await foreach (var batch in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
-                    var docs = batch.Documents.Select(LinkMapping.FromWire).ToList();
-                    await target.ApplyAsync(docs, stoppingToken);
-                    if (docs.Count > 0)
+                    var (docs, rejected) = Convert(batch, o.ChildId);
+                    await target.ApplyAsync(docs, rejected, stoppingToken);
+                    if (batch.Documents.Count > 0)
                     {
-                        link.Status.PolicyVersionReceived = Math.Max(link.Status.PolicyVersionReceived, docs.Max(d => d.Version));
+                        link.Status.PolicyVersionReceived = Math.Max(link.Status.PolicyVersionReceived, batch.Documents.Max(d => d.Version));
                         LogReceived(logger, o.ChildId, docs.Count, link.Status.PolicyVersionReceived);
                     }
                     backoff.Reset();
@@ -60,6 +61,34 @@ public sealed partial class DownlinkReceiver(
             }
         }
     }
+
+    /// <summary>
+    /// Each document on its own: one the mapping refuses is skipped, logged, counted and handed on
+    /// as a rejection, so it neither blocks the good ones nor is fetched again.
+    /// </summary>
+    private (List<PolicyDocument> Documents, List<PolicyRejection> Rejected) Convert(P.PolicyBatch batch, string child)
+    {
+        var docs = new List<PolicyDocument>(batch.Documents.Count);
+        var rejected = new List<PolicyRejection>();
+        foreach (var wire in batch.Documents)
+        {
+            try
+            {
+                docs.Add(LinkMapping.FromWire(wire));
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+            {
+                var scope = LinkMapping.ScopeOf(wire);
+                link.Status.OnPolicyRejected();
+                LogRejected(logger, child, wire.Version, scope, ex.Message);
+                rejected.Add(new PolicyRejection(wire.Version, scope, ex.Message, time.GetUtcNow()));
+            }
+        }
+        return (docs, rejected);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Downlink of {Child} rejected policy version {Version} for {Scope} and skipped it: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string child, long version, string scope, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Downlink of {Child} received {Count} policy documents (now at v{Version})")]
     private static partial void LogReceived(ILogger logger, string child, int count, long version);

@@ -5,9 +5,15 @@ namespace Orleans.Edge.TierLink.Client;
 /// <summary>Where a child puts the policy documents its downlink receives.</summary>
 public interface IDownlinkTarget
 {
-    /// <summary>Highest version already applied; the downlink resumes after it.</summary>
+    /// <summary>
+    /// Highest version already applied or rejected; the downlink resumes after it, so a rejected
+    /// document is not fetched again.
+    /// </summary>
     Task<long> GetAppliedVersionAsync(CancellationToken cancellationToken);
 
-    /// <summary>Applies documents; applying a version already held is a no-op.</summary>
-    Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies the good documents of a batch and records the ones the downlink rejected as
+    /// malformed; applying a version already held is a no-op.
+    /// </summary>
+    Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, IReadOnlyList<PolicyRejection> rejected, CancellationToken cancellationToken);
 }

@@ -35,6 +35,8 @@ public sealed class LinkMetrics : IDisposable
             description: "1 while the uplink sender's loop runs on this silo");
         _meter.CreateObservableCounter("orleans_edge_link_events_parked_total", () => link.Status.Parked,
             description: "Events the parent refused for good, parked in the outbox store so their lane could go on");
+        _meter.CreateObservableCounter("orleans_edge_downlink_policies_rejected_total", () => link.Status.PoliciesRejected,
+            description: "Policy documents from the parent rejected as malformed and skipped");
         _meter.CreateObservableCounter("orleans_edge_uplink_wire_bytes_total", () => link.Counter.BytesSent, "By", "Bytes written to the parent's socket");
         _meter.CreateObservableCounter("orleans_edge_outbox_evicted_total", () => outbox.Evicted.Select(e => new Measurement<long>(e.Value,
             new KeyValuePair<string, object?>("class", e.Key.Class.ToString()), new KeyValuePair<string, object?>("cause", e.Key.Cause.ToString()))),

@@ -16,6 +16,7 @@ public sealed class LinkStatus
     private long _compressedBatches;
     private long _faults;
     private long _parked;
+    private long _policiesRejected;
 
     /// <summary>True after a successful exchange, false after a failure.</summary>
     public bool Connected { get; set; }
@@ -61,6 +62,11 @@ public sealed class LinkStatus
 
     /// <summary>What was parked last, and why.</summary>
     public string? LastParked { get; private set; }
+
+    /// <summary>Policy documents received over the downlink and rejected as malformed.</summary>
+    public long PoliciesRejected => Interlocked.Read(ref _policiesRejected);
+
+    internal void OnPolicyRejected() => Interlocked.Increment(ref _policiesRejected);
 
     internal void OnSent(int events, int bytes, bool compressed)
     {
