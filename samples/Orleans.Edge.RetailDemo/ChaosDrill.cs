@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.RetailDemo;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Edge.Client;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 using Orleans.Edge.Policies;
 using Orleans.Edge.Store;
 using Spectre.Console;

@@ -1,5 +1,6 @@
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 using Spectre.Console;
 
 namespace Orleans.Edge.RetailDemo;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 using Orleans.Edge.TierLink;
 using Orleans.Runtime;
 

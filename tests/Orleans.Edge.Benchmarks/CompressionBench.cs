@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Orleans.Edge.Client;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 using Orleans.Edge.Policies;
 using P = Orleans.Edge.TierLink.Protocol;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Orleans.Edge.Client;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
-using Orleans.Edge.Hosting.Chaos;
+using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.Benchmarks;
 

@@ -2,6 +2,7 @@ using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 

@@ -1,6 +1,7 @@
 using Orleans.Edge.Client;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 

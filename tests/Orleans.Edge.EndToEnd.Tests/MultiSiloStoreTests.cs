@@ -3,6 +3,7 @@ using Orleans.Edge.Domain;
 using Orleans.Edge.EndToEnd.Tests.Chaos;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 

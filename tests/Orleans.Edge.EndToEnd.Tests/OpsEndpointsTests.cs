@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Orleans.Edge.Client;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.EndToEnd.Tests;

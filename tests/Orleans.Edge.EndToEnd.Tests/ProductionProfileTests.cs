@@ -2,6 +2,7 @@ using Orleans.Edge.Client;
 using Orleans.Edge.EndToEnd.Tests.Chaos;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
 using Orleans.Edge.Policies;
 
 namespace Orleans.Edge.EndToEnd.Tests;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
-using Orleans.Edge.Hosting.Chaos;
+using Orleans.Edge.Simulation;
 using Orleans.Edge.Policies;
 using Xunit.Abstractions;
 

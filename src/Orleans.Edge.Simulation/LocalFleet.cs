@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Edge.Hosting.Chaos;
+using Orleans.Edge.Hosting;
 
-namespace Orleans.Edge.Hosting;
+namespace Orleans.Edge.Simulation;
 
 /// <summary>What <see cref="LocalFleet"/> starts.</summary>
 public sealed class LocalFleetOptions
@@ -22,7 +22,7 @@ public sealed class LocalFleetOptions
     public string? DataDirectory { get; set; }
 
     /// <summary>
-    /// Put a <see cref="Chaos.FaultProxy"/> in every tier link (store → region, region → cloud), so a
+    /// Put a <see cref="FaultProxy"/> in every tier link (store → region, region → cloud), so a
     /// chaos drill can cut, blackhole, reset or slow each link on its own.
     /// </summary>
     public bool FaultProxies { get; set; }

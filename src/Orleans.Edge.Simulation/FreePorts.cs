@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Orleans.Edge.Hosting;
+namespace Orleans.Edge.Simulation;
 
 /// <summary>
 /// Hands out free loopback ports for clusters started side by side. Ports come from below the

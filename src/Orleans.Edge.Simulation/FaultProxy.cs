@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Orleans.Edge.Hosting.Chaos;
+namespace Orleans.Edge.Simulation;
 
 /// <summary>
 /// A loopback TCP proxy between a child and its parent that breaks the link the way networks do:
