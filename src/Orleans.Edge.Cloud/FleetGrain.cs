@@ -99,7 +99,6 @@ public sealed partial class FleetGrain(
                 {
                     var store = Store(health.StoreId.Value, summary.RegionId.Value);
                     store.LastSeen = Later(store.LastSeen, health.LastSeen);
-                    store.OpenAlerts = health.OpenAlerts;
                     store.Availability = health.Availability ?? store.Availability;
                     store.AppliedPolicyVersion = Math.Max(store.AppliedPolicyVersion, health.AppliedPolicyVersion);
                 }
