@@ -128,12 +128,50 @@ public sealed class DemoRun(DemoOptions options)
         }
     }
 
+    /// <summary>
+    /// Waits until every outbox is empty, the cloud has every alert the stores raised, and the
+    /// delivery counters hold still between two readings. Stores and regions keep producing after
+    /// the simulation (the last shelf summary windows close, regions summarise every window), so
+    /// counters read one after another while events move would count an event produced and acked
+    /// in between as produced but not delivered (or delivered and still queued).
+    /// </summary>
     private async Task<bool> Drain()
     {
         var raised = async () => (await Task.WhenAll(_fleet.Stores.Select(s => s.Grains.GetGrain<IStoreGrain>(s.Id).GetAlertStats()))).Sum(s => s.AlertsRaised);
+        DeliveryCounts? previous = null;
         return await WaitUntil(async () =>
-            _fleet.Stores.Concat(_fleet.Regions).All(h => h.Outbox!.Count == 0)
-            && await raised() == (await FleetView.GetAlertStats()).UniqueAlertsRaised, DrainTimeout);
+        {
+            if (!_fleet.Stores.Concat(_fleet.Regions).All(h => h.Outbox!.Count == 0) || await raised() != (await FleetView.GetAlertStats()).UniqueAlertsRaised)
+            {
+                previous = null;
+                return false;
+            }
+            var counts = await CountDelivery();
+            var settled = counts.Queued == 0 && previous is not null && counts.Raw.SequenceEqual(previous.Raw);
+            previous = counts;
+            if (settled) _settled = counts;
+            return settled;
+        }, DrainTimeout);
+    }
+
+    /// <summary>
+    /// The counters <c>lost</c> is made of, read together. Two equal readings with nothing queued
+    /// mean nothing was numbered, accepted or evicted between them and every numbered event had
+    /// left its outbox (acked, so accepted by the parent, or evicted): their difference is exact.
+    /// </summary>
+    private sealed record DeliveryCounts(long Produced, long Delivered, long Evicted, long Queued, IReadOnlyList<long> Raw);
+
+    private DeliveryCounts? _settled;
+
+    private async Task<DeliveryCounts> CountDelivery()
+    {
+        var children = _fleet.Stores.Concat(_fleet.Regions).ToList();
+        var inboxes = _fleet.Stores.Select(s => _fleet[((StoreTierSettings)s.Settings).RegionId].Grains.GetGrain<ILinkInboxGrain>(s.Id))
+            .Concat(_fleet.Regions.Select(r => _fleet.Cloud.Grains.GetGrain<ILinkInboxGrain>(r.Id)));
+        var accepted = await Task.WhenAll(inboxes.Select(i => i.GetAccepted()));
+        var outboxes = children.Select(c => (Numbered: c.Outbox!.EventsNumbered, Queued: (long)c.Outbox.Count, Evicted: c.Outbox.Evicted.Values.Sum())).ToList();
+        return new DeliveryCounts(outboxes.Sum(o => o.Numbered), accepted.Sum(), outboxes.Sum(o => o.Evicted), outboxes.Sum(o => o.Queued),
+            [.. accepted, .. outboxes.SelectMany(o => new[] { o.Numbered, o.Queued, o.Evicted })]);
     }
 
     private static async Task<bool> WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
@@ -198,13 +236,16 @@ public sealed class DemoRun(DemoOptions options)
     /// <summary>
     /// Every upward event on both kinds of link: produced (numbered by an outbox, across restarts),
     /// delivered (distinct events the parent's inbound log accepted), evicted (counted by the outbox)
-    /// and lost, which is what is left and must be 0. <c>duplicates_applied</c> compares what each
-    /// consumer applied with what its logs accepted: more would mean an event applied twice.
+    /// and lost, which is what is left and must be 0; all four from the settled reading of the
+    /// drain (a fresh, possibly moving one if the drain timed out, which the report shows as not
+    /// drained). <c>duplicates_applied</c> compares what each consumer applied with what its logs
+    /// accepted: more would mean an event applied twice.
     /// </summary>
     private async Task<Dictionary<string, object>> Delivery()
     {
         var children = _fleet.Stores.Concat(_fleet.Regions).ToList();
-        long delivered = 0, duplicates = 0, duplicatesApplied = 0;
+        var counts = _settled ?? await CountDelivery();
+        long duplicates = 0, duplicatesApplied = 0;
         foreach (var region in _fleet.Regions)
         {
             var view = await region.Grains.GetGrain<IRegionAggregatorGrain>(region.Id).GetStores();
@@ -212,7 +253,6 @@ public sealed class DemoRun(DemoOptions options)
             {
                 var inbox = region.Grains.GetGrain<ILinkInboxGrain>(store.Id);
                 var accepted = await inbox.GetAccepted();
-                delivered += accepted;
                 duplicates += await inbox.GetDuplicatesDropped();
                 duplicatesApplied += Math.Max(0, (view.SingleOrDefault(v => v.StoreId == store.Id)?.EventsReceived ?? 0) - accepted);
             }
@@ -222,22 +262,19 @@ public sealed class DemoRun(DemoOptions options)
         {
             var inbox = _fleet.Cloud.Grains.GetGrain<ILinkInboxGrain>(region.Id);
             var accepted = await inbox.GetAccepted();
-            delivered += accepted;
             duplicates += await inbox.GetDuplicatesDropped();
             duplicatesApplied += Math.Max(0, applied.GetValueOrDefault(region.Id) - accepted);
         }
         var cloud = await FleetView.GetAlertStats();
         duplicates += cloud.DuplicateRevisions + cloud.ReplayedForwards;
-        var produced = children.Sum(c => c.Outbox!.EventsNumbered);
         var evicted = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => e.Key.Class.ToString()).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
         var evictedByCause = children.SelectMany(c => c.Outbox!.Evicted).GroupBy(e => e.Key.Cause.ToString()).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
-        var queued = children.Sum(c => c.Outbox!.Count);
         var delivery = new Dictionary<string, object>
         {
-            ["events_produced"] = produced, ["events_delivered_unique"] = delivered, ["duplicates_dropped"] = duplicates,
+            ["events_produced"] = counts.Produced, ["events_delivered_unique"] = counts.Delivered, ["duplicates_dropped"] = duplicates,
             ["duplicates_applied"] = duplicatesApplied,
-            ["evicted_by_class"] = evicted, ["evicted_by_cause"] = evictedByCause, ["still_queued"] = queued,
-            ["lost"] = produced - delivered - evicted.Values.Sum() - queued,
+            ["evicted_by_class"] = evicted, ["evicted_by_cause"] = evictedByCause, ["still_queued"] = counts.Queued,
+            ["lost"] = counts.Produced - counts.Delivered - counts.Evicted - counts.Queued,
             ["max_outbox_depth"] = children.SelectMany(c => _fleet.LivesOf(c.Id)).Max(c => c.Outbox!.MaxCount),
             ["longest_outage_seconds"] = 0.0,
             ["drain_seconds_after_longest_outage"] = 0.0,

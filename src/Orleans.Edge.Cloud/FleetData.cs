@@ -34,7 +34,8 @@ public sealed class FleetStoreEntry
 {
     [Id(0)] public string Region { get; set; } = "";
     [Id(1)] public DateTimeOffset? LastSeen { get; set; }
-    [Id(2)] public int OpenAlerts { get; set; }
+    // Id 2 was OpenAlerts, copied from region summaries and never read: the view counts open
+    // alerts from the fleet's own Alerts. Old checkpoints still carry it (skipped); do not reuse 2.
     [Id(3)] public double? Availability { get; set; }
     [Id(4)] public long AppliedPolicyVersion { get; set; }
 

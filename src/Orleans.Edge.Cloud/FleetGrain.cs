@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
@@ -17,11 +18,11 @@ namespace Orleans.Edge.Cloud;
 public sealed partial class FleetGrain(
     [PersistentState("fleet", EdgeNames.StateStore)] IPersistentState<FleetData> state,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    IOptions<FleetOptions> options,
     ILogger<FleetGrain> logger)
     : Grain, IFleetGrain, IStreamSubscriptionObserver
 {
     private const int LatencySamples = 100_000;
-    private const int ResolvedKept = 10_000;
     private readonly List<double> _latencies = [];
     private readonly Queue<string> _resolvedOrder = new();
 
@@ -31,7 +32,10 @@ public sealed partial class FleetGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (key, alert) in Alerts) if (!alert.IsOpen) _resolvedOrder.Enqueue(key);
+        // Oldest resolution first, as they were queued before the restart: the dictionary's own
+        // order is when an alert was raised (or a freed slot), not when it was resolved.
+        foreach (var (key, _) in Alerts.Where(a => !a.Value.IsOpen).OrderBy(a => a.Value.ChangedAt).ThenBy(a => a.Key, StringComparer.Ordinal))
+            _resolvedOrder.Enqueue(key);
         var period = TimeSpan.FromSeconds(1);
         this.RegisterGrainTimer(Checkpoint, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
         return Task.CompletedTask;
@@ -98,7 +102,6 @@ public sealed partial class FleetGrain(
                 {
                     var store = Store(health.StoreId.Value, summary.RegionId.Value);
                     store.LastSeen = Later(store.LastSeen, health.LastSeen);
-                    store.OpenAlerts = health.OpenAlerts;
                     store.Availability = health.Availability ?? store.Availability;
                     store.AppliedPolicyVersion = Math.Max(store.AppliedPolicyVersion, health.AppliedPolicyVersion);
                 }
@@ -143,7 +146,7 @@ public sealed partial class FleetGrain(
         {
             // Resolved alerts are kept a while for deduplication, then forgotten, so the state stays bounded.
             _resolvedOrder.Enqueue(key);
-            while (_resolvedOrder.Count > ResolvedKept && _resolvedOrder.TryDequeue(out var old))
+            while (_resolvedOrder.Count > options.Value.ResolvedAlertsKept && _resolvedOrder.TryDequeue(out var old))
                 if (Alerts.TryGetValue(old, out var a) && !a.IsOpen) Alerts.Remove(old);
         }
         store.LastSeen = Later(store.LastSeen, alert.ChangedAt);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Edge.Cloud;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Regional;
 using Orleans.Edge.Store;
@@ -85,6 +86,7 @@ public static class EdgeTierHostingExtensions
         Validate(settings);
         AddCommon(builder, settings);
         ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
+        builder.Services.AddOptions<FleetOptions>().Configure(o => settings.ConfigureFleet?.Invoke(o)).ValidateDataAnnotations().ValidateOnStart();
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
         builder.Services.AddTierLinkServer(o =>
         {

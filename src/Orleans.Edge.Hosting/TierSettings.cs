@@ -172,6 +172,9 @@ public sealed class CloudTierSettings : TierSettings
     /// <summary>Port the cloud's tier link listens on (loopback) for regions.</summary>
     public int LinkPort { get; set; }
 
+    /// <summary>Adjusts the fleet view's settings (e.g. how many resolved alerts it keeps).</summary>
+    public Action<Cloud.FleetOptions>? ConfigureFleet { get; set; }
+
     /// <inheritdoc />
     public override string ClusterId => "cloud";
 

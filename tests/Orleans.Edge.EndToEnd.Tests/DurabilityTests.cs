@@ -101,6 +101,57 @@ public sealed class DurabilityTests : IDisposable
         await again.StopAsync();
     }
 
+    [Fact]
+    public async Task CloudRestart_ForgetsTheAlertsResolvedLongestAgo_WhenResolvedAlertsExceedTheLimit()
+    {
+        var linkPort = FreePorts.Next();
+        CloudTierSettings Settings() => new()
+        {
+            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = linkPort, DataDirectory = _dataDir,
+            ConfigureFleet = o => o.ResolvedAlertsKept = 2,
+        };
+        var t0 = DateTimeOffset.UtcNow;
+        var shelf = new ShelfId("rf-shelf");
+        Alert Revision(int number, int revision, int second) => new(Alert.IdOf(shelf, AlertType.LowStock, number), new StoreId("rf-s1"), shelf, null, AlertType.LowStock,
+            revision == 1 ? AlertState.Raised : AlertState.Resolved, revision, "sku", 1, 2, null, t0, t0, t0.AddSeconds(second), "system", 1);
+        long sequence = 0;
+        async Task Push(EdgeTierHost cloud, params Alert[] alerts)
+        {
+            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(cloud.LinkAddress!);
+            var batch = new TierLink.Protocol.UpBatch { ChildId = "rf", Epoch = 1 };
+            foreach (var alert in alerts) batch.Events.Add(TierLink.LinkMapping.ToWire(++sequence, new Events.AlertEvent(alert), "rf"));
+            await new TierLink.Protocol.TierLink.TierLinkClient(channel).PushAsync(batch);
+            var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+            await Eventually.Get(fleet.GetEventsApplied, a => a.GetValueOrDefault("rf") == sequence, $"event {sequence} applied at the cloud");
+        }
+
+        // First life: alert A (1) is raised before B but resolved after B (2), so B is the one resolved longest ago.
+        await using (var cloud = EdgeTierHost.CreateCloud(Settings()))
+        {
+            await cloud.StartAsync();
+            await Push(cloud, Revision(1, 1, 0), Revision(2, 1, 1), Revision(2, 2, 2), Revision(1, 2, 3));
+            await Eventually.Get(() => cloud.Grains.GetGrain<ILinkInboxGrain>("rf").GetPendingCount(), n => n == 0, "fleet checkpointed");
+            await cloud.StopAsync();
+        }
+
+        await using var restarted = EdgeTierHost.CreateCloud(Settings());
+        await restarted.StartAsync();
+        var fleet = restarted.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+        // A third resolved alert, C (3): one of the three must go, and it must be B.
+        await Push(restarted, Revision(3, 1, 4), Revision(3, 2, 5));
+        var before = await fleet.GetAlertStats();
+
+        await Push(restarted, Revision(1, 2, 3));
+        var afterA = await fleet.GetAlertStats();
+        Assert.True(afterA.DuplicateRevisions == before.DuplicateRevisions + 1,
+            $"A, resolved more recently than B, should still be known, so its repeat is a duplicate; duplicates went {before.DuplicateRevisions} -> {afterA.DuplicateRevisions}");
+        await Push(restarted, Revision(2, 2, 2));
+        var afterB = await fleet.GetAlertStats();
+        Assert.True(afterB.DuplicateRevisions == afterA.DuplicateRevisions && afterB.UniqueRevisions == afterA.UniqueRevisions + 1,
+            $"B, resolved longest ago, should have been forgotten; duplicates {afterA.DuplicateRevisions} -> {afterB.DuplicateRevisions}, unique {afterA.UniqueRevisions} -> {afterB.UniqueRevisions}");
+        await restarted.StopAsync();
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

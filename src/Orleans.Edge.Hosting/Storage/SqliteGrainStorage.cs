@@ -37,59 +37,68 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
     }
 
     /// <inheritdoc />
-    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Locked(() =>
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        using var read = Command("SELECT etag, body FROM grain_state WHERE state_name = $n AND grain_id = $g", stateName, grainId);
-        using var row = read.ExecuteReader();
-        if (!row.Read())
+        var row = await Locked(() =>
+        {
+            using var read = Command("SELECT etag, body FROM grain_state WHERE state_name = $n AND grain_id = $g", stateName, grainId);
+            using var reader = read.ExecuteReader();
+            return reader.Read() ? (ETag: reader.GetInt64(0), Body: (byte[])reader[1]) : default((long ETag, byte[] Body)?);
+        });
+        // Back on the caller's (the grain's) thread: the state is only ever touched there.
+        if (row is not { } found)
         {
             grainState.ETag = null;
             grainState.RecordExists = false;
             return;
         }
-        grainState.State = _serializer.Deserialize<T>(new BinaryData((byte[])row[1]));
-        grainState.ETag = row.GetInt64(0).ToString(CultureInfo.InvariantCulture);
+        grainState.State = _serializer.Deserialize<T>(new BinaryData(found.Body))!;
+        grainState.ETag = found.ETag.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
-    });
+    }
 
     /// <inheritdoc />
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Locked(() =>
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        // Serialize here, on the caller's (the grain's) thread, before anything awaits: a grain's
+        // interleaved turns (e.g. [AlwaysInterleave] calls) change its state while a write is
+        // pending, and a dictionary enumerated on a pool thread meanwhile throws "Collection was
+        // modified" or stores a torn mix. Orleans' own Redis and memory storages do the same.
         var body = _serializer.Serialize(grainState.State).ToArray();
-        long next;
-        int changed;
-        if (grainState.ETag is null)
+        var expected = grainState.ETag;
+        var next = await Locked(() =>
         {
-            next = 1;
-            using var insert = Command("INSERT OR IGNORE INTO grain_state (state_name, grain_id, etag, body) VALUES ($n, $g, 1, $b)", stateName, grainId);
-            insert.Parameters.AddWithValue("$b", body);
-            changed = insert.ExecuteNonQuery();
-        }
-        else
-        {
-            var expected = long.Parse(grainState.ETag, CultureInfo.InvariantCulture);
-            next = expected + 1;
+            if (expected is null)
+            {
+                using var insert = Command("INSERT OR IGNORE INTO grain_state (state_name, grain_id, etag, body) VALUES ($n, $g, 1, $b)", stateName, grainId);
+                insert.Parameters.AddWithValue("$b", body);
+                return insert.ExecuteNonQuery() == 0 ? (long?)null : 1;
+            }
+            var current = long.Parse(expected, CultureInfo.InvariantCulture);
             using var update = Command("UPDATE grain_state SET etag = $next, body = $b WHERE state_name = $n AND grain_id = $g AND etag = $e", stateName, grainId);
             update.Parameters.AddWithValue("$b", body);
-            update.Parameters.AddWithValue("$e", expected);
-            update.Parameters.AddWithValue("$next", next);
-            changed = update.ExecuteNonQuery();
-        }
-        if (changed == 0)
-            throw new InconsistentStateException($"state '{stateName}' of {grainId} in storage '{_name}' was changed by someone else (expected ETag {grainState.ETag ?? "none"})");
-        grainState.ETag = next.ToString(CultureInfo.InvariantCulture);
+            update.Parameters.AddWithValue("$e", current);
+            update.Parameters.AddWithValue("$next", current + 1);
+            return update.ExecuteNonQuery() == 0 ? null : current + 1;
+        });
+        if (next is null)
+            throw new InconsistentStateException($"state '{stateName}' of {grainId} in storage '{_name}' was changed by someone else (expected ETag {expected ?? "none"})");
+        grainState.ETag = next.Value.ToString(CultureInfo.InvariantCulture);
         grainState.RecordExists = true;
-    });
+    }
 
     /// <inheritdoc />
-    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Locked(() =>
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        using var delete = Command("DELETE FROM grain_state WHERE state_name = $n AND grain_id = $g", stateName, grainId);
-        delete.ExecuteNonQuery();
+        await Locked(() =>
+        {
+            using var delete = Command("DELETE FROM grain_state WHERE state_name = $n AND grain_id = $g", stateName, grainId);
+            return delete.ExecuteNonQuery();
+        });
         grainState.ETag = null;
         grainState.RecordExists = false;
         grainState.State = Activator.CreateInstance<T>();
-    });
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -110,12 +119,13 @@ public sealed class SqliteGrainStorage : IGrainStorage, IDisposable
     }
 
     // SQLite calls block; keep them off the grain scheduler and one at a time on the connection.
-    private async Task Locked(Action action)
+    // Only the database is touched off the grain's thread, never the grain's state.
+    private async Task<TResult> Locked<TResult>(Func<TResult> action)
     {
         await _gate.WaitAsync();
         try
         {
-            await Task.Run(action);
+            return await Task.Run(action);
         }
         finally
         {
