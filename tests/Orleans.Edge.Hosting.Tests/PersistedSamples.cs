@@ -102,7 +102,7 @@ public static class PersistedSamples
             {
                 [Store.Value] = new FleetStoreEntry
                 {
-                    Region = Region.Value, LastSeen = T1, OpenAlerts = 2, Availability = 0.9375, AppliedPolicyVersion = 12,
+                    Region = Region.Value, LastSeen = T1, Availability = 0.9375, AppliedPolicyVersion = 12,
                     LastAlertSource = new AppliedMark(639_077_000_000_000_000, 88), AlertsRaised = 17,
                 },
                 ["s-0043"] = new FleetStoreEntry { Region = Region.Value },
