@@ -1,9 +1,10 @@
+using Orleans.Edge.TierLink.Parent;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Policies;
 using Orleans.Edge.Store;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Runtime;
 
 namespace Orleans.Edge.Hosting;

@@ -1,9 +1,10 @@
+using Orleans.Edge.TierLink.Parent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Edge.Hosting.Ops;
 using Orleans.Edge.TierLink;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
 
 namespace Orleans.Edge.Hosting;
@@ -55,7 +56,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
     public ParentLink? Uplink => Get<ParentLink>();
 
     /// <summary>The outbox of its uplink (store and regional tiers).</summary>
-    public IOutbox? Outbox => Get<IOutbox>();
+    public IOutboxStatus? Outbox => Get<IOutboxStatus>();
 
     /// <summary>True from the end of <see cref="StartAsync"/> until a stop begins.</summary>
     public bool IsRunning { get; private set; }

@@ -11,7 +11,8 @@ using Orleans.Edge.Grains;
 using Orleans.Edge.Regional;
 using Orleans.Edge.Store;
 using Orleans.Edge.TierLink;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
+using Orleans.Edge.TierLink.Parent;
 using Orleans.Edge.TierLink.Outbox;
 
 namespace Orleans.Edge.Hosting;
@@ -34,7 +35,7 @@ public static class EdgeTierHostingExtensions
         {
             RawReadingSize = reading => LinkMapping.RawReadingSize(1, reading),
         });
-        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddUplinkStreams(settings));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
@@ -60,7 +61,7 @@ public static class EdgeTierHostingExtensions
             o.RegionId = settings.RegionId;
             o.SummaryWindow = settings.SummaryWindow;
         }).ValidateDataAnnotations().ValidateOnStart();
-        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddUplinkStreams(settings));
         builder.Services.AddTierLinkServer(o =>
         {
             o.InboundNamespace = EdgeStreams.RegionInbound;
@@ -114,6 +115,11 @@ public static class EdgeTierHostingExtensions
         if (settings.ConfigureLogging is { } logging) logging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
+
+    // One writer of the outbox per cluster: this silo itself, or (silos sharing a Redis) the uplink's owner grain.
+    private static ISiloBuilder AddUplinkStreams(this ISiloBuilder silo, TierSettings settings) => settings.IsProduction
+        ? silo.AddSharedOutboxStreams(EdgeNames.UplinkProvider)
+        : silo.AddOutboxStreams(EdgeNames.UplinkProvider);
 
     private static void UseDataDirectory(OutboxOptions outbox, TierSettings settings)
     {

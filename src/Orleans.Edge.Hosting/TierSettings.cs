@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Store;
 
@@ -36,7 +38,7 @@ public abstract class TierSettings
     public string? DataDirectory { get; set; }
 
     /// <summary>Further tier-link settings of a child tier (timeouts, backoff, batch size).</summary>
-    public Action<TierLink.TierLinkClientOptions>? ConfigureLink { get; set; }
+    public Action<TierLink.Child.TierLinkClientOptions>? ConfigureLink { get; set; }
 
     /// <summary>Optional clock (tests use a fake one).</summary>
     /// <summary>

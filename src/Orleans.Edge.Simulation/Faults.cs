@@ -1,4 +1,6 @@
+using Orleans.Edge.TierLink.Parent;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
 using Orleans.Runtime;
 using Orleans.Storage;

@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
 using Orleans.Runtime;
 using Orleans.Storage;

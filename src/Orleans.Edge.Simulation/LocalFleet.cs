@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Hosting;
 
@@ -28,7 +30,7 @@ public sealed class LocalFleetOptions
     public bool FaultProxies { get; set; }
 
     /// <summary>Further settings of the stores' links to their regions (timeouts, backoff, flush on stop).</summary>
-    public Action<TierLink.TierLinkClientOptions>? ConfigureStoreLinks { get; set; }
+    public Action<TierLink.Child.TierLinkClientOptions>? ConfigureStoreLinks { get; set; }
 
     /// <summary>Further store settings.</summary>
     public Action<Store.StoreOptions>? ConfigureStore { get; set; }

@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;

@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Orleans.Edge.Domain;

@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.EndToEnd.Tests.Chaos;

@@ -8,7 +8,8 @@ using Orleans.Edge.Store.Config;
 using Orleans.Edge.Store.Sensors;
 using Orleans.Edge.Store.Shelves;
 using Orleans.Edge.TierLink;
-using Orleans.Edge.TierLink.Grains;
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 
 namespace Orleans.Edge.Hosting.Tests;
 

@@ -1,5 +1,6 @@
+using Orleans.Edge.TierLink.Parent;
 using Orleans.Edge.Events;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
 using P = Orleans.Edge.TierLink.Protocol;
 

@@ -1,3 +1,4 @@
+using Orleans.Edge.TierLink.Parent;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Orleans.Dashboard;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 
 namespace Orleans.Edge.Hosting.Ops;
 

@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Edge.Grains;
 using Orleans.Runtime;

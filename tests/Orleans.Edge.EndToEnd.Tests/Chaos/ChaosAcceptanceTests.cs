@@ -1,3 +1,5 @@
+using Orleans.Edge.TierLink.Parent;
+using Orleans.Edge.TierLink.Child;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;

@@ -1,6 +1,6 @@
 using Orleans.Edge.Grains;
 
-namespace Orleans.Edge.TierLink.Grains;
+namespace Orleans.Edge.TierLink.Parent;
 
 /// <summary>What the inbox directory persists.</summary>
 [GenerateSerializer]

@@ -1,4 +1,4 @@
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>Exponential backoff with full jitter, capped, so a fleet of stores does not reconnect in lockstep.</summary>
 public sealed class Backoff(TimeSpan initial, TimeSpan max)

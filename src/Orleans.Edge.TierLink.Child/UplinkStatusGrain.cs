@@ -2,10 +2,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Edge.Grains;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
 
-namespace Orleans.Edge.TierLink.Grains;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// Reads the link and outbox of the silo it is activated on; stateless, so it is always local.
@@ -18,13 +18,13 @@ public sealed class UplinkStatusGrain(IServiceProvider services) : Grain, IUplin
     {
         if (services.GetService<UplinkOwnership>() is not null)
             return GrainFactory.GetGrain<IUplinkOwnerGrain>(services.GetRequiredService<IOptions<TierLinkClientOptions>>().Value.ChildId).GetStatus();
-        if (services.GetService<ParentLink>() is not { } link || services.GetService<IOutbox>() is not { } outbox)
+        if (services.GetService<ParentLink>() is not { } link || services.GetService<IOutboxStatus>() is not { } outbox)
             return Task.FromResult<UplinkStatus?>(null);
         return Task.FromResult<UplinkStatus?>(Describe(link, outbox));
     }
 
     /// <summary>The status of <paramref name="link"/> over <paramref name="outbox"/>.</summary>
-    public static UplinkStatus Describe(ParentLink link, IOutbox outbox)
+    public static UplinkStatus Describe(ParentLink link, IOutboxStatus outbox)
     {
         var s = link.Status;
         return new UplinkStatus(s.Connected, s.LastError, outbox.Count, outbox.Bytes, outbox.OldestEnqueuedAt,

@@ -2,7 +2,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using P = Orleans.Edge.TierLink.Protocol;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>Live state of a child's link, for metrics, the SDK and the demo.</summary>
 public sealed class LinkStatus

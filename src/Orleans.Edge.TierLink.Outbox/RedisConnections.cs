@@ -4,7 +4,7 @@ namespace Orleans.Edge.TierLink.Outbox;
 
 /// <summary>
 /// One multiplexer per Redis configuration for the silo's outbox stores, connected without
-/// blocking (during silo start-up, see <see cref="OutboxLifecycle"/>) and closed with the host.
+/// blocking (during silo start-up, by the child side's outbox lifecycle) and closed with the host.
 /// </summary>
 public sealed class RedisConnections : IAsyncDisposable
 {

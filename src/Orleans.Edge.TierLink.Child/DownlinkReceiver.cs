@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Edge.Policies;
 using P = Orleans.Edge.TierLink.Protocol;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// Keeps a subscription open to the parent's policy stream, resuming after the last version the

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Edge.TierLink.Outbox;
 using P = Orleans.Edge.TierLink.Protocol;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// Drains the outbox to the parent: one batch in flight at a time (so order within each lane of

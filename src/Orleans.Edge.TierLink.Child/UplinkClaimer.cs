@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Grains;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// Keeps the cluster's uplink owned: every few seconds every silo claims the

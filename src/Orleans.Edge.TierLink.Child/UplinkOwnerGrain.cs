@@ -1,11 +1,11 @@
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
 using Orleans.Placement;
 using Orleans.Runtime;
 
-namespace Orleans.Edge.TierLink.Grains;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// The one owner of a cluster's uplink (see <see cref="IUplinkOwnerGrain"/>). It lives where it

@@ -5,7 +5,7 @@ using Orleans.Edge.Domain;
 using Orleans.Edge.Grains;
 using P = Orleans.Edge.TierLink.Protocol;
 
-namespace Orleans.Edge.TierLink.Server;
+namespace Orleans.Edge.TierLink.Parent;
 
 /// <summary>The parent side of the tier link: takes upward batches into the inbound log and serves policy downward.</summary>
 public sealed partial class TierLinkService(

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Edge.TierLink.Outbox;
 using Orleans.Runtime;
 
-namespace Orleans.Edge.TierLink.Outbox;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// Opens the outbox side of a silo while the silo starts, before it takes calls, as Orleans' own

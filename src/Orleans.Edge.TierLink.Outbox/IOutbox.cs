@@ -25,12 +25,10 @@ public enum EvictionCause
 }
 
 /// <summary>
-/// The child's outbox. Appending assigns the next sequence number of the event's lane (see
-/// <see cref="Lanes"/>); entries leave
-/// when the parent acks them, or, below the alert class, when their TTL or the byte budget
-/// evicts them, which is counted. Alerts are never evicted: a full outbox holds their producer back.
+/// What an outbox shows without changing it: its epoch, what waits, what it numbered and evicted.
+/// Metrics, status and tests read this; only the uplink's writer (<see cref="IOutbox"/>) changes it.
 /// </summary>
-public interface IOutbox
+public interface IOutboxStatus
 {
     /// <summary>Incarnation of this outbox; sequence numbers restart only with a new epoch.</summary>
     long Epoch { get; }
@@ -65,18 +63,27 @@ public interface IOutbox
     IReadOnlyDictionary<(EventClass Class, EvictionCause Cause), long> Evicted { get; }
 
     /// <summary>
+    /// Up to <paramref name="maxEvents"/> entries and <paramref name="maxBytes"/> bytes (always at least
+    /// one entry if any waits): the priority lane's first, each lane in sequence order.
+    /// </summary>
+    IReadOnlyList<OutboxEntry> Peek(int maxEvents, long maxBytes = long.MaxValue);
+}
+
+/// <summary>
+/// The child's outbox. Appending assigns the next sequence number of the event's lane (see
+/// <see cref="Lanes"/>); entries leave
+/// when the parent acks them, or, below the alert class, when their TTL or the byte budget
+/// evicts them, which is counted. Alerts are never evicted: a full outbox holds their producer back.
+/// </summary>
+public interface IOutbox : IOutboxStatus
+{
+    /// <summary>
     /// Appends an event built for the next sequence number; returns that number once the event is
     /// durable, or null when a non-alert event found no room (it is counted as evicted). An alert
     /// waits for room instead.
     /// </summary>
     /// <exception cref="EventTooLargeException">The event is larger than <see cref="OutboxOptions.MaxEventBytes"/>; nothing was appended.</exception>
     ValueTask<long?> AppendAsync(EventClass eventClass, Func<long, P.UpEvent> build, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Up to <paramref name="maxEvents"/> entries and <paramref name="maxBytes"/> bytes (always at least
-    /// one entry if any waits): the priority lane's first, each lane in sequence order.
-    /// </summary>
-    IReadOnlyList<OutboxEntry> Peek(int maxEvents, long maxBytes = long.MaxValue);
 
     /// <summary>Removes every entry of <paramref name="lane"/> up to and including <paramref name="sequence"/>.</summary>
     ValueTask AckAsync(int lane, long sequence, CancellationToken cancellationToken = default);

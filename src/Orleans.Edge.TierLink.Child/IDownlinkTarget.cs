@@ -1,6 +1,6 @@
 using Orleans.Edge.Policies;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>Where a child puts the policy documents its downlink receives.</summary>
 public interface IDownlinkTarget

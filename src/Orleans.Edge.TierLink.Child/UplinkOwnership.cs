@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Edge.Grains;
 using Orleans.Edge.TierLink.Outbox;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// This silo's share of a cluster-wide uplink (production profile, several silos on one Redis).

@@ -1,18 +1,15 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orleans.Edge.TierLink.Client;
+using Orleans.Edge.TierLink.Child;
 using Orleans.Edge.TierLink.Outbox;
-using Orleans.Edge.TierLink.Server;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Orleans.Edge.TierLink;
 
-/// <summary>Registers the two sides of a tier link.</summary>
-public static class TierLinkServiceCollectionExtensions
+/// <summary>Registers the child side of a tier link: <c>AddTierLinkClient</c>.</summary>
+public static class TierLinkChildExtensions
 {
     /// <summary>
     /// The child side: outbox, parent connection, uplink sender and downlink receiver. Register it
@@ -43,32 +40,14 @@ public static class TierLinkServiceCollectionExtensions
             // One uplink per cluster, run by whichever silo hosts the owner grain (see UplinkOwnership).
             services.AddSingleton(sp => new UplinkOwnership(sp, sp.GetRequiredService<IOutboxStoreFactory>().Create, outboxOptions,
                 sp.GetRequiredService<IOptions<TierLinkClientOptions>>(), sp.GetRequiredService<ILogger<UplinkOwnership>>()));
-            services.AddSingleton<IOutbox>(sp => new SharedOutboxView(sp.GetRequiredService<UplinkOwnership>()));
+            services.AddSingleton<IOutboxStatus>(sp => new SharedOutboxView(sp.GetRequiredService<UplinkOwnership>()));
             services.AddHostedService<UplinkClaimer>();
             return services;
         }
         services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(sp.GetRequiredService<IOutboxStoreFactory>().Create(), outboxOptions, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IOutboxStatus>(sp => sp.GetRequiredService<IOutbox>());
         services.AddHostedService<UplinkSender>();
         services.AddHostedService<DownlinkReceiver>();
         return services;
-    }
-
-    /// <summary>
-    /// The parent side: the gRPC service (map it with <see cref="MapTierLink"/>) and the replay of
-    /// unconfirmed inbound events at start. Register it after Orleans.
-    /// </summary>
-    public static IServiceCollection AddTierLinkServer(this IServiceCollection services, Action<TierLinkServerOptions> configure)
-    {
-        services.AddOptions<TierLinkServerOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
-        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
-        services.AddHostedService<InboxRecovery>();
-        return services;
-    }
-
-    /// <summary>Maps the tier-link gRPC service.</summary>
-    public static IEndpointRouteBuilder MapTierLink(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGrpcService<TierLinkService>();
-        return endpoints;
     }
 }

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>Counts the bytes a link really puts on and takes off the socket (HTTP/2 frames and all).</summary>
 public sealed class WireCounter

@@ -2,7 +2,7 @@ using Orleans.Edge.Events;
 using Orleans.Runtime;
 using Orleans.Storage;
 
-namespace Orleans.Edge.TierLink.Grains;
+namespace Orleans.Edge.TierLink.Parent;
 
 /// <summary>
 /// The segments of one inbound log in the tier's grain storage, one record each

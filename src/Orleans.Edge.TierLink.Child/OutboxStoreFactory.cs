@@ -1,13 +1,7 @@
 using Microsoft.Extensions.Options;
+using Orleans.Edge.TierLink.Outbox;
 
-namespace Orleans.Edge.TierLink.Outbox;
-
-/// <summary>Makes the store an outbox lives in; replaceable, so tests can wrap the real store in one that fails on command.</summary>
-public interface IOutboxStoreFactory
-{
-    /// <summary>A new store for this cluster's outbox; it does no I/O until it is loaded.</summary>
-    IOutboxStore Create();
-}
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>The outbox store the options name: Redis (production), SQLite (embedded with a data directory) or memory.</summary>
 public sealed class OutboxStoreFactory(OutboxOptions options, RedisConnections redis, IOptions<TierLinkClientOptions> link) : IOutboxStoreFactory

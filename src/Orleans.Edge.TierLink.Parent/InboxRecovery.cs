@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Grains;
 
-namespace Orleans.Edge.TierLink.Server;
+namespace Orleans.Edge.TierLink.Parent;
 
 /// <summary>
 /// After start, wakes every origin's inbound log so it publishes again, in pages and at the

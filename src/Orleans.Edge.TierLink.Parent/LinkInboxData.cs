@@ -1,6 +1,6 @@
 using Orleans.Edge.Events;
 
-namespace Orleans.Edge.TierLink.Grains;
+namespace Orleans.Edge.TierLink.Parent;
 
 /// <summary>
 /// What the inbound log of one origin keeps besides its events: the watermark per lane (not a set

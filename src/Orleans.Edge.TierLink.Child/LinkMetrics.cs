@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Orleans.Edge.TierLink.Outbox;
 
-namespace Orleans.Edge.TierLink.Client;
+namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// The child side of a link as <c>orleans_edge_*</c> metrics, read from the link and outbox when
@@ -15,7 +15,7 @@ public sealed class LinkMetrics : IDisposable
     private readonly Meter _meter;
 
     /// <summary>Creates the instruments over <paramref name="link"/> and <paramref name="outbox"/>.</summary>
-    public LinkMetrics(IMeterFactory meters, ParentLink link, IOutbox outbox, TimeProvider time)
+    public LinkMetrics(IMeterFactory meters, ParentLink link, IOutboxStatus outbox, TimeProvider time)
     {
         _meter = meters.Create(MeterName);
         _meter.CreateObservableGauge("orleans_edge_link_connected", () => link.Status.Connected ? 1 : 0, description: "1 while the uplink to the parent works");

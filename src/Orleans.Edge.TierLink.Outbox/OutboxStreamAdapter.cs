@@ -16,18 +16,26 @@ namespace Orleans.Edge.TierLink.Outbox;
 public static class OutboxStreams
 {
     /// <summary>
-    /// Registers <paramref name="name"/> as a write-only stream provider over the silo's
-    /// <see cref="IOutbox"/>, or, where the silos share the uplink, over its owner grain.
+    /// Registers <paramref name="name"/> as a write-only stream provider over this silo's own
+    /// <see cref="IOutbox"/> (one silo per cluster, or an embedded cluster).
     /// </summary>
     public static ISiloBuilder AddOutboxStreams(this ISiloBuilder silo, string name) =>
-        silo.AddPersistentStreams(name, (sp, providerName) => new OutboxQueueAdapterFactory(providerName, sp), _ => { });
+        silo.AddPersistentStreams(name, (sp, providerName) => new OutboxQueueAdapterFactory(
+            () => new OutboxQueueAdapter(providerName, sp.GetRequiredService<IOutbox>())), _ => { });
+
+    /// <summary>
+    /// Registers <paramref name="name"/> as a write-only stream provider that hands events to the
+    /// cluster's uplink owner grain, which commits them to the outbox the silos share (production
+    /// profile, several silos on one Redis).
+    /// </summary>
+    public static ISiloBuilder AddSharedOutboxStreams(this ISiloBuilder silo, string name) =>
+        silo.AddPersistentStreams(name, (sp, providerName) => new OutboxQueueAdapterFactory(
+            () => new OwnerGrainQueueAdapter(providerName, sp.GetRequiredService<IGrainFactory>())), _ => { });
 }
 
-internal sealed class OutboxQueueAdapterFactory(string name, IServiceProvider services) : IQueueAdapterFactory
+internal sealed class OutboxQueueAdapterFactory(Func<IQueueAdapter> create) : IQueueAdapterFactory
 {
-    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult<IQueueAdapter>(services.GetService<Client.UplinkOwnership>() is null
-        ? new OutboxQueueAdapter(name, services.GetRequiredService<IOutbox>())
-        : new OwnerGrainQueueAdapter(name, services.GetRequiredService<IGrainFactory>()));
+    public Task<IQueueAdapter> CreateAdapter() => Task.FromResult(create());
 
     // Nothing below is used by a write-only provider: no pulling agents are started for it.
     public IQueueAdapterCache GetQueueAdapterCache() => throw new NotSupportedException(WriteOnly);

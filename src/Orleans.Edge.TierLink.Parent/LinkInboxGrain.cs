@@ -6,7 +6,7 @@ using Orleans.Edge.Grains;
 using Orleans.Runtime;
 using Orleans.Storage;
 
-namespace Orleans.Edge.TierLink.Grains;
+namespace Orleans.Edge.TierLink.Parent;
 
 /// <summary>
 /// The parent's inbound log for one origin. Senders keep order within each lane of an origin, so

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Edge.TierLink.Parent;
+
+namespace Orleans.Edge.TierLink;
+
+/// <summary>Registers the parent side of a tier link: <c>AddTierLinkServer</c>, <c>MapTierLink</c>.</summary>
+public static class TierLinkParentExtensions
+{
+    /// <summary>
+    /// The parent side: the gRPC service (map it with <see cref="MapTierLink"/>) and the replay of
+    /// unconfirmed inbound events at start. Register it after Orleans.
+    /// </summary>
+    public static IServiceCollection AddTierLinkServer(this IServiceCollection services, Action<TierLinkServerOptions> configure)
+    {
+        services.AddOptions<TierLinkServerOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        services.AddHostedService<InboxRecovery>();
+        return services;
+    }
+
+    /// <summary>Maps the tier-link gRPC service.</summary>
+    public static IEndpointRouteBuilder MapTierLink(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<TierLinkService>();
+        return endpoints;
+    }
+}
