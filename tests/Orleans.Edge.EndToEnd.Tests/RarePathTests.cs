@@ -190,4 +190,32 @@ public sealed class RarePathTests
         await Eventually.Get(() => region.Grains.GetGrain<ILinkInboxGrain>(origin).GetPendingCount(), n => n == 0, "the backlog confirmed");
         await fleet.StopAsync();
     }
+
+    [Fact]
+    public async Task OverlongBatchOrOversizedEvent_IsRefusedWhole_WithAReason_AndChangesNothing()
+    {
+        var (fleet, _) = await StartAsync("none");
+        await using var __ = fleet;
+        const string origin = "liar-store";
+        using var channel = GrpcChannel.ForAddress(fleet.Regions[0].LinkAddress!);
+        var link = new P.TierLink.TierLinkClient(channel);
+        P.UpEvent State(long i) => LinkMapping.ToWire(origin, i, new StoreStateEvent(new StoreId(origin), new RegionId("r1"), i, 1, DateTimeOffset.UtcNow));
+
+        var tooMany = new P.UpBatch { ChildId = origin, Epoch = 1 };
+        tooMany.Events.AddRange(Enumerable.Range(1, 10_001).Select(i => State(i)));
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await link.PushAsync(tooMany));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("at most 10000", refused.Status.Detail, StringComparison.Ordinal);
+
+        var huge = State(1);
+        huge.StoreState.StoreId = new string('s', 600 * 1024);
+        var oversized = new P.UpBatch { ChildId = origin, Epoch = 1 };
+        oversized.Events.Add(huge);
+        refused = await Assert.ThrowsAsync<RpcException>(async () => await link.PushAsync(oversized));
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains($"{origin}#1", refused.Status.Detail, StringComparison.Ordinal);
+
+        Assert.Equal(0, await fleet.Regions[0].Grains.GetGrain<ILinkInboxGrain>(origin).GetAccepted());
+        await fleet.StopAsync();
+    }
 }
