@@ -87,6 +87,7 @@ public static class EdgeTierHostingExtensions
         AddCommon(builder, settings);
         ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
         builder.Services.AddOptions<FleetOptions>().Configure(o => settings.ConfigureFleet?.Invoke(o)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<FleetMetrics>();
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
         builder.Services.AddTierLinkServer(o =>
         {
