@@ -24,17 +24,14 @@ public static class EdgeTierHostingExtensions
     {
         Validate(settings);
         AddCommon(builder, settings);
-        builder.Services.AddOptions<StoreOptions>().Configure(o =>
-        {
-            o.StoreId = settings.StoreId;
-            o.RegionId = settings.RegionId;
-            settings.ConfigureStore?.Invoke(o);
-        }).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => new StoreCounters(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())
-        {
-            RawReadingSize = reading => LinkMapping.RawReadingSize(1, reading),
-        });
-        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddOutboxStreams(EdgeNames.UplinkProvider));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings)
+            .AddEdgeStoreGrains(o =>
+            {
+                o.StoreId = settings.StoreId;
+                o.RegionId = settings.RegionId;
+                settings.ConfigureStore?.Invoke(o);
+            }, reading => LinkMapping.RawReadingSize(1, reading))
+            .AddOutboxStreams(EdgeNames.UplinkProvider));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
