@@ -35,6 +35,8 @@ public sealed class DemoRun(DemoOptions options)
         AnsiConsole.MarkupLineInterpolated(
             $"[bold]Orleans.Edge retail demo[/]: {clusters} clusters (1 cloud, {options.Regions} regions, {options.Regions * options.StoresPerRegion} stores × {options.ShelvesPerStore} shelves), {options.Duration.TotalSeconds:F0} s");
         var setup = Stopwatch.StartNew();
+        // Listening before the fleet starts, so no cluster's first measurements are missed.
+        using var latencies = new LatencyListener();
         // A crashed cluster restarts from its data directory; without --data-dir a chaos run uses a scratch one.
         var dataDirectory = options.DataDirectory ?? (options.Chaos ? _scratch = Directory.CreateTempSubdirectory("edge-demo-chaos-").FullName : null);
         _fleet = await LocalFleet.StartAsync(new LocalFleetOptions
@@ -78,7 +80,7 @@ public sealed class DemoRun(DemoOptions options)
 
             AnsiConsole.MarkupLine("Simulation over; draining every outbox to the cloud…");
             var drained = await Drain();
-            var report = await BuildReport(simulated, drained);
+            var report = await BuildReport(simulated, drained, latencies);
             Print(report);
             if (options.ReportPath is { } path)
             {
@@ -187,7 +189,7 @@ public sealed class DemoRun(DemoOptions options)
         return await condition();
     }
 
-    private async Task<DemoReport> BuildReport(TimeSpan simulated, bool drained)
+    private async Task<DemoReport> BuildReport(TimeSpan simulated, bool drained, LatencyListener latencies)
     {
         var storeStats = await Task.WhenAll(_fleet.Stores.Select(s => s.Grains.GetGrain<IStoreGrain>(s.Id).GetAlertStats()));
         var cloud = await FleetView.GetAlertStats();
@@ -219,9 +221,9 @@ public sealed class DemoRun(DemoOptions options)
             AlertRevisionsReceivedAtCloud = cloud.UniqueRevisions,
             DuplicatesSuppressed = duplicates,
             Restocks = _simulators.Sum(s => s.Restocks),
-            AlertLatencyMs = Percentiles.Summary(cloud.RaiseLatenciesMs),
-            LocalAlertLatencyMs = Percentiles.Summary(storeStats.SelectMany(s => s.LocalLatenciesMs), full: false),
-            SensorToShelfMs = Percentiles.Summary(lives.SelectMany(s => s.Get<StoreCounters>()!.ProcessingSamples()), full: false),
+            AlertLatencyMs = Percentiles.Summary(latencies.CloudAlertMs),
+            LocalAlertLatencyMs = Percentiles.Summary(latencies.LocalAlertMs, full: false),
+            SensorToShelfMs = Percentiles.Summary(latencies.SensorToShelfMs, full: false),
             UplinkBytes = uplink,
             UplinkPayloadBytes = lives.Sum(s => s.Uplink!.Status.PayloadBytes),
             UplinkBatches = lives.Sum(s => s.Uplink!.Status.Batches),

@@ -19,11 +19,10 @@ public sealed partial class FleetGrain(
     [PersistentState("fleet", EdgeNames.StateStore)] IPersistentState<FleetData> state,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     IOptions<FleetOptions> options,
+    FleetMetrics metrics,
     ILogger<FleetGrain> logger)
     : Grain, IFleetGrain, IStreamSubscriptionObserver
 {
-    private const int LatencySamples = 100_000;
-    private readonly List<double> _latencies = [];
     private readonly Queue<string> _resolvedOrder = new();
 
     private Dictionary<string, FleetStoreEntry> Stores => state.State.Stores;
@@ -68,7 +67,7 @@ public sealed partial class FleetGrain(
     }
 
     public Task<AlertArrivalStats> GetAlertStats() =>
-        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, [.. _latencies], state.State.ReplayedForwards,
+        Task.FromResult(new AlertArrivalStats(state.State.UniqueRaised, state.State.UniqueRevisions, state.State.DuplicateRevisions, state.State.ReplayedForwards,
             state.State.OutOfOrderForwards));
 
     public Task<IReadOnlyDictionary<string, long>> GetEventsApplied() =>
@@ -155,7 +154,7 @@ public sealed partial class FleetGrain(
             state.State.UniqueRaised++;
             store.AlertsRaised++;
             var latency = (time.GetUtcNow() - alert.TriggeredAt).TotalMilliseconds;
-            if (_latencies.Count < LatencySamples) _latencies.Add(latency);
+            metrics.OnAlertArrived(region, latency);
             LogAlert(logger, alert.StoreId.Value, alert.ShelfId.Value, alert.Type, latency);
         }
     }

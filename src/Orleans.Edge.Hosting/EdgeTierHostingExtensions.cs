@@ -25,17 +25,14 @@ public static class EdgeTierHostingExtensions
     {
         Validate(settings);
         AddCommon(builder, settings);
-        builder.Services.AddOptions<StoreOptions>().Configure(o =>
-        {
-            o.StoreId = settings.StoreId;
-            o.RegionId = settings.RegionId;
-            settings.ConfigureStore?.Invoke(o);
-        }).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => new StoreCounters(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())
-        {
-            RawReadingSize = reading => LinkMapping.RawReadingSize(1, reading),
-        });
-        builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddUplinkStreams(settings));
+        builder.UseOrleans(silo => silo.UseEdgeProfile(settings)
+            .AddEdgeStoreGrains(o =>
+            {
+                o.StoreId = settings.StoreId;
+                o.RegionId = settings.RegionId;
+                settings.ConfigureStore?.Invoke(o);
+            }, reading => LinkMapping.RawReadingSize(1, reading))
+            .AddUplinkStreams(settings));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
@@ -88,6 +85,7 @@ public static class EdgeTierHostingExtensions
         AddCommon(builder, settings);
         ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
         builder.Services.AddOptions<FleetOptions>().Configure(o => settings.ConfigureFleet?.Invoke(o)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<FleetMetrics>();
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
         builder.Services.AddTierLinkServer(o =>
         {

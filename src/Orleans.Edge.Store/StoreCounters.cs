@@ -14,10 +14,9 @@ public sealed class StoreCounters : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _processing;
     private readonly Counter<long> _alerts;
+    private readonly Histogram<double> _alertLatency;
     private readonly Counter<long> _rawBytes;
     private long _policyVersion;
-    private const int SampleLimit = 100_000;
-    private readonly List<double> _processingSamples = [];
     private long _accepted;
     private long _rejectedTotal;
 
@@ -27,8 +26,10 @@ public sealed class StoreCounters : IDisposable
         _meter = meterFactory.Create(MeterName);
         _readings = _meter.CreateCounter<long>("orleans_edge_readings_processed_total", description: "Readings accepted, by sensor type");
         _rejected = _meter.CreateCounter<long>("orleans_edge_readings_rejected_total", description: "Readings rejected, by reason");
-        _processing = _meter.CreateHistogram<double>("orleans_edge_reading_processing_ms", "ms", "Time from a reading's arrival at its sensor grain to the shelf having processed it");
+        _processing = _meter.CreateHistogram<double>(ReadingProcessingName, "ms", "Time from a reading's arrival at its sensor grain to the shelf having processed it");
         _alerts = _meter.CreateCounter<long>("orleans_edge_alerts_raised_total", description: "Alerts raised, by type");
+        _alertLatency = _meter.CreateHistogram<double>(LocalAlertLatencyName, "ms",
+            "Time from the reading that crossed a threshold to its alert being raised at the store, by type");
         _rawBytes = _meter.CreateCounter<long>("orleans_edge_readings_raw_bytes_total", "By",
             "Bytes the accepted readings would take on the uplink if they were sent raw (set against orleans_edge_uplink_wire_bytes_total)");
         _meter.CreateObservableGauge("orleans_edge_config_version_applied", () => Interlocked.Read(ref _policyVersion),
@@ -38,9 +39,19 @@ public sealed class StoreCounters : IDisposable
     /// <summary>Size of a reading in the uplink's own encoding, for the raw-bytes counter; the host sets it.</summary>
     public Func<SensorReading, int>? RawReadingSize { get; init; }
 
-    /// <summary>Counts a raised alert.</summary>
-    public void OnAlertRaised(AlertType type) =>
-        _alerts.Add(1, new KeyValuePair<string, object?>("type", type.ToString()));
+    /// <summary>Name of the histogram of local alert latency (reading to alert raised at the store).</summary>
+    public const string LocalAlertLatencyName = "orleans_edge_alert_local_latency_ms";
+
+    /// <summary>Name of the histogram of a reading's processing time (sensor grain to shelf done).</summary>
+    public const string ReadingProcessingName = "orleans_edge_reading_processing_ms";
+
+    /// <summary>Counts a raised alert and records how long after its reading it was raised.</summary>
+    public void OnAlertRaised(AlertType type, double latencyMs)
+    {
+        var tag = new KeyValuePair<string, object?>("type", type.ToString());
+        _alerts.Add(1, tag);
+        _alertLatency.Record(latencyMs, tag);
+    }
 
     /// <summary>Records the policy version the store applied.</summary>
     public void OnPolicyApplied(long version)
@@ -64,14 +75,6 @@ public sealed class StoreCounters : IDisposable
         Interlocked.Increment(ref _accepted);
         _readings.Add(1, new KeyValuePair<string, object?>("sensor_type", kind == SensorKind.Camera ? "camera" : "load_cell"));
         _processing.Record(processingMs);
-        lock (_processingSamples)
-            if (_processingSamples.Count < SampleLimit) _processingSamples.Add(processingMs);
-    }
-
-    /// <summary>Up to the first 100,000 processing times (sensor grain to shelf done), in ms.</summary>
-    public IReadOnlyList<double> ProcessingSamples()
-    {
-        lock (_processingSamples) return [.. _processingSamples];
     }
 
     /// <summary>Counts a rejected reading.</summary>

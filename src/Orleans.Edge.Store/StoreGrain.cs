@@ -34,10 +34,8 @@ public sealed partial class StoreGrain(
     StoreCounters counters,
     ILogger<StoreGrain> logger) : Grain, IStoreGrain
 {
-    private const int LatencySamples = 100_000;
     private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
     private readonly Dictionary<IAlertObserver, DateTimeOffset> _observers = [];
-    private readonly List<double> _localLatencies = [];
 
     public async Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup)
     {
@@ -65,8 +63,7 @@ public sealed partial class StoreGrain(
         if (alert.State == AlertState.Raised && alert.Revision == 1 && !state.State.OpenAlerts.ContainsKey(alert.AlertId))
         {
             state.State.AlertsRaised++;
-            counters.OnAlertRaised(alert.Type);
-            if (_localLatencies.Count < LatencySamples) _localLatencies.Add((alert.RaisedAt - alert.TriggeredAt).TotalMilliseconds);
+            counters.OnAlertRaised(alert.Type, (alert.RaisedAt - alert.TriggeredAt).TotalMilliseconds);
         }
         if (alert.IsOpen)
         {
@@ -112,7 +109,7 @@ public sealed partial class StoreGrain(
         return Task.CompletedTask;
     }
 
-    public Task<StoreAlertStats> GetAlertStats() => Task.FromResult(new StoreAlertStats(state.State.AlertsRaised, [.. _localLatencies]));
+    public Task<StoreAlertStats> GetAlertStats() => Task.FromResult(new StoreAlertStats(state.State.AlertsRaised));
 
     /// <summary>Numbers the change and keeps it in the bounded journal that watches resume from.</summary>
     private AlertChange Journal(Alert alert)

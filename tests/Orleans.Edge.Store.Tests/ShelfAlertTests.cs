@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
@@ -31,6 +34,37 @@ public sealed class ShelfAlertTests(StoreClusterFixture fx)
         var revisions = upward.OfType<AlertEvent>().Where(e => e.Alert.AlertId == low.AlertId).Select(e => e.Alert).ToList();
         Assert.Equal([AlertState.Raised, AlertState.Resolved], revisions.Select(a => a.State));
         Assert.Equal([1, 2], revisions.Select(a => a.Revision));
+    }
+
+    [Fact]
+    public async Task RaisedAlert_IsRecordedInTheLocalLatencyHistogram_WithItsType()
+    {
+        var scope = fx.SiloServices.GetRequiredService<IMeterFactory>();
+        var recorded = new ConcurrentQueue<(double Ms, string? Type)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (i, l) =>
+            {
+                if (i.Name == StoreCounters.LocalAlertLatencyName && ReferenceEquals(i.Meter.Scope, scope)) l.EnableMeasurementEvents(i);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, ms, tags, _) =>
+        {
+            string? type = null;
+            foreach (var tag in tags) if (tag.Key == "type") type = tag.Value as string;
+            recorded.Enqueue((ms, type));
+        });
+        listener.Start();
+
+        var shelf = await fx.NewShelfAsync("latency");
+        await shelf.Units(10);
+        await shelf.Units(1);
+        Assert.Contains(await shelf.OpenAlerts(), a => a.Type == AlertType.LowStock);
+
+        var lowStock = await Eventually.Get(() => Task.FromResult(recorded.Where(r => r.Type == nameof(AlertType.LowStock)).ToList()),
+            r => r.Count > 0, "a LowStock latency measurement");
+        // The fake clock stands still: the alert is raised at its reading's time.
+        Assert.All(lowStock, r => Assert.Equal(0, r.Ms));
     }
 
     [Fact]

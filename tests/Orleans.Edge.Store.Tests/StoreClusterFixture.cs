@@ -3,6 +3,8 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
+using Orleans.Edge.TierLink;
+using Orleans.Edge.TierLink.Outbox;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
@@ -17,32 +19,39 @@ public sealed class StoreClusterFixture : IAsyncLifetime
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;
+
+    /// <summary>The silo's services, e.g. its meter factory, whose meters are this store's alone.</summary>
+    public IServiceProvider SiloServices => Cluster.Silos[0].ServiceProvider;
     public EdgeStoreClient Store { get; private set; } = null!;
 
     /// <summary>Alert changes the store keeps for watches; the default when null.</summary>
     public int? AlertJournalLength { get; init; }
 
+    /// <summary>
+    /// The store's outbox, as a store tier has it but in memory and with no link draining it, so
+    /// everything the store put on its uplink stays there for the tests to read.
+    /// </summary>
+    public LinkOutbox Outbox { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Outbox = await LinkOutbox.OpenAsync(new MemoryOutboxStore(), new OutboxOptions(), TimeProvider.System);
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSiloHost((_, host) =>
-        {
-            host.Services.AddKeyedSingleton<TimeProvider>(EdgeNames.Clock, Time);
-            host.Services.AddSingleton<StoreCounters>();
-            host.Services.Configure<StoreOptions>(o =>
-            {
-                o.StoreId = StoreId;
-                o.RegionId = RegionId;
-                if (AlertJournalLength is { } length) o.AlertJournalLength = length;
-            });
-        });
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(EdgeNames.StateStore);
             silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
             silo.AddMemoryStreams(EdgeNames.StreamProvider);
-            // Without a tier link the uplink is an ordinary stream, which the probe grain reads.
-            silo.AddMemoryStreams(EdgeNames.UplinkProvider);
+            silo.AddEdgeStoreGrains(o =>
+            {
+                o.StoreId = StoreId;
+                o.RegionId = RegionId;
+                if (AlertJournalLength is { } length) o.AlertJournalLength = length;
+            }, reading => LinkMapping.RawReadingSize(1, reading));
+            silo.Services.AddKeyedSingleton<TimeProvider>(EdgeNames.Clock, Time);
+            // The uplink as production wires it (AddEdgeStoreTier): the outbox stream provider over the silo's outbox.
+            silo.Services.AddSingleton<IOutbox>(Outbox);
+            silo.AddOutboxStreams(EdgeNames.UplinkProvider);
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(EdgeNames.StreamProvider));
         Cluster = builder.Build();
@@ -51,7 +60,11 @@ public sealed class StoreClusterFixture : IAsyncLifetime
         Store = EdgeStoreClient.Create(Client, StoreId, new AlertWatchOptions { RenewInterval = TimeSpan.FromSeconds(1) });
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Outbox.DisposeAsync();
+    }
 
     /// <summary>Provisions a shelf of 10 units of 100 g on a 500 g tare with a load cell and a camera.</summary>
     public async Task<TestShelf> NewShelfAsync(string name, int capacity = 10)
@@ -68,7 +81,7 @@ public sealed class StoreClusterFixture : IAsyncLifetime
         return new TestShelf(this, shelf, cell, camera);
     }
 
-    /// <summary>Upward events the store published for a shelf, as the uplink's subscriber saw them.</summary>
+    /// <summary>Upward events the store committed to its outbox, in each lane's order.</summary>
     public async Task<IReadOnlyList<UpEvent>> UplinkEventsAsync() =>
         await Client.GetGrain<IUplinkProbeGrain>(StoreId).GetEvents();
 }

@@ -1,6 +1,6 @@
 using Orleans.Edge.Events;
-using Orleans.Streams;
-using Orleans.Streams.Core;
+using Orleans.Edge.TierLink;
+using Orleans.Edge.TierLink.Outbox;
 
 namespace Orleans.Edge.Store.Tests;
 
@@ -9,18 +9,12 @@ public interface IUplinkProbeGrain : IGrainWithStringKey
     Task<IReadOnlyList<UpEvent>> GetEvents();
 }
 
-/// <summary>Stands in for the tier link: records what the store puts on its uplink stream.</summary>
-[ImplicitStreamSubscription(EdgeStreams.Uplink)]
-public sealed class UplinkProbeGrain : Grain, IUplinkProbeGrain, IStreamSubscriptionObserver
+/// <summary>
+/// Stands in for the tier link's sender: reads what the store (the grain's key) committed to the
+/// silo's outbox through the uplink stream provider, decoded as the parent would decode it.
+/// </summary>
+public sealed class UplinkProbeGrain(IOutbox outbox) : Grain, IUplinkProbeGrain
 {
-    private readonly List<UpEvent> _events = [];
-
-    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) =>
-        await handleFactory.Create<UpEvent>().ResumeAsync((e, _) =>
-        {
-            _events.Add(e);
-            return Task.CompletedTask;
-        });
-
-    public Task<IReadOnlyList<UpEvent>> GetEvents() => Task.FromResult<IReadOnlyList<UpEvent>>([.. _events]);
+    public Task<IReadOnlyList<UpEvent>> GetEvents() =>
+        Task.FromResult<IReadOnlyList<UpEvent>>([.. outbox.Peek(int.MaxValue).Select(e => LinkMapping.FromWire(e.Message, this.GetPrimaryKeyString()))]);
 }

@@ -45,7 +45,8 @@ public sealed record RegionStoreView(
     [property: Id(5)] long EventsReceived);
 
 /// <summary>
-/// Alert arrivals at the cloud: unique alerts (raised revisions) with their end-to-end latency;
+/// Alert arrivals at the cloud: unique alerts (raised revisions), whose end-to-end latency is the
+/// cloud's <c>orleans_edge_alert_cloud_latency_ms</c> histogram;
 /// <c>DuplicateRevisions</c>, revisions that came again from the store itself; <c>ReplayedForwards</c>,
 /// forwards a region repeated after a crash, dropped by the store's (epoch, sequence) watermark;
 /// <c>OutOfOrderForwards</c>, alerts that arrived behind a later one of their store (0 unless order broke).
@@ -55,12 +56,15 @@ public sealed record AlertArrivalStats(
     [property: Id(0)] long UniqueAlertsRaised,
     [property: Id(1)] long UniqueRevisions,
     [property: Id(2)] long DuplicateRevisions,
-    [property: Id(3)] IReadOnlyList<double> RaiseLatenciesMs,
+    // Id 3 was the latency sample, now the orleans_edge_alert_cloud_latency_ms histogram: not to be reused.
     [property: Id(4)] long ReplayedForwards = 0,
     [property: Id(5)] long OutOfOrderForwards = 0);
 
-/// <summary>Counters a store keeps about its alerts.</summary>
+/// <summary>
+/// Counters a store keeps about its alerts; how fast they were raised is the store's
+/// <c>orleans_edge_alert_local_latency_ms</c> histogram.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record StoreAlertStats(
-    [property: Id(0)] long AlertsRaised,
-    [property: Id(1)] IReadOnlyList<double> LocalLatenciesMs);
+    // Id 1 was the latency sample, now that histogram: not to be reused.
+    [property: Id(0)] long AlertsRaised);
