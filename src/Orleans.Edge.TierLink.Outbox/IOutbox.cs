@@ -109,13 +109,24 @@ public static class OutboxExtensions
     }
 }
 
-/// <summary>An upward event larger than the outbox takes (<see cref="OutboxOptions.MaxEventBytes"/>); it was refused where it was produced.</summary>
-public sealed class EventTooLargeException(P.UpEvent message, int size, int limit) : Exception(
-    $"upward {message.PayloadCase} event #{message.Sequence} is {size:N0} bytes on the wire; an outbox takes at most {limit:N0} bytes per event, so it was refused (nothing was queued)")
+/// <summary>
+/// An upward event larger than the outbox takes (<see cref="OutboxOptions.MaxEventBytes"/>); it was
+/// refused where it was produced. Serializable, so a caller across a grain call sees it as it is.
+/// </summary>
+[GenerateSerializer]
+public sealed class EventTooLargeException : Exception
 {
+    /// <summary>Refuses <paramref name="message"/>, of <paramref name="size"/> bytes, over <paramref name="limit"/>.</summary>
+    public EventTooLargeException(P.UpEvent message, int size, int limit) : base(
+        $"upward {message.PayloadCase} event #{message.Sequence} is {size:N0} bytes on the wire; an outbox takes at most {limit:N0} bytes per event, so it was refused (nothing was queued)")
+    {
+        Size = size;
+        Limit = limit;
+    }
+
     /// <summary>Its size on the wire.</summary>
-    public int Size { get; } = size;
+    [Id(0)] public int Size { get; private set; }
 
     /// <summary>The limit it broke.</summary>
-    public int Limit { get; } = limit;
+    [Id(1)] public int Limit { get; private set; }
 }

@@ -140,6 +140,8 @@ public sealed class RarePathTests
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => client.AcknowledgeAsync(alert.AlertId, new string('x', 17_000_000)));
         Assert.Contains("at most 128", error.Message, StringComparison.Ordinal);
+        // The SDK refuses it before any call: an unknown alert id would otherwise be its answer.
+        await Assert.ThrowsAsync<ArgumentException>(() => client.AcknowledgeAsync("not-an-alert", new string('x', 1000)));
         var shelf = fleet.Stores[0].Grains.GetGrain<IShelfGrain>(alert.ShelfId.Value);
         await Assert.ThrowsAsync<ArgumentException>(() => shelf.Acknowledge(alert.AlertId, new string('x', 1000)));   // a caller that skips the SDK
         Assert.Equal(AlertState.Raised, (await client.GetOpenAlertsAsync()).Single(a => a.AlertId == alert.AlertId).State);

@@ -212,6 +212,19 @@ public sealed class OutboxTests(RedisServer redis) : IDisposable, IClassFixture<
         Assert.False(outbox.WaitForEntriesAsync(CancellationToken.None).IsCompleted);
     }
 
+    [SkippableTheory]
+    [MemberData(nameof(Backends))]
+    public async Task EventLargerThanTheCap_IsRefusedWhereItIsProduced_AndTakesNoNumber(string backend)
+    {
+        await using var outbox = await Open(backend);
+        var error = await Assert.ThrowsAsync<EventTooLargeException>(async () => await outbox.AppendAsync(EventClass.Alert, Event(300 * 1024)));
+        Assert.Equal(256 * 1024, error.Limit);
+        Assert.Contains("at most 262,144 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, outbox.Count);
+        Assert.Equal(0, outbox.EventsNumbered);
+        Assert.Equal(1, await outbox.AppendAsync(EventClass.Alert, Event()));   // the lane goes on
+    }
+
     [Fact]
     public async Task InvalidOptions_AreRefused() =>
         Assert.Contains("64 KiB", (await Assert.ThrowsAsync<ArgumentException>(() => Open("memory", budget: 10))).Message, StringComparison.Ordinal);
