@@ -40,3 +40,20 @@ public static class EdgeOptionsExtensions
         }
     }
 }
+
+/// <summary>The checks options classes share; each returns a problem sentence, or null.</summary>
+public static class OptionRules
+{
+    /// <summary><paramref name="value"/> must be more than zero.</summary>
+    public static string? Positive(TimeSpan value, string name) => value > TimeSpan.Zero ? null : $"{name} must be positive, got {value}";
+
+    /// <summary><paramref name="value"/> must be zero or more.</summary>
+    public static string? NotNegative(TimeSpan value, string name) => value >= TimeSpan.Zero ? null : $"{name} must not be negative, got {value}";
+
+    /// <summary><paramref name="value"/> must lie in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static string? Between(long value, long min, long max, string name) =>
+        value >= min && value <= max ? null : $"{name} must be {min}–{max}, got {value}";
+
+    /// <summary>The problems among <paramref name="checks"/>.</summary>
+    public static IEnumerable<string> Collect(params string?[] checks) => checks.OfType<string>();
+}

@@ -26,19 +26,11 @@ public static class EdgeTierHostingExtensions
         Validate(settings);
         AddCommon(builder, settings);
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings)
-            .AddEdgeStoreGrains(o =>
-            {
-                o.StoreId = settings.StoreId;
-                o.RegionId = settings.RegionId;
-                settings.ConfigureStore?.Invoke(o);
-            }, reading => LinkMapping.RawReadingSize(1, reading))
+            .AddEdgeStoreGrains(settings.Identity, settings.ConfigureStore, reading => LinkMapping.RawReadingSize(1, reading))
             .AddUplinkStreams(settings));
         builder.Services.AddSingleton<IDownlinkTarget, StoreDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
-            o.ChildId = settings.StoreId;
-            o.RegionId = settings.RegionId;
-            o.StoreId = settings.StoreId;
             o.ParentAddress = settings.ParentAddress;
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
@@ -53,24 +45,12 @@ public static class EdgeTierHostingExtensions
         Validate(settings);
         AddCommon(builder, settings);
         ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
-        builder.Services.AddOptions<RegionOptions>().Configure(o =>
-        {
-            o.RegionId = settings.RegionId;
-            o.SummaryWindow = settings.SummaryWindow;
-        }).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddEdgeOptions<RegionOptions>("Region", o => o.SummaryWindow = settings.SummaryWindow);
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddUplinkStreams(settings));
-        builder.Services.AddTierLinkServer(o =>
-        {
-            o.InboundNamespace = EdgeStreams.RegionInbound;
-            o.InboundKey = settings.RegionId;
-            o.PolicySource = PolicySourceKind.Region;
-            o.RegionId = settings.RegionId;
-        });
+        builder.Services.AddTierLinkServer();
         builder.Services.AddSingleton<IDownlinkTarget, RegionDownlinkTarget>();
         builder.Services.AddTierLinkClient(o =>
         {
-            o.ChildId = settings.RegionId;
-            o.RegionId = settings.RegionId;
             o.ParentAddress = settings.ParentAddress;
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
@@ -84,15 +64,10 @@ public static class EdgeTierHostingExtensions
         Validate(settings);
         AddCommon(builder, settings);
         ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
-        builder.Services.AddOptions<FleetOptions>().Configure(o => settings.ConfigureFleet?.Invoke(o)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddEdgeOptions<FleetOptions>("Fleet", settings.ConfigureFleet);
         builder.Services.AddSingleton<FleetMetrics>();
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
-        builder.Services.AddTierLinkServer(o =>
-        {
-            o.InboundNamespace = EdgeStreams.CloudInbound;
-            o.InboundKey = EdgeNames.CloudKey;
-            o.PolicySource = PolicySourceKind.Cloud;
-        });
+        builder.Services.AddTierLinkServer();
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
@@ -106,6 +81,7 @@ public static class EdgeTierHostingExtensions
 
     private static void AddCommon(IHostApplicationBuilder builder, TierSettings settings)
     {
+        builder.Services.AddSingleton(settings.Identity);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
         // Every probe and scrape would otherwise log two lines at Information.
@@ -130,10 +106,10 @@ public static class EdgeTierHostingExtensions
 }
 
 /// <summary>Announces the store upward once its silo is running, so its region knows it before any alert.</summary>
-internal sealed class StoreStartup(IClusterClient cluster, Microsoft.Extensions.Options.IOptions<StoreOptions> options) : IHostedService
+internal sealed class StoreStartup(IClusterClient cluster, EdgeIdentity identity) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) =>
-        cluster.GetGrain<IStoreConfigGrain>(options.Value.StoreId).ReportState();
+        cluster.GetGrain<IStoreConfigGrain>(identity.RequireStore()).ReportState();
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -81,7 +81,10 @@ public abstract class TierSettings
     public string? DashboardPassword { get; set; }
 
     /// <summary>The Orleans cluster id.</summary>
-    public abstract string ClusterId { get; }
+    public abstract EdgeIdentity Identity { get; }
+
+    /// <summary>The Orleans cluster id (<c>store-{id}</c>, <c>region-{id}</c>, <c>cloud</c>).</summary>
+    public string ClusterId => Identity.ClusterId;
 
     /// <summary>Problems with these settings; empty when valid.</summary>
     public virtual IEnumerable<string> Problems()
@@ -135,7 +138,7 @@ public sealed class StoreTierSettings : TierSettings
     public Action<StoreOptions>? ConfigureStore { get; set; }
 
     /// <inheritdoc />
-    public override string ClusterId => $"store-{StoreId}";
+    public override EdgeIdentity Identity => EdgeIdentity.Store(RegionId, StoreId);
 
     /// <inheritdoc />
     public override IEnumerable<string> Problems() => base.Problems()
@@ -159,7 +162,7 @@ public sealed class RegionalTierSettings : TierSettings
     public TimeSpan SummaryWindow { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <inheritdoc />
-    public override string ClusterId => $"region-{RegionId}";
+    public override EdgeIdentity Identity => EdgeIdentity.Region(RegionId);
 
     /// <inheritdoc />
     public override IEnumerable<string> Problems() => base.Problems()
@@ -178,7 +181,7 @@ public sealed class CloudTierSettings : TierSettings
     public Action<Cloud.FleetOptions>? ConfigureFleet { get; set; }
 
     /// <inheritdoc />
-    public override string ClusterId => "cloud";
+    public override EdgeIdentity Identity => EdgeIdentity.Cloud;
 
     /// <inheritdoc />
     public override IEnumerable<string> Problems() => base.Problems()

@@ -19,6 +19,7 @@ namespace Orleans.Edge.Regional;
 [ImplicitStreamSubscription(EdgeStreams.RegionInbound)]
 public sealed partial class RegionAggregatorGrain(
     [PersistentState("region-aggregator", EdgeNames.StateStore)] IPersistentState<RegionAggregatorData> state,
+    EdgeIdentity identity,
     IOptions<RegionOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<RegionAggregatorGrain> logger) : Grain, IRegionAggregatorGrain, IStreamSubscriptionObserver
@@ -30,7 +31,7 @@ public sealed partial class RegionAggregatorGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _uplink = this.GetStreamProvider(EdgeNames.UplinkProvider)
-            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, options.Value.RegionId));
+            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, identity.RequireRegion()));
         _windowStart = time.GetUtcNow();
         var period = TimeSpan.FromSeconds(1);
         this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
@@ -54,7 +55,7 @@ public sealed partial class RegionAggregatorGrain(
         if (now - _windowStart < options.Value.SummaryWindow || Stores.Count == 0) return;
         var health = Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new StoreHealth(
             new StoreId(s.Key), s.Value.LastSeen, s.Value.OpenAlerts.Count, s.Value.Availability, s.Value.AppliedPolicyVersion)).ToList();
-        await _uplink!.OnNextAsync(new RegionSummaryEvent(new RegionId(options.Value.RegionId), _windowStart, now, health));
+        await _uplink!.OnNextAsync(new RegionSummaryEvent(new RegionId(identity.RequireRegion()), _windowStart, now, health));
         _windowStart = now;
     }
 
@@ -96,7 +97,7 @@ public sealed partial class RegionAggregatorGrain(
         if (!Stores.TryGetValue(inbound.Origin, out var store))
         {
             Stores[inbound.Origin] = store = new RegionStoreEntry();
-            LogStoreJoined(logger, options.Value.RegionId, inbound.Origin);
+            LogStoreJoined(logger, identity.RequireRegion(), inbound.Origin);
         }
         store.LastSeen = inbound.ReceivedAt;
         store.Events++;
@@ -113,7 +114,7 @@ public sealed partial class RegionAggregatorGrain(
                 store.AppliedPolicyVersion = storeState.AppliedPolicyVersion;
                 break;
             default:
-                LogUnexpected(logger, options.Value.RegionId, inbound.Origin, inbound.Event.GetType().Name);
+                LogUnexpected(logger, identity.RequireRegion(), inbound.Origin, inbound.Event.GetType().Name);
                 break;
         }
     }

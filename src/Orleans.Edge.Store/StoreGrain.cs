@@ -29,6 +29,7 @@ public sealed class StoreData
 /// <summary>The store: provisions shelves and sensors, indexes alerts and tells store apps about them.</summary>
 public sealed partial class StoreGrain(
     [PersistentState("store", EdgeNames.StateStore)] IPersistentState<StoreData> state,
+    EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
@@ -50,7 +51,7 @@ public sealed partial class StoreGrain(
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IShelfGrain>(setup.ShelfId.Value).Configure(setup);
         await Task.WhenAll(setup.Sensors.Select(s => GrainFactory.GetGrain<ISensorGrain>(s.SensorId.Value).Configure(s)));
-        LogProvisioned(logger, options.Value.StoreId, setup.ShelfId.Value, setup.Planogram.Sku, setup.Sensors.Count);
+        LogProvisioned(logger, identity.RequireStore(), setup.ShelfId.Value, setup.Planogram.Sku, setup.Sensors.Count);
         return [];
     }
 
@@ -135,7 +136,7 @@ public sealed partial class StoreGrain(
             catch (Exception ex)
             {
                 // A dead observer must not stop the store; it drops out when its lease ends.
-                LogObserverFailed(logger, options.Value.StoreId, ex);
+                LogObserverFailed(logger, identity.RequireStore(), ex);
             }
         }
     }

@@ -1,16 +1,8 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Orleans.Edge.Store;
 
-/// <summary>Settings of one store cluster's grains.</summary>
-public sealed class StoreOptions
+/// <summary>Settings of one store cluster's grains (configuration section <c>Edge:Store</c>); the store's ids are its <see cref="EdgeIdentity"/>.</summary>
+public sealed class StoreOptions : IValidatedOptions
 {
-    /// <summary>This store's id.</summary>
-    [Required] public string StoreId { get; set; } = "";
-
-    /// <summary>The region the store belongs to.</summary>
-    [Required] public string RegionId { get; set; } = "";
-
     /// <summary>A reading whose timestamp is further than this from the store clock is rejected.</summary>
     public TimeSpan ClockSkewTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -27,8 +19,17 @@ public sealed class StoreOptions
     /// Alert changes the store keeps (persisted, numbered) so that a store app's watch can resume
     /// after the last change it saw; a watch away for longer is told of the gap.
     /// </summary>
-    [Range(1, 100_000)] public int AlertJournalLength { get; set; } = 256;
+    public int AlertJournalLength { get; set; } = 256;
 
     /// <summary>A camera reading older than this is not fused with weight.</summary>
     public TimeSpan CameraFreshness { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc />
+    public IEnumerable<string> Problems() => OptionRules.Collect(
+        OptionRules.Positive(ClockSkewTolerance, nameof(ClockSkewTolerance)),
+        OptionRules.Positive(SensorSilentAfter, nameof(SensorSilentAfter)),
+        OptionRules.Positive(SensorStuckAfter, nameof(SensorStuckAfter)),
+        OptionRules.Between(StuckMinReadings, 2, 1_000_000, nameof(StuckMinReadings)),
+        OptionRules.Between(AlertJournalLength, 1, 100_000, nameof(AlertJournalLength)),
+        OptionRules.Positive(CameraFreshness, nameof(CameraFreshness)));
 }

@@ -14,6 +14,7 @@ namespace Orleans.Edge.TierLink.Child;
 public sealed partial class DownlinkReceiver(
     IDownlinkTarget target,
     ParentLink link,
+    EdgeIdentity identity,
     IOptions<TierLinkClientOptions> options,
     TimeProvider time,
     ILogger<DownlinkReceiver> logger) : BackgroundService
@@ -29,16 +30,16 @@ public sealed partial class DownlinkReceiver(
                 var after = await target.GetAppliedVersionAsync(stoppingToken);
                 using var call = link.Client.Subscribe(new P.SubscribeRequest
                 {
-                    ChildId = o.ChildId, RegionId = o.RegionId, StoreId = o.StoreId ?? "", AfterVersion = after,
+                    ChildId = identity.Origin, RegionId = identity.RequireRegion(), StoreId = identity.StoreId ?? "", AfterVersion = after,
                 }, cancellationToken: stoppingToken);
                 await foreach (var batch in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
-                    var (docs, rejected) = Convert(batch, o.ChildId);
+                    var (docs, rejected) = Convert(batch, identity.Origin);
                     await target.ApplyAsync(docs, rejected, stoppingToken);
                     if (batch.Documents.Count > 0)
                     {
                         link.Status.PolicyVersionReceived = Math.Max(link.Status.PolicyVersionReceived, batch.Documents.Max(d => d.Version));
-                        LogReceived(logger, o.ChildId, docs.Count, link.Status.PolicyVersionReceived);
+                        LogReceived(logger, identity.Origin, docs.Count, link.Status.PolicyVersionReceived);
                     }
                     backoff.Reset();
                 }
@@ -49,7 +50,7 @@ public sealed partial class DownlinkReceiver(
             }
             catch (Exception ex)
             {
-                LogFailed(logger, o.ChildId, ex.Message);
+                LogFailed(logger, identity.Origin, ex.Message);
                 link.Status.OnRetry();
                 try
                 {

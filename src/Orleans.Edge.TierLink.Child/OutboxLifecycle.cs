@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Edge.TierLink.Outbox;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Orleans.Edge.TierLink.Child;
@@ -9,14 +10,14 @@ namespace Orleans.Edge.TierLink.Child;
 /// Redis providers connect: the tier's Redis is connected (a silo that cannot reach it does not
 /// start) and this silo's own outbox loads what it kept. Nothing connects or reads on a grain thread.
 /// </summary>
-internal sealed class OutboxLifecycle(IServiceProvider services, OutboxOptions options) : ILifecycleParticipant<ISiloLifecycle>
+internal sealed class OutboxLifecycle(IServiceProvider services, IOptions<OutboxOptions> outboxOptions) : ILifecycleParticipant<ISiloLifecycle>
 {
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(OutboxLifecycle), ServiceLifecycleStage.ApplicationServices, OpenAsync);
 
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
-        if (options.RedisConfiguration is { } redis)
+        if (outboxOptions.Value.RedisConfiguration is { } redis)
         {
             try
             {

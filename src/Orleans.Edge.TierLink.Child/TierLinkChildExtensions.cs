@@ -13,19 +13,22 @@ public static class TierLinkChildExtensions
 {
     /// <summary>
     /// The child side: outbox, parent connection, uplink sender and downlink receiver. Register it
-    /// after Orleans so the link starts once the silo is up. The tier supplies an <see cref="IDownlinkTarget"/>.
+    /// after Orleans so the link starts once the silo is up, on a host with an <see cref="EdgeIdentity"/>.
+    /// The tier supplies an <see cref="IDownlinkTarget"/>. Options: <c>Edge:Link</c> and
+    /// <c>Edge:Outbox</c>, then <paramref name="configure"/> and <paramref name="configureOutbox"/>.
+    /// <paramref name="sharedBySilos"/>: the silos of the cluster share one outbox in Redis, and its owner grain runs the link.
     /// </summary>
     public static IServiceCollection AddTierLinkClient(this IServiceCollection services, Action<TierLinkClientOptions> configure,
         Action<OutboxOptions>? configureOutbox = null, bool sharedBySilos = false)
     {
-        services.AddOptions<TierLinkClientOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddEdgeOptions("Link", configure);
+        services.AddEdgeOptions<OutboxOptions>("Outbox", o =>
+        {
+            configureOutbox?.Invoke(o);
+            o.SharedBySilos = sharedBySilos;
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RedisConnections>();
-        var outboxOptions = new OutboxOptions();
-        configureOutbox?.Invoke(outboxOptions);
-        if (sharedBySilos && outboxOptions.RedisConfiguration is null)
-            throw new ArgumentException("silos can share an uplink only over a shared outbox store: set OutboxOptions.RedisConfiguration", nameof(sharedBySilos));
-        services.AddSingleton(outboxOptions);
         services.TryAddSingleton<OutboxStoreFactory>();
         services.TryAddSingleton<IOutboxStoreFactory>(sp => sp.GetRequiredService<OutboxStoreFactory>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, OutboxLifecycle>();
@@ -38,13 +41,13 @@ public static class TierLinkChildExtensions
         if (sharedBySilos)
         {
             // One uplink per cluster, run by whichever silo hosts the owner grain (see UplinkOwnership).
-            services.AddSingleton(sp => new UplinkOwnership(sp, sp.GetRequiredService<IOutboxStoreFactory>().Create, outboxOptions,
-                sp.GetRequiredService<IOptions<TierLinkClientOptions>>(), sp.GetRequiredService<ILogger<UplinkOwnership>>()));
+            services.AddSingleton(sp => new UplinkOwnership(sp, sp.GetRequiredService<IOutboxStoreFactory>().Create, sp.GetRequiredService<IOptions<OutboxOptions>>().Value,
+                sp.GetRequiredService<EdgeIdentity>(), sp.GetRequiredService<ILogger<UplinkOwnership>>()));
             services.AddSingleton<IOutboxStatus>(sp => new SharedOutboxView(sp.GetRequiredService<UplinkOwnership>()));
             services.AddHostedService<UplinkClaimer>();
             return services;
         }
-        services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(sp.GetRequiredService<IOutboxStoreFactory>().Create(), outboxOptions, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(sp.GetRequiredService<IOutboxStoreFactory>().Create(), sp.GetRequiredService<IOptions<OutboxOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IOutboxStatus>(sp => sp.GetRequiredService<IOutbox>());
         services.AddHostedService<UplinkSender>();
         services.AddHostedService<DownlinkReceiver>();

@@ -13,7 +13,7 @@ namespace Orleans.Edge.TierLink.Child;
 internal sealed partial class UplinkClaimer(
     IGrainFactory grains,
     UplinkOwnership ownership,
-    IOptions<TierLinkClientOptions> options,
+    EdgeIdentity identity,
     TimeProvider time,
     ILogger<UplinkClaimer> logger) : BackgroundService
 {
@@ -21,18 +21,18 @@ internal sealed partial class UplinkClaimer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var owner = grains.GetGrain<IUplinkOwnerGrain>(options.Value.ChildId);
+        var owner = grains.GetGrain<IUplinkOwnerGrain>(identity.Origin);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var at = await owner.Claim().WaitAsync(TimeSpan.FromSeconds(10), stoppingToken);
-                LogClaimed(logger, options.Value.ChildId, at);
+                LogClaimed(logger, identity.Origin, at);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // The owner's silo just died and the cluster has not declared it dead yet: try again shortly.
-                LogClaimFailed(logger, options.Value.ChildId, ex.Message);
+                LogClaimFailed(logger, identity.Origin, ex.Message);
             }
             try
             {

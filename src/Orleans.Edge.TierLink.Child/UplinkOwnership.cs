@@ -16,7 +16,7 @@ public sealed partial class UplinkOwnership(
     IServiceProvider services,
     Func<IOutboxStore> openStore,
     OutboxOptions outboxOptions,
-    IOptions<TierLinkClientOptions> options,
+    EdgeIdentity identity,
     ILogger<UplinkOwnership> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -38,7 +38,7 @@ public sealed partial class UplinkOwnership(
             await sender.StartAsync(cancellationToken);
             await receiver.StartAsync(cancellationToken);
             _owned = (outbox, sender, receiver);
-            LogAcquired(logger, options.Value.ChildId, outbox.Count);
+            LogAcquired(logger, identity.Origin, outbox.Count);
         }
         finally
         {
@@ -59,7 +59,7 @@ public sealed partial class UplinkOwnership(
             owned.Sender.Dispose();
             owned.Receiver.Dispose();
             await owned.Outbox.DisposeAsync();
-            LogReleased(logger, options.Value.ChildId);
+            LogReleased(logger, identity.Origin);
         }
         finally
         {

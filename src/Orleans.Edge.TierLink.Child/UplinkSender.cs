@@ -19,6 +19,7 @@ namespace Orleans.Edge.TierLink.Child;
 public sealed partial class UplinkSender(
     IOutbox outbox,
     ParentLink link,
+    EdgeIdentity identity,
     IOptions<TierLinkClientOptions> options,
     TimeProvider time,
     ILogger<UplinkSender> logger) : BackgroundService
@@ -61,7 +62,7 @@ public sealed partial class UplinkSender(
                     // Not the network: this side failed (the outbox's storage, most likely). The
                     // entries stay where they are; keep the loop alive, say so loudly and retry.
                     link.Status.OnFault(ex);
-                    LogFault(logger, ex, o.ChildId, ex.Message);
+                    LogFault(logger, ex, identity.Origin, ex.Message);
                     await Failed(ex, backoff, stoppingToken);
                 }
             }
@@ -96,7 +97,7 @@ public sealed partial class UplinkSender(
             await more;
             var entries = outbox.Peek(_limit, o.MaxBatchBytes);
             // Child id and epoch go with the session's first batch only; the parent remembers them.
-            var batch = first ? new P.UpBatch { ChildId = o.ChildId, Epoch = (ulong)outbox.Epoch } : new P.UpBatch();
+            var batch = first ? new P.UpBatch { ChildId = identity.Origin, Epoch = (ulong)outbox.Epoch } : new P.UpBatch();
             first = false;
             batch.Events.AddRange(entries.Select(e => e.Message));
             var compress = entries.Count >= o.CompressFromEvents;
@@ -115,7 +116,7 @@ public sealed partial class UplinkSender(
             for (var lane = 0; lane < acked.Length; lane++) await outbox.AckAsync(lane, (long)acked[lane], stoppingToken);
             link.Status.OnAcked(entries.Count(e => (ulong)e.Sequence <= acked[e.Lane]), ack.Duplicates);
             _inFlight = [];
-            if (!link.Status.Connected) LogConnected(logger, o.ChildId, o.ParentAddress!);
+            if (!link.Status.Connected) LogConnected(logger, identity.Origin, o.ParentAddress!);
             link.Status.Connected = true;
             link.Status.LastError = null;
             backoff.Reset();
@@ -132,13 +133,13 @@ public sealed partial class UplinkSender(
         if (_inFlight.Count > 1)
         {
             _limit = Math.Max(1, _inFlight.Count / 2);
-            LogSplitting(logger, o.ChildId, _inFlight.Count, _limit, ex.Status.Detail);
+            LogSplitting(logger, identity.Origin, _inFlight.Count, _limit, ex.Status.Detail);
             return;
         }
         var entry = _inFlight[0];
         await outbox.ParkAsync(entry, stoppingToken);
         link.Status.OnParked($"{entry.Class} #{entry.Sequence} ({entry.Size:N0} bytes): {ex.StatusCode} {ex.Status.Detail}");
-        LogParked(logger, o.ChildId, entry.Class.ToString(), entry.Sequence, entry.Size, ex.StatusCode, ex.Status.Detail);
+        LogParked(logger, identity.Origin, entry.Class.ToString(), entry.Sequence, entry.Size, ex.StatusCode, ex.Status.Detail);
         _limit = o.MaxBatchEvents;
     }
 
@@ -151,14 +152,14 @@ public sealed partial class UplinkSender(
         var flush = Task.Delay(options.Value.FlushOnStop, time, cancellationToken);
         var left = outbox.Count;
         while (link.Status.Connected && outbox.Count > 0 && !flush.IsCompleted) await Task.WhenAny(Task.Delay(20, CancellationToken.None), flush);
-        if (left > 0) LogFlushed(logger, options.Value.ChildId, left - outbox.Count, outbox.Count);
+        if (left > 0) LogFlushed(logger, identity.Origin, left - outbox.Count, outbox.Count);
         await base.StopAsync(cancellationToken);
     }
 
     private async Task Failed(Exception ex, Backoff backoff, CancellationToken stoppingToken)
     {
         var o = options.Value;
-        if (link.Status.Connected || link.Status.LastError is null) LogDown(logger, o.ChildId, o.ParentAddress!, outbox.Count, Describe(ex));
+        if (link.Status.Connected || link.Status.LastError is null) LogDown(logger, identity.Origin, o.ParentAddress!, outbox.Count, Describe(ex));
         link.Status.Connected = false;
         link.Status.LastError = Describe(ex);
         link.Status.OnRetry();

@@ -17,7 +17,7 @@ public sealed class UplinkStatusGrain(IServiceProvider services) : Grain, IUplin
     public Task<UplinkStatus?> GetStatus()
     {
         if (services.GetService<UplinkOwnership>() is not null)
-            return GrainFactory.GetGrain<IUplinkOwnerGrain>(services.GetRequiredService<IOptions<TierLinkClientOptions>>().Value.ChildId).GetStatus();
+            return GrainFactory.GetGrain<IUplinkOwnerGrain>(services.GetRequiredService<EdgeIdentity>().Origin).GetStatus();
         if (services.GetService<ParentLink>() is not { } link || services.GetService<IOutboxStatus>() is not { } outbox)
             return Task.FromResult<UplinkStatus?>(null);
         return Task.FromResult<UplinkStatus?>(Describe(link, outbox));

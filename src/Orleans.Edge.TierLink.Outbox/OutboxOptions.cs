@@ -3,7 +3,7 @@ using Orleans.Edge.Events;
 namespace Orleans.Edge.TierLink.Outbox;
 
 /// <summary>Budget, time to live and storage of a child's outbox.</summary>
-public sealed class OutboxOptions
+public sealed class OutboxOptions : IValidatedOptions
 {
     /// <summary>Most bytes (wire encoding) the outbox holds.</summary>
     public long BudgetBytes { get; set; } = 64L * 1024 * 1024;
@@ -39,9 +39,13 @@ public sealed class OutboxOptions
     /// </summary>
     public bool SyncEveryAppend { get; set; } = true;
 
-    /// <summary>Problems with these options; empty when valid.</summary>
+    /// <summary>Set by hosting when the silos of a cluster share this outbox (it must then live in Redis).</summary>
+    public bool SharedBySilos { get; set; }
+
+    /// <inheritdoc />
     public IEnumerable<string> Problems()
     {
+        if (SharedBySilos && RedisConfiguration is null) yield return "silos can share an uplink only over a shared outbox store: set RedisConfiguration";
         if (RedisConfiguration is not null && SqlitePath is not null) yield return "give the outbox either a Redis configuration or a SQLite path, not both";
         if (BudgetBytes < 64 * 1024) yield return $"outbox budget must be at least 64 KiB, got {BudgetBytes} bytes";
         if (MaxEventBytes is < 1024 or > 4 * 1024 * 1024) yield return $"outbox MaxEventBytes must be 1 KiB–4 MiB, got {MaxEventBytes}";

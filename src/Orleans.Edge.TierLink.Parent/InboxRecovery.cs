@@ -11,14 +11,14 @@ namespace Orleans.Edge.TierLink.Parent;
 /// before a crash are applied after it (the consumer drops what it had already applied). It runs
 /// in the background: however much a log holds, start-up never waits for it, nor fails because of it.
 /// </summary>
-public sealed partial class InboxRecovery(IGrainFactory grains, IOptions<TierLinkServerOptions> options, ILogger<InboxRecovery> logger) : BackgroundService
+public sealed partial class InboxRecovery(IGrainFactory grains, EdgeIdentity identity, ILogger<InboxRecovery> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         IReadOnlyList<string> origins;
         try
         {
-            origins = await grains.GetGrain<IInboxDirectoryGrain>(options.Value.InboundKey).GetOrigins().WaitAsync(stoppingToken);
+            origins = await grains.GetGrain<IInboxDirectoryGrain>(identity.Origin).GetOrigins().WaitAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

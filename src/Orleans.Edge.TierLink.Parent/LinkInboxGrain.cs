@@ -20,6 +20,7 @@ namespace Orleans.Edge.TierLink.Parent;
 /// </summary>
 public sealed partial class LinkInboxGrain(
     [PersistentState("link-inbox", EdgeNames.StateStore)] IPersistentState<LinkInboxData> state,
+    EdgeIdentity identity,
     IOptions<TierLinkServerOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<LinkInboxGrain> logger) : Grain, ILinkInboxGrain
@@ -105,7 +106,7 @@ public sealed partial class LinkInboxGrain(
         }
         if (!data.Registered)
         {
-            await GrainFactory.GetGrain<IInboxDirectoryGrain>(Options.InboundKey).Add(batch.Origin);
+            await GrainFactory.GetGrain<IInboxDirectoryGrain>(identity.Origin).Add(batch.Origin);
             data.Registered = true;
         }
         data.Accepted += fresh.Count;
@@ -191,7 +192,7 @@ public sealed partial class LinkInboxGrain(
     {
         var data = Data;
         var stream = this.GetStreamProvider(EdgeNames.StreamProvider)
-            .GetStream<InboundEvent>(StreamId.Create(Options.InboundNamespace, Options.InboundKey));
+            .GetStream<InboundEvent>(StreamId.Create(identity.InboundNamespace(), identity.Origin));
         while (_cursorSegment < data.Segments.Count && InFlight() < Options.PublishWindow)
         {
             var info = data.Segments[_cursorSegment];

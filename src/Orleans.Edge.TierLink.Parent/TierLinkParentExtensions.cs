@@ -10,11 +10,13 @@ public static class TierLinkParentExtensions
 {
     /// <summary>
     /// The parent side: the gRPC service (map it with <see cref="MapTierLink"/>) and the replay of
-    /// unconfirmed inbound events at start. Register it after Orleans.
+    /// unconfirmed inbound events at start. Register it after Orleans, on a host with an
+    /// <see cref="EdgeIdentity"/> (a region serves its stores, the cloud its regions). Options:
+    /// <c>Edge:LinkServer</c>, then <paramref name="configure"/>.
     /// </summary>
-    public static IServiceCollection AddTierLinkServer(this IServiceCollection services, Action<TierLinkServerOptions> configure)
+    public static IServiceCollection AddTierLinkServer(this IServiceCollection services, Action<TierLinkServerOptions>? configure = null)
     {
-        services.AddOptions<TierLinkServerOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddEdgeOptions("LinkServer", configure);
         services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         services.AddHostedService<InboxRecovery>();
         return services;

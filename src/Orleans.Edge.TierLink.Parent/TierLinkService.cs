@@ -10,6 +10,7 @@ namespace Orleans.Edge.TierLink.Parent;
 /// <summary>The parent side of the tier link: takes upward batches into the inbound log and serves policy downward.</summary>
 public sealed partial class TierLinkService(
     IGrainFactory grains,
+    EdgeIdentity identity,
     IOptions<TierLinkServerOptions> options,
     ILogger<TierLinkService> logger) : P.TierLink.TierLinkBase
 {
@@ -85,15 +86,15 @@ public sealed partial class TierLinkService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, storeProblem));
         if (request.AfterVersion < 0)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"after_version must be 0 or more, got {request.AfterVersion}"));
-        if (o.PolicySource == PolicySourceKind.Region && (store is null || request.RegionId != o.RegionId))
+        if (!identity.IsCloud() && (store is null || request.RegionId != identity.RegionId))
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"this is region '{o.RegionId}'; it serves its own stores only (got region '{request.RegionId}', store '{store}')"));
-        if (o.PolicySource == PolicySourceKind.Cloud && store is not null)
+                $"this is region '{identity.RegionId}'; it serves its own stores only (got region '{request.RegionId}', store '{store}')"));
+        if (identity.IsCloud() && store is not null)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "the cloud serves regions; stores dial their region"));
 
-        IPolicySource source = o.PolicySource == PolicySourceKind.Cloud
+        IPolicySource source = identity.IsCloud()
             ? grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey)
-            : grains.GetGrain<IRegionConfigGrain>(o.RegionId!);
+            : grains.GetGrain<IRegionConfigGrain>(identity.RequireRegion());
         LogSubscribed(logger, request.ChildId, request.AfterVersion);
         var ct = context.CancellationToken;
         var after = request.AfterVersion;

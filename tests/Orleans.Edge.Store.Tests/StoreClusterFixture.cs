@@ -42,10 +42,8 @@ public sealed class StoreClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(EdgeNames.StateStore);
             silo.AddMemoryGrainStorage(EdgeNames.PubSubStore);
             silo.AddMemoryStreams(EdgeNames.StreamProvider);
-            silo.AddEdgeStoreGrains(o =>
+            silo.AddEdgeStoreGrains(EdgeIdentity.Store(RegionId, StoreId), o =>
             {
-                o.StoreId = StoreId;
-                o.RegionId = RegionId;
                 if (AlertJournalLength is { } length) o.AlertJournalLength = length;
             }, reading => LinkMapping.RawReadingSize(1, reading));
             silo.Services.AddKeyedSingleton<TimeProvider>(EdgeNames.Clock, Time);

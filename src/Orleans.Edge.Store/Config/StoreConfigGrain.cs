@@ -34,12 +34,15 @@ public sealed class StoreConfigData
 [ImplicitStreamSubscription(EdgeStreams.StoreConfig)]
 public sealed partial class StoreConfigGrain(
     [PersistentState("store-config", EdgeNames.StateStore)] IPersistentState<StoreConfigData> state,
+    EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
     ILogger<StoreConfigGrain> logger) : Grain, IStoreConfigGrain, IStreamSubscriptionObserver
 {
     private readonly StoreOptions _options = options.Value;
+    private readonly string _storeId = identity.RequireStore();
+    private readonly string _regionId = identity.RequireRegion();
     private readonly PolicyBook _book = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -58,7 +61,7 @@ public sealed partial class StoreConfigGrain(
     public async Task<EffectivePolicy> GetEffectivePolicy(ShelfId shelf)
     {
         if (state.State.Shelves.Add(shelf.Value)) await state.WriteStateAsync();
-        return _book.Resolve(_options.RegionId, _options.StoreId, shelf.Value);
+        return _book.Resolve(_regionId, _storeId, shelf.Value);
     }
 
     public Task<long> GetAppliedVersion() => Task.FromResult(_book.MaxVersion);
@@ -75,7 +78,7 @@ public sealed partial class StoreConfigGrain(
         var changed = false;
         foreach (var doc in documents.OrderBy(d => d.Version))
         {
-            if (!doc.Scope.Reaches(_options.RegionId, _options.StoreId)) continue;
+            if (!doc.Scope.Reaches(_regionId, _storeId)) continue;
             changed |= _book.Apply(doc);
         }
         if (!changed)
@@ -90,16 +93,16 @@ public sealed partial class StoreConfigGrain(
         state.State.Documents = [.. _book.Documents];
         await state.WriteStateAsync();
         await Task.WhenAll(state.State.Shelves.Select(shelf =>
-            GrainFactory.GetGrain<IShelfGrain>(shelf).ApplyPolicy(_book.Resolve(_options.RegionId, _options.StoreId, shelf))));
+            GrainFactory.GetGrain<IShelfGrain>(shelf).ApplyPolicy(_book.Resolve(_regionId, _storeId, shelf))));
         counters.OnPolicyApplied(_book.MaxVersion);
-        LogApplied(logger, _options.StoreId, _book.MaxVersion, state.State.Shelves.Count);
+        LogApplied(logger, _storeId, _book.MaxVersion, state.State.Shelves.Count);
         await ReportState();
     }
 
     public Task ReportState() =>
         this.GetStreamProvider(EdgeNames.UplinkProvider)
-            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId))
-            .OnNextAsync(new StoreStateEvent(new StoreId(_options.StoreId), new RegionId(_options.RegionId),
+            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _storeId))
+            .OnNextAsync(new StoreStateEvent(new StoreId(_storeId), new RegionId(_regionId),
                 _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow(),
                 state.State.LastRejection?.Version ?? 0, state.State.LastRejection is { } r ? $"{r.Scope}: {r.Reason}" : null));
 
@@ -109,7 +112,7 @@ public sealed partial class StoreConfigGrain(
         var newest = rejected.MaxBy(r => r.Version);
         if (newest is null || newest.Version <= (state.State.LastRejection?.Version ?? 0)) return false;
         state.State.LastRejection = newest;
-        LogRejected(logger, _options.StoreId, newest.Version, newest.Scope, newest.Reason);
+        LogRejected(logger, _storeId, newest.Version, newest.Scope, newest.Reason);
         return true;
     }
 

@@ -10,12 +10,14 @@ namespace Orleans.Edge.Store.Sensors;
 /// <summary>Validates a sensor's readings, forwards them to its shelf, and notices silence and stuck values.</summary>
 public sealed partial class SensorGrain(
     [PersistentState("sensor", EdgeNames.StateStore)] IPersistentState<SensorData> state,
+    EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
     ILogger<SensorGrain> logger) : Grain, ISensorGrain
 {
     private readonly StoreOptions _options = options.Value;
+    private readonly string _storeId = identity.RequireStore();
     private long _accepted;
     private long _rejected;
     private double? _lastValue;
@@ -50,7 +52,7 @@ public sealed partial class SensorGrain(
             _rejected++;
             counters.OnRejected(verdict.Rejection);
             if (logger.IsEnabled(LogLevel.Debug))
-                LogRejected(logger, _options.StoreId, this.GetPrimaryKeyString(), verdict.Rejection, verdict.Message);
+                LogRejected(logger, _storeId, this.GetPrimaryKeyString(), verdict.Rejection, verdict.Message);
             return verdict;
         }
 
@@ -110,7 +112,7 @@ public sealed partial class SensorGrain(
         if ((fault is null) == (_fault is null)) return;
         _fault = fault;
         var spec = state.State.Spec!;
-        if (fault is not null) LogFault(logger, _options.StoreId, spec.SensorId.Value, fault);
+        if (fault is not null) LogFault(logger, _storeId, spec.SensorId.Value, fault);
         await GrainFactory.GetGrain<IShelfGrain>(spec.ShelfId.Value).OnSensorHealth(spec.SensorId, fault, at);
     }
 

@@ -16,11 +16,13 @@ namespace Orleans.Edge.Store.Shelves;
 /// </summary>
 public sealed partial class ShelfGrain(
     [PersistentState("shelf", EdgeNames.StateStore)] IPersistentState<ShelfData> state,
+    EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     ILogger<ShelfGrain> logger) : Grain, IShelfGrain
 {
     private readonly StoreOptions _options = options.Value;
+    private readonly string _storeId = identity.RequireStore();
     private double? _grams;
     private DateTimeOffset? _weightAt;
     private double? _occupancy;
@@ -32,7 +34,7 @@ public sealed partial class ShelfGrain(
     private int _mismatchStreak;
 
     private ShelfId Id => new(this.GetPrimaryKeyString());
-    private StoreId Store => new(_options.StoreId);
+    private StoreId Store => new(_storeId);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -47,7 +49,7 @@ public sealed partial class ShelfGrain(
         state.State.Setup = setup;
         if (previous is null || previous.Planogram.TareGrams != setup.Planogram.TareGrams)
             state.State.TareGrams = setup.Planogram.TareGrams;
-        state.State.Policy = await GrainFactory.GetGrain<IStoreConfigGrain>(_options.StoreId).GetEffectivePolicy(Id);
+        state.State.Policy = await GrainFactory.GetGrain<IStoreConfigGrain>(_storeId).GetEffectivePolicy(Id);
         await state.WriteStateAsync();
         Start();
     }
@@ -82,7 +84,7 @@ public sealed partial class ShelfGrain(
         if (state.State.Setup is null) return;
         state.State.Policy = policy;
         await state.WriteStateAsync();
-        LogPolicyApplied(logger, _options.StoreId, Id.Value, policy.Version, policy.ScopeKey);
+        LogPolicyApplied(logger, _storeId, Id.Value, policy.Version, policy.ScopeKey);
         await Evaluate(time.GetUtcNow());
     }
 
@@ -103,7 +105,7 @@ public sealed partial class ShelfGrain(
             // The count is the truth: whatever weight is not explained by the counted units is tare.
             state.State.TareGrams = Math.Max(0, grams - units * setup.Planogram.UnitWeightGrams);
             await state.WriteStateAsync();
-            LogRecalibrated(logger, _options.StoreId, Id.Value, units, state.State.TareGrams, by);
+            LogRecalibrated(logger, _storeId, Id.Value, units, state.State.TareGrams, by);
             await Evaluate(time.GetUtcNow());
         }
         return Snapshot();
@@ -188,7 +190,7 @@ public sealed partial class ShelfGrain(
         var alert = new Alert(Alert.IdOf(Id, type, number), Store, Id, sensor, type, AlertState.Raised, 1,
             state.State.Setup!.Planogram.Sku, units, threshold, detail, triggeredAt, now, now, "system",
             state.State.Policy?.Version ?? 0);
-        LogRaised(logger, _options.StoreId, Id.Value, type, alert.AlertId, (now - triggeredAt).TotalMilliseconds);
+        LogRaised(logger, _storeId, Id.Value, type, alert.AlertId, (now - triggeredAt).TotalMilliseconds);
         return alert;
     }
 
@@ -236,7 +238,7 @@ public sealed partial class ShelfGrain(
         while (pending.Count > 0)
         {
             await _uplink!.OnNextAsync(new AlertEvent(pending[0]));
-            await GrainFactory.GetGrain<IStoreGrain>(_options.StoreId).OnAlertChanged(pending[0]);
+            await GrainFactory.GetGrain<IStoreGrain>(_storeId).OnAlertChanged(pending[0]);
             pending.RemoveAt(0);
         }
         await state.WriteStateAsync();
@@ -255,7 +257,7 @@ public sealed partial class ShelfGrain(
     private void Start()
     {
         _uplink ??= this.GetStreamProvider(EdgeNames.UplinkProvider)
-            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _options.StoreId));
+            .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _storeId));
         _window ??= new SummaryWindow(time.GetUtcNow());
         _timer ??= this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = true });
     }

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.TierLink.Child;
+using Orleans.Edge.TierLink.Outbox;
+using Orleans.Edge.TierLink.Parent;
+
+namespace Orleans.Edge.TierLink.Tests;
+
+/// <summary>Every option is bound from the <c>Edge</c> section, then code, and validated by one style.</summary>
+public sealed class OptionsPipelineTests
+{
+    private static IServiceProvider Services(Dictionary<string, string?> settings, Action<IServiceCollection> add)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        add(services);
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void LinkOptions_AreBoundFromTheEdgeSection_AndCodeComesLast()
+    {
+        var sp = Services(new() { ["Edge:Link:MaxBatchBytes"] = "65536", ["Edge:Link:ParentAddress"] = "http://127.0.0.1:1" },
+            s => s.AddEdgeOptions<TierLinkClientOptions>("Link", o => o.ParentAddress = new Uri("http://127.0.0.1:7100")));
+        var options = sp.GetRequiredService<IOptions<TierLinkClientOptions>>().Value;
+        Assert.Equal(65536, options.MaxBatchBytes);
+        Assert.Equal(7100, options.ParentAddress!.Port);
+    }
+
+    [Theory]
+    [InlineData("Edge:Link:InitialBackoff", "00:00:05", "MaxBackoff (00:00:03) must not be shorter than InitialBackoff (00:00:05)")]
+    [InlineData("Edge:Link:PushTimeout", "-00:00:01", "PushTimeout must be positive")]
+    [InlineData("Edge:Link:MaxBatchEvents", "0", "MaxBatchEvents must be 1–10000, got 0")]
+    public void BadLinkSetting_IsRefusedWithItsName(string key, string value, string expected)
+    {
+        var sp = Services(new() { [key] = value }, s => s.AddEdgeOptions<TierLinkClientOptions>("Link", o => o.ParentAddress = new Uri("http://127.0.0.1:7100")));
+        var error = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<TierLinkClientOptions>>().Value);
+        Assert.Contains($"TierLinkClientOptions: {expected}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadServerAndOutboxSettings_AreRefusedWithTheirNames()
+    {
+        var sp = Services(new() { ["Edge:LinkServer:RepublishAfter"] = "00:00:00", ["Edge:Outbox:BudgetBytes"] = "10" }, s =>
+        {
+            s.AddEdgeOptions<TierLinkServerOptions>("LinkServer");
+            s.AddEdgeOptions<OutboxOptions>("Outbox", o => o.SharedBySilos = true);
+        });
+        Assert.Contains("TierLinkServerOptions: RepublishAfter must be positive",
+            Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<TierLinkServerOptions>>().Value).Message, StringComparison.Ordinal);
+        var outbox = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<OutboxOptions>>().Value).Message;
+        Assert.Contains("outbox budget must be at least 64 KiB", outbox, StringComparison.Ordinal);
+        Assert.Contains("set RedisConfiguration", outbox, StringComparison.Ordinal);
+    }
+}
