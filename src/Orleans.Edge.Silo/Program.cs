@@ -18,7 +18,16 @@ if (problems.Count > 0)
 }
 
 await using var host = settings.CreateHost();
-await host.StartAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A bad Edge:<Section> setting: one line each, as for the switches above.
+    foreach (var failure in ex.Failures) Console.Error.WriteLine($"orleans-edge: {failure}");
+    return 2;
+}
 Console.WriteLine($"orleans-edge {settings.Tier} {host.Id} ready: cluster {host.ClusterId}, silo {settings.SiloPort}, gateway {settings.GatewayPort}" +
     (host.LinkAddress is { } link ? $", tier link {link}" : "") + (host.OpsAddress is { } ops ? $", ops {ops}" : ""));
 await host.WaitForShutdownAsync();

@@ -8,6 +8,7 @@ public sealed class FaultSwitch(string what)
 {
     private readonly Lock _lock = new();
     private long _next;
+    private long _skip;
     private double _rate;
     private DateTimeOffset _until;
     private long _injected;
@@ -24,6 +25,12 @@ public sealed class FaultSwitch(string what)
         lock (_lock) _next = count;
     }
 
+    /// <summary>The next <paramref name="skip"/> calls work, then <paramref name="count"/> fail: a crash between two writes.</summary>
+    public void SkipThenFail(int skip, int count)
+    {
+        lock (_lock) (_skip, _next) = (skip, count);
+    }
+
     /// <summary>For <paramref name="period"/>, each call fails with probability <paramref name="rate"/>.</summary>
     public void FailFor(TimeSpan period, double rate = 1.0)
     {
@@ -34,7 +41,7 @@ public sealed class FaultSwitch(string what)
     /// <summary>No more faults.</summary>
     public void Heal()
     {
-        lock (_lock) (_next, _rate, _until) = (0, 0, DateTimeOffset.MinValue);
+        lock (_lock) (_skip, _next, _rate, _until) = (0, 0, 0, DateTimeOffset.MinValue);
     }
 
     /// <summary>Throws the injected fault if one is due now.</summary>
@@ -43,6 +50,11 @@ public sealed class FaultSwitch(string what)
         bool due;
         lock (_lock)
         {
+            if (_skip > 0)
+            {
+                _skip--;
+                return;
+            }
             due = _next > 0 ? _next-- > 0 : _rate > 0 && DateTimeOffset.UtcNow < _until && Random.Shared.NextDouble() < _rate;
         }
         if (!due) return;

@@ -63,25 +63,33 @@ internal sealed class InboxSegments(IGrainStorage storage, GrainId grain)
     public async Task<bool> ReconcileTailAsync(LinkInboxData data)
     {
         var changed = false;
-        var tail = data.Segments[^1];
+        // With an empty index, a segment written just before a crash is the only one there can be.
+        var tail = data.Segments.Count > 0 ? data.Segments[^1] : null;
         while (true)
         {
-            var segment = await ReadAsync(tail.Number);
-            if (segment.Events.Count > tail.Count)
+            if (tail is not null)
             {
-                var rebuilt = new InboxSegmentInfo { Number = tail.Number };
-                for (var i = 0; i < segment.Events.Count; i++) rebuilt.Add(segment.Events[i], i < segment.Sizes.Count ? segment.Sizes[i] : 0);
-                data.Accepted += segment.Events.Count - tail.Count;
-                foreach (var e in segment.Events.Skip(tail.Count).Where(e => e.Epoch >= data.Epoch))
+                var segment = await ReadAsync(tail.Number);
+                if (segment.Events.Count > tail.Count)
                 {
-                    if (e.Epoch > data.Epoch) (data.Epoch, data.Watermark, data.BulkWatermark) = (e.Epoch, 0, 0);
-                    data.SetWatermark(e.Lane, Math.Max(data.WatermarkOf(e.Lane), e.Sequence));
+                    var rebuilt = new InboxSegmentInfo { Number = tail.Number };
+                    for (var i = 0; i < segment.Events.Count; i++) rebuilt.Add(segment.Events[i], i < segment.Sizes.Count ? segment.Sizes[i] : 0);
+                    data.Accepted += segment.Events.Count - tail.Count;
+                    foreach (var e in segment.Events.Skip(tail.Count).Where(e => e.Epoch >= data.Epoch))
+                    {
+                        if (e.Epoch > data.Epoch) (data.Epoch, data.Watermark, data.BulkWatermark) = (e.Epoch, 0, 0);
+                        data.SetWatermark(e.Lane, Math.Max(data.WatermarkOf(e.Lane), e.Sequence));
+                    }
+                    data.Segments[^1] = tail = rebuilt;
+                    changed = true;
                 }
-                data.Segments[^1] = tail = rebuilt;
-                changed = true;
             }
             var next = await ReadAsync(data.NextSegment);
-            if (next.Events.Count == 0) break;
+            if (next.Events.Count == 0)
+            {
+                _cache.Remove(data.NextSegment);
+                break;
+            }
             tail = new InboxSegmentInfo { Number = data.NextSegment++ };
             data.Segments.Add(tail);
             changed = true;

@@ -41,7 +41,7 @@ public sealed partial class LinkInboxGrain(
         _segments = new InboxSegments(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(EdgeNames.StateStore), this.GetGrainId());
         _lastProgress = time.GetUtcNow();
         if (Data.Pending.Count > 0) await MigrateInlinePending();
-        if (Data.Segments.Count > 0 && await _segments.ReconcileTailAsync(Data)) await state.WriteStateAsync(cancellationToken);
+        if (await _segments.ReconcileTailAsync(Data)) await state.WriteStateAsync(cancellationToken);
         KeepPublishing();
     }
 

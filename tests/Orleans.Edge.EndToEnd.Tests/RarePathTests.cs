@@ -220,4 +220,37 @@ public sealed class RarePathTests
         Assert.Equal(0, await fleet.Regions[0].Grains.GetGrain<ILinkInboxGrain>(origin).GetAccepted());
         await fleet.StopAsync();
     }
+
+    [Fact]
+    public async Task InboundLogThatCrashesBetweenSegmentAndIndex_KeepsTheEvent_AndKnowsTheResendIsADuplicate()
+    {
+        var (fleet, faults) = await StartAsync("r1");
+        await using var _ = fleet;
+        const string origin = "torn-store";
+        var region = fleet.Regions[0];
+        using var channel = GrpcChannel.ForAddress(region.LinkAddress!);
+        var link = new P.TierLink.TierLinkClient(channel);
+        P.UpBatch Batch(long sequence)
+        {
+            var batch = new P.UpBatch { ChildId = origin, Epoch = 3 };
+            batch.Events.Add(LinkMapping.ToWire(origin, sequence, new StoreStateEvent(new StoreId(origin), new RegionId("r1"), sequence, 1, DateTimeOffset.UtcNow)));
+            return batch;
+        }
+        var inbox = region.Grains.GetGrain<ILinkInboxGrain>(origin);
+        await link.PushAsync(Batch(1));
+        await Eventually.Get(inbox.GetPendingCount, n => n == 0, "the first event confirmed, so the log's index is empty");
+
+        // The segment is written, the index is not: as if the region died between the two writes.
+        faults.GrainWrites.SkipThenFail(1, 1);
+        await Assert.ThrowsAsync<RpcException>(async () => await link.PushAsync(Batch(2)));
+        var ack = await link.PushAsync(Batch(2));   // the child resends what was not acked
+
+        Assert.Equal(2UL, ack.AckedThrough);
+        Assert.Equal(1U, ack.Duplicates);   // the log found the event in its segment
+        Assert.Equal(2, await inbox.GetAccepted());
+        var view = await Eventually.Get(async () => (await region.Grains.GetGrain<IRegionAggregatorGrain>("r1").GetStores()).SingleOrDefault(s => s.StoreId == origin),
+            s => s?.EventsReceived == 2, "both events applied once");
+        Assert.Equal(2, view!.AppliedPolicyVersion);
+        await fleet.StopAsync();
+    }
 }
