@@ -26,6 +26,9 @@ public sealed class InboundProgress(Dictionary<string, AppliedMark> applied)
 {
     private readonly Dictionary<string, AppliedMark> _confirmed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, InboundEvent> _failed = new(StringComparer.Ordinal);
+    // One apply at a time, even if the runtime interleaves deliveries while an apply awaits (a forward
+    // into the outbox, say): the check and the mark must not straddle another event's apply.
+    private Task _applying = Task.CompletedTask;
     private bool _dirty;
 
     /// <summary>
@@ -35,6 +38,22 @@ public sealed class InboundProgress(Dictionary<string, AppliedMark> applied)
     /// is applied, later ones of its origin and lane are <see cref="InboundOutcome.Deferred"/>.
     /// </summary>
     public async Task<InboundOutcome> ApplyAsync(InboundEvent e, Func<Task> apply)
+    {
+        var previous = _applying;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _applying = done.Task;
+        try
+        {
+            await previous;
+            return await ApplyInOrderAsync(e, apply);
+        }
+        finally
+        {
+            done.SetResult();
+        }
+    }
+
+    private async Task<InboundOutcome> ApplyInOrderAsync(InboundEvent e, Func<Task> apply)
     {
         var key = Key(e.Origin, e.Lane);
         if (!e.IsAfter(applied.GetValueOrDefault(key))) return InboundOutcome.Replay;
