@@ -24,6 +24,7 @@ public sealed class DemoRun(DemoOptions options)
     private PolicyChangeEntry? _policyChange;
     private ProcessSnapshot? _simulationStart;
     private ChaosDrill? _drill;
+    private readonly FleetFaults _faults = new();
     private string? _scratch;
 
     private IPolicyGrain Policies => _fleet.Cloud.Grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey);
@@ -45,6 +46,8 @@ public sealed class DemoRun(DemoOptions options)
             // Crashed clusters log their abrupt end at error level; a drill expects it.
             ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : options.Chaos ? LogLevel.Critical : LogLevel.Error),
             DataDirectory = dataDirectory, FaultProxies = options.Chaos,
+            // The drill fails a share of every store's and region's outbox writes, trims, grain writes and publishes now and then.
+            ConfigureServices = options.Chaos ? _faults.Install : null,
         }, CancellationToken.None);
         try
         {
@@ -67,9 +70,10 @@ public sealed class DemoRun(DemoOptions options)
             simulation.CancelAfter(options.Duration);
             var running = _simulators.Select(s => s.RunAsync(simulation.Token)).ToList();
             var policyTask = ChangePolicyMidRun(simulation.Token);
-            _drill = options.Chaos ? new ChaosDrill(_fleet, _simulators, options.Duration, options.Seed) : null;
+            _drill = options.Chaos ? new ChaosDrill(_fleet, new ChaosDrillOptions { Duration = options.Duration, Seed = options.Seed, Restarted = Reconnect }, _faults) : null;
             if (_drill is not null)
-                AnsiConsole.MarkupLineInterpolated($"Chaos drill: {_drill.Plan.Count(f => f.Kind == "cut")} link cuts, {_drill.Plan.Count(f => f.Kind == "crash")} cluster crashes.");
+                AnsiConsole.MarkupLineInterpolated(
+                    $"Chaos drill: {_drill.Count(ChaosFaultKind.Cut)} link cuts, {_drill.Count(ChaosFaultKind.Crash)} cluster crashes, fault periods: {_drill.Count(ChaosFaultKind.OutboxWrites)} outbox write, {_drill.Count(ChaosFaultKind.OutboxTrims)} outbox trim, {_drill.Count(ChaosFaultKind.GrainWrites)} grain write, {_drill.Count(ChaosFaultKind.StreamPublishes)} stream publish.");
             var chaosTask = _drill?.RunAsync() ?? Task.CompletedTask;
             await new ProgressView(_fleet, _simulators, () => _policyChange, _drill).RunAsync(simulation.Token);
             await Task.WhenAll(running);
@@ -101,6 +105,8 @@ public sealed class DemoRun(DemoOptions options)
     }
 
     private static Task<EdgeStoreClient> Connect(EdgeTierHost store) => StoreSimulator.ConnectAsync(store);
+
+    private Task Reconnect(string id) => _simulators.FirstOrDefault(s => s.StoreId == id)?.ReconnectAsync() ?? Task.CompletedTask;
 
     /// <summary>Halfway through, the cloud tightens the global policy; we time its arrival at every store.</summary>
     private async Task ChangePolicyMidRun(CancellationToken ct)
@@ -311,6 +317,9 @@ public sealed class DemoRun(DemoOptions options)
             table.AddRow("chaos: link cuts / store crashes / region crashes", $"{cuts} / {r.Delivery["store_crashes"]} / {r.Delivery["region_crashes"]}");
             table.AddRow("chaos: longest outage / drain after it", $"{r.Delivery["longest_outage_seconds"]} s ({r.Delivery["longest_outage_link"]}) / {r.Delivery["drain_seconds_after_longest_outage"]} s");
             table.AddRow("max outbox depth", $"{r.Delivery["max_outbox_depth"]}");
+            if (r.Delivery["faults_injected"] is Dictionary<string, long> injected)
+                table.AddRow("chaos: faults injected (outbox writes / trims / grain writes / publishes)",
+                    $"{injected["outbox_writes"]} / {injected["outbox_trims"]} / {injected["grain_writes"]} / {injected["stream_publishes"]}");
         }
         table.AddRow("drained", r.Drained ? "[green]yes[/]" : "[red]no[/]");
         AnsiConsole.Write(table);

@@ -12,7 +12,8 @@ var seed = new Option<int>("--seed") { Description = "Seed of the shoppers' rand
 var verbose = new Option<bool>("--verbose") { Description = "Show the silos' warnings" };
 var chaos = new Option<bool>("--chaos")
 {
-    Description = "Cut tier links and crash and restart store and region clusters during the run (20 cuts and 3 + 3 crashes per 120 s); " +
+    Description = "Cut tier links, crash and restart store and region clusters, and fail a share of outbox writes and trims, grain writes " +
+                  "and stream publishes for 10 s at a time during the run (per 120 s: 20 cuts, 3 + 3 crashes, 14 storage and publish fault periods); " +
                   "the report's delivery section shows what that cost (lost must be 0)",
 };
 var dataDir = new Option<string?>("--data-dir") { Description = "Keep every cluster's grain state and outbox in SQLite under this folder (default: in memory)" };

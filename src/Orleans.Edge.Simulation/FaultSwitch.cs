@@ -63,5 +63,9 @@ public sealed class FaultSwitch(string what)
     }
 }
 
-/// <summary>A failure a test injected on purpose.</summary>
+/// <summary>
+/// A failure a test injected on purpose. Serializable, so that a grain call it fails (a store app's
+/// command whose grain write failed, say) answers with it, as with a real storage error.
+/// </summary>
+[GenerateSerializer, Alias("Orleans.Edge.Simulation.InjectedFaultException")]
 public sealed class InjectedFaultException(string message) : Exception(message);

@@ -23,6 +23,9 @@ public sealed class Faults
     /// <summary>Writes of the tier's grain state.</summary>
     public FaultSwitch GrainWrites { get; } = new("a grain state write");
 
+    /// <summary>Which grain states <see cref="GrainWrites"/> may fail, by state name (e.g. "shelf", "store"); null: every one.</summary>
+    public Func<string, bool>? GrainWritesOf { get; set; }
+
     /// <summary>Publishes to the tier's in-memory streams (the queue refusing an event, as when it is full).</summary>
     public FaultSwitch StreamPublishes { get; } = new("a stream publish");
 
@@ -51,7 +54,7 @@ public static class FaultInjection
             ?? throw new InvalidOperationException($"no grain storage '{EdgeNames.StateStore}' to wrap: add the tier first");
         var inner = storage.KeyedImplementationFactory ?? throw new InvalidOperationException("the grain storage is not registered by a factory");
         services.Remove(storage);
-        services.AddKeyedSingleton<IGrainStorage>(EdgeNames.StateStore, (sp, key) => new FaultyGrainStorage((IGrainStorage)inner(sp, key), faults.GrainWrites));
+        services.AddKeyedSingleton<IGrainStorage>(EdgeNames.StateStore, (sp, key) => new FaultyGrainStorage((IGrainStorage)inner(sp, key), faults));
         services.AddSingleton<IOutgoingGrainCallFilter>(new StreamPublishFaultFilter(faults.StreamPublishes));
         return services;
     }

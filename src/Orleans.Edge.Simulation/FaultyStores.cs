@@ -35,20 +35,25 @@ internal sealed class FaultyOutboxStore(IOutboxStore inner, Faults faults) : IOu
 }
 
 /// <summary>A grain storage whose writes and clears fail on command; reads always work.</summary>
-internal sealed class FaultyGrainStorage(IGrainStorage inner, FaultSwitch faults) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed class FaultyGrainStorage(IGrainStorage inner, Faults faults) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        faults.ThrowIfDue();
+        ThrowIfDue(stateName);
         return inner.WriteStateAsync(stateName, grainId, grainState);
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        faults.ThrowIfDue();
+        ThrowIfDue(stateName);
         return inner.ClearStateAsync(stateName, grainId, grainState);
+    }
+
+    private void ThrowIfDue(string stateName)
+    {
+        if (faults.GrainWritesOf?.Invoke(stateName) ?? true) faults.GrainWrites.ThrowIfDue();
     }
 
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);

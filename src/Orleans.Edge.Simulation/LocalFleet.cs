@@ -70,6 +70,9 @@ public sealed class LocalFleet : IAsyncDisposable
     private readonly List<string> _regionIds = [];
     private readonly List<string> _storeIds = [];
 
+    /// <summary>The cloud's id in <see cref="LocalFleetOptions.ConfigureServices"/>.</summary>
+    public const string CloudId = "cloud";
+
     private LocalFleet(EdgeTierHost cloud) => Cloud = cloud;
 
     /// <summary>The cloud cluster.</summary>
@@ -109,7 +112,7 @@ public sealed class LocalFleet : IAsyncDisposable
         var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf("cloud"),
+            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf(CloudId),
         });
         await cloud.StartAsync(cancellationToken);
         var fleet = new LocalFleet(cloud);

@@ -10,6 +10,8 @@ public sealed class StoreCounters : IDisposable
     public const string MeterName = "Orleans.Edge.Store";
 
     private readonly Meter _meter;
+    private readonly Counter<long> _alertPublishFailures;
+    private long _alertPublishFailuresTotal;
     private readonly Counter<long> _readings;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _processing;
@@ -30,6 +32,8 @@ public sealed class StoreCounters : IDisposable
         _alerts = _meter.CreateCounter<long>("orleans_edge_alerts_raised_total", description: "Alerts raised, by type");
         _alertLatency = _meter.CreateHistogram<double>(LocalAlertLatencyName, "ms",
             "Time from the reading that crossed a threshold to its alert being raised at the store, by type");
+        _alertPublishFailures = _meter.CreateCounter<long>("orleans_edge_alert_publish_failures_total",
+            description: "Saved alert changes a shelf could not yet hand to the uplink or the store's index; it tries again");
         _rawBytes = _meter.CreateCounter<long>("orleans_edge_readings_raw_bytes_total", "By",
             "Bytes the accepted readings would take on the uplink if they were sent raw (set against orleans_edge_uplink_wire_bytes_total)");
         _meter.CreateObservableGauge("orleans_edge_config_version_applied", () => Interlocked.Read(ref _policyVersion),
@@ -52,6 +56,16 @@ public sealed class StoreCounters : IDisposable
         _alerts.Add(1, tag);
         _alertLatency.Record(latencyMs, tag);
     }
+
+    /// <summary>Counts a failed attempt to publish a saved alert change.</summary>
+    public void OnAlertPublishFailed()
+    {
+        Interlocked.Increment(ref _alertPublishFailuresTotal);
+        _alertPublishFailures.Add(1);
+    }
+
+    /// <summary>Failed attempts to publish saved alert changes in this silo.</summary>
+    public long AlertPublishFailures => Interlocked.Read(ref _alertPublishFailuresTotal);
 
     /// <summary>Records the policy version the store applied.</summary>
     public void OnPolicyApplied(long version)

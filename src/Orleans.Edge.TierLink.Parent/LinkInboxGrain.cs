@@ -54,8 +54,29 @@ public sealed partial class LinkInboxGrain(
         catch
         {
             // Memory may now be ahead of storage: start over from storage; the child resends.
-            DeactivateOnIdle();
+            await ReloadAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failed write, memory (counts, watermarks, the cached segments) may be ahead of
+    /// storage: read it all back before this activation does anything else, so nothing it did not
+    /// store is published, acked or counted. If even that fails, the activation goes.
+    /// </summary>
+    private async Task ReloadAsync()
+    {
+        try
+        {
+            _segments = new InboxSegments(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(EdgeNames.StateStore), this.GetGrainId());
+            (_cursorSegment, _cursorOffset) = (0, 0);
+            await state.ReadStateAsync();
+            if (await _segments.ReconcileTailAsync(Data)) await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            LogReloadFailed(logger, ex, this.GetPrimaryKeyString(), ex.Message);
+            DeactivateOnIdle();
         }
     }
 
@@ -146,7 +167,7 @@ public sealed partial class LinkInboxGrain(
         }
         catch
         {
-            DeactivateOnIdle();
+            await ReloadAsync();
             throw;
         }
     }
@@ -273,6 +294,9 @@ public sealed partial class LinkInboxGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound log could not publish {Origin}#{Sequence}, will retry: {Error}")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, string origin, long sequence, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Inbound log of {Origin} could not reload after a failed write and deactivates: {Error}")]
+    private static partial void LogReloadFailed(ILogger logger, Exception ex, string origin, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer of {Origin}'s inbound log confirmed nothing for {After}; publishing {Count} unconfirmed events again")]
     private static partial void LogRepublish(ILogger logger, string origin, int count, TimeSpan after);

@@ -80,6 +80,44 @@ public sealed class RarePathTests
         await fleet.StopAsync();
     }
 
+    /// <summary>
+    /// A shelf saves an alert change, sends it up, tells the store's index and clears its mark; a
+    /// grain write failing after the send (the store index's, or the shelf's clearing write) must
+    /// not make the shelf send the same revision up again.
+    /// </summary>
+    [Theory]
+    [InlineData("store", 1)]   // the store index's write of the change fails
+    [InlineData("shelf", 2)]   // the shelf's second write, clearing the mark once published, fails
+    public async Task GrainWriteThatFailsAfterTheAlertWentUp_DoesNotSendItAgain_AndTheStoreIndexGetsIt(string stateName, int nth)
+    {
+        var (fleet, faults) = await StartAsync("r1-s1");
+        await using var _ = fleet;
+        var store = fleet.Stores[0];
+        await using var client = await FleetFixture.Connect(store);
+        var (_, cell) = await FleetFixture.NewShelf(client, "gw");
+        var (_, marker) = await FleetFixture.NewShelf(client, "marker");
+
+        var writes = 0;
+        faults.GrainWritesOf = name => name == stateName && Interlocked.Increment(ref writes) == nth;
+        faults.GrainWrites.FailNext(1);
+        await FleetFixture.Put(client, cell, 0);
+        await FleetFixture.Put(client, cell, 0);   // a later reading, which a new activation of the shelf would take
+        Assert.Equal(1, faults.GrainWrites.Injected);
+
+        var shelf = store.Grains.GetGrain<IShelfGrain>("gw");
+        var raised = (await shelf.GetState())!.OpenAlerts.Select(a => a.AlertId).ToList();
+        Assert.NotEmpty(raised);
+        await Eventually.Get(client.GetOpenAlertsAsync, open => raised.All(id => open.Any(a => a.AlertId == id)), "the store index has the alerts");
+        await CloudHas(fleet, raised, "the alerts at the cloud");
+        // Alerts travel in order: once a later one is at the cloud, a repeated send of the earlier ones would be too.
+        await FleetFixture.Put(client, marker, 0);
+        var later = (await client.GetOpenAlertsAsync()).Where(a => a.ShelfId.Value == "marker").Select(a => a.AlertId).ToList();
+        var view = await CloudHas(fleet, later, "a later alert at the cloud");
+        Assert.Equal(0, view.DuplicateAlertRevisions);
+        Assert.Equal(0, (await fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey).GetAlertStats()).ReplayedForwards);
+        await fleet.StopAsync();
+    }
+
     [Fact]
     public async Task OutboxTrimThatFails_DoesNotStopTheSender_AndIsShown()
     {

@@ -19,6 +19,7 @@ public sealed partial class ShelfGrain(
     EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    StoreCounters counters,
     ILogger<ShelfGrain> logger) : Grain, IShelfGrain
 {
     private readonly StoreOptions _options = options.Value;
@@ -32,6 +33,10 @@ public sealed partial class ShelfGrain(
     private IAsyncStream<UpEvent>? _uplink;
     private IGrainTimer? _timer;
     private int _mismatchStreak;
+    // The first unpublished change is in the outbox already; only the store's index is yet to hear of it.
+    private bool _headUplinked;
+    // Storage still lists changes this activation has published: the next write (or a tick) clears them.
+    private bool _publishedUnsaved;
 
     private ShelfId Id => new(this.GetPrimaryKeyString());
     private StoreId Store => new(_storeId);
@@ -40,7 +45,7 @@ public sealed partial class ShelfGrain(
     {
         if (state.State.Setup is not null) Start();
         // A previous activation saved these but crashed before publishing them all.
-        if (state.State.Unpublished.Count > 0) await PublishSaved();
+        if (state.State.Unpublished.Count > 0) await TryPublishSaved();
     }
 
     public async Task Configure(ShelfSetup setup)
@@ -113,6 +118,7 @@ public sealed partial class ShelfGrain(
 
     public async Task Tick()
     {
+        if (state.State.Unpublished.Count > 0 || _publishedUnsaved) await TryPublishSaved();
         if (state.State.Setup is not { } setup || _window is null) return;
         var now = time.GetUtcNow();
         var length = (state.State.Policy?.Policy ?? ReplenishmentPolicy.Default).SummaryWindow;
@@ -212,9 +218,10 @@ public sealed partial class ShelfGrain(
 
     /// <summary>
     /// Saves alert changes together with the mark that they are yet to be published, then
-    /// publishes them (uplink first, then the store's index) and clears the mark. On failure the
-    /// activation goes: what it holds in memory may be ahead of what was saved, and the next one
-    /// starts from storage and publishes whatever is still marked.
+    /// publishes them (uplink first, then the store's index) and clears the mark. If the save
+    /// fails, the activation goes: what it holds in memory is ahead of what was saved, and the next
+    /// one starts from storage. Once saved, the changes are the shelf's: a failure to publish them
+    /// is retried by this activation (see <see cref="TryPublishSaved"/>), not reported to the caller.
     /// </summary>
     private async Task Commit(IReadOnlyList<Alert?> changes)
     {
@@ -223,12 +230,38 @@ public sealed partial class ShelfGrain(
         try
         {
             await state.WriteStateAsync();
-            await PublishSaved();
         }
         catch
         {
             DeactivateOnIdle();
             throw;
+        }
+        _publishedUnsaved = false;
+        await TryPublishSaved();
+    }
+
+    /// <summary>
+    /// Publishes the saved changes in order; on failure it stops where it is, and the next change or
+    /// the next tick goes on from there. Going on in this activation, rather than in a new one started
+    /// from storage, matters: this one knows which changes already reached the outbox, and does not
+    /// send them up again (a new one would, and every tier above would see the revision twice).
+    /// </summary>
+    private async Task TryPublishSaved()
+    {
+        // A couple of attempts at once: until they succeed, a crash of the store would make the next
+        // activation send the change up again; the tick keeps trying after that.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            try
+            {
+                await PublishSaved();
+                return;
+            }
+            catch (Exception ex)
+            {
+                counters.OnAlertPublishFailed();
+                LogPublishFailed(logger, _storeId, Id.Value, state.State.Unpublished.Count, ex);
+            }
         }
     }
 
@@ -237,11 +270,19 @@ public sealed partial class ShelfGrain(
         var pending = state.State.Unpublished;
         while (pending.Count > 0)
         {
-            await _uplink!.OnNextAsync(new AlertEvent(pending[0]));
+            if (!_headUplinked)
+            {
+                await _uplink!.OnNextAsync(new AlertEvent(pending[0]));
+                _headUplinked = true;
+            }
             await GrainFactory.GetGrain<IStoreGrain>(_storeId).OnAlertChanged(pending[0]);
             pending.RemoveAt(0);
+            _headUplinked = false;
+            _publishedUnsaved = true;
         }
+        if (!_publishedUnsaved) return;
         await state.WriteStateAsync();
+        _publishedUnsaved = false;
     }
 
     private ShelfState? Snapshot()
@@ -264,6 +305,9 @@ public sealed partial class ShelfGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} shelf {Shelf} raised {Type} alert {AlertId} {LatencyMs:F2} ms after its reading")]
     private static partial void LogRaised(ILogger logger, string store, string shelf, AlertType type, string alertId, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} shelf {Shelf} could not publish its saved alert changes ({Pending} left); it tries again")]
+    private static partial void LogPublishFailed(ILogger logger, string store, string shelf, int pending, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Store {Store} shelf {Shelf} applied policy v{Version} from {Scope}")]
     private static partial void LogPolicyApplied(ILogger logger, string store, string shelf, long version, string scope);
