@@ -116,9 +116,14 @@ public sealed class EdgeTierHost : IAsyncDisposable
         return new EdgeTierHost(app, EdgeTier.Cloud, EdgeNames.CloudKey, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
     }
 
-    /// <summary>Starts the silo, then the links.</summary>
+    /// <summary>
+    /// Checks that every port is free, the data directory writable and the Redis reachable (a
+    /// <see cref="TierStartException"/> otherwise, before anything has started), then starts the
+    /// silo, then the links.
+    /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        await StartChecks.RunAsync(Settings, cancellationToken);
         await _host.StartAsync(cancellationToken);
         _ = (Uplink, Outbox, Get<Store.StoreCounters>());   // resolve them while the container is alive
         IsRunning = true;

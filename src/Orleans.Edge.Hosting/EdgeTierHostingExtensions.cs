@@ -84,11 +84,27 @@ public static class EdgeTierHostingExtensions
         builder.Services.AddSingleton(settings.Identity);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
-        // Every probe and scrape would otherwise log two lines at Information.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Defaults under every other source, so Logging:LogLevel:* in appsettings.json or the
+        // environment still sets them: Orleans writes ~25 option dumps, its placement retries
+        // (Polly) and its start-up steps at Information, and every probe and scrape two lines;
+        // a silo's own start-up summary says what matters.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = QuietLogLevels.Select(kv => KeyValuePair.Create($"Logging:LogLevel:{kv.Key}", (string?)kv.Value)),
+        });
         if (settings.ConfigureLogging is { } logging) logging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>Log levels a tier starts with unless configuration says otherwise (<c>Logging:LogLevel:&lt;category&gt;</c>).</summary>
+    public static IReadOnlyDictionary<string, string> QuietLogLevels { get; } = new Dictionary<string, string>
+    {
+        ["Orleans"] = "Warning",
+        ["Orleans.Edge"] = "Information",
+        ["Polly"] = "Warning",
+        ["Microsoft.AspNetCore"] = "Warning",
+        ["Microsoft.Hosting.Lifetime"] = "Warning",
+    };
 
     // One writer of the outbox per cluster: this silo itself, or (silos sharing a Redis) the uplink's owner grain.
     private static ISiloBuilder AddUplinkStreams(this ISiloBuilder silo, TierSettings settings) => settings.IsProduction

@@ -1,35 +1,88 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Hosting;
 using Orleans.Edge.Silo;
 
-// One executable for every tier. Settings: appsettings.json, EDGE__* environment variables, command line.
-var configuration = new ConfigurationBuilder()
-    .AddJsonFile("appsettings.json", optional: true)
-    .AddEnvironmentVariables()   // EDGE__TIER is Edge:Tier
-    .AddCommandLine(args, SiloSettings.Switches)
-    .Build();
-var settings = new SiloSettings();
-configuration.GetSection("Edge").Bind(settings);
-
-var problems = settings.Problems().ToList();
-if (problems.Count > 0)
+// One executable for every tier. Settings: appsettings.json (section Edge), EDGE__* environment
+// variables, then the switches below. Whatever stops it is one line on stderr starting
+// "orleans-edge: " and naming the setting: exit code 2 for a bad setting, 1 for a failure at start.
+var switches = SiloSettings.Switches.Keys.ToDictionary(name => name, name => new Option<string>(name)
 {
-    foreach (var problem in problems) Console.Error.WriteLine($"orleans-edge: {problem}");
+    Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})",
+});
+// Settings without a switch of their own (the dashboard's credentials) may still be given as
+// --Edge:<Setting>, the form the configuration command line took before; --help does not list them.
+var unswitched = typeof(SiloSettings).GetProperties().Select(p => $"Edge:{p.Name}")
+    .Where(key => !SiloSettings.Switches.ContainsValue(key))
+    .ToDictionary(key => $"--{key}", key => key);
+foreach (var (name, key) in unswitched) switches[name] = new Option<string>(name) { Hidden = true, Description = key };
+var root = new RootCommand("Orleans.Edge silo: runs one store, region or cloud cluster. Settings also come from appsettings.json (section Edge) and EDGE__* environment variables.");
+foreach (var option in switches.Values) root.Options.Add(option);
+root.SetAction((parse, ct) => RunAsync(parse, ct));
+
+var parsed = root.Parse(args);
+if (parsed.Action is ParseErrorAction)
+{
+    foreach (var error in parsed.Errors) Fail(error.Message);
     return 2;
 }
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 
-await using var host = settings.CreateHost();
-try
+async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
 {
-    await host.StartAsync();
+    var given = switches
+        .Select(s => (Key: SiloSettings.Switches.GetValueOrDefault(s.Key) ?? unswitched[s.Key], Value: parse.GetValue(s.Value)))
+        .Where(s => s.Value is not null)
+        .ToDictionary(s => s.Key, s => s.Value);
+    var configuration = new ConfigurationBuilder()
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()   // EDGE__TIER is Edge:Tier
+        .AddInMemoryCollection(given)
+        .Build();
+    var settings = SiloSettings.From(configuration.GetSection("Edge"));
+
+    var problems = settings.Problems().ToList();
+    if (problems.Count > 0)
+    {
+        foreach (var problem in problems) Fail(problem);
+        return 2;
+    }
+
+    await using var host = settings.CreateHost();
+    try
+    {
+        await host.StartAsync(cancellationToken);
+    }
+    catch (OptionsValidationException ex)
+    {
+        // A bad Edge:<Section> setting: one line each, as for the switches above.
+        foreach (var failure in ex.Failures) Fail(failure);
+        return 2;
+    }
+    catch (TierStartException ex)
+    {
+        Fail(ex.Describe(SiloSettings.Switches.FirstOrDefault(kv => kv.Value == $"Edge:{SettingOf(ex.Setting)}").Key ?? $"Edge:{SettingOf(ex.Setting)}"));
+        return 1;
+    }
+    catch (Exception ex) when (ex is not OperationCanceledException)
+    {
+        // Whatever else fails at start (a certificate, a file, a server): its cause, not its stack.
+        Fail($"the {settings.Tier} did not start: {ex.GetType().Name}: {ex.GetBaseException().Message}");
+        return 1;
+    }
+    foreach (var line in StartupSummary.Lines(settings, host)) Console.WriteLine(line);
+    await host.WaitForShutdownAsync(CancellationToken.None);
+    await host.StopAsync(CancellationToken.None);
+    return 0;
 }
-catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+
+// TierSettings names two settings differently from the silo's Edge section.
+static string SettingOf(string tierSetting) => tierSetting switch
 {
-    // A bad Edge:<Section> setting: one line each, as for the switches above.
-    foreach (var failure in ex.Failures) Console.Error.WriteLine($"orleans-edge: {failure}");
-    return 2;
-}
-Console.WriteLine($"orleans-edge {settings.Tier} {host.Id} ready: cluster {host.ClusterId}, silo {settings.SiloPort}, gateway {settings.GatewayPort}" +
-    (host.LinkAddress is { } link ? $", tier link {link}" : "") + (host.OpsAddress is { } ops ? $", ops {ops}" : ""));
-await host.WaitForShutdownAsync();
-await host.StopAsync();
-return 0;
+    nameof(TierSettings.RedisConfiguration) => nameof(SiloSettings.Redis),
+    _ => tierSetting,
+};
+
+static void Fail(string message) => Console.Error.WriteLine($"orleans-edge: {message.ReplaceLineEndings(" ")}");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Hosting;
 
@@ -33,18 +34,66 @@ public sealed class SiloSettings
         ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress",
     };
 
+    /// <summary>What each switch sets, for <c>--help</c>.</summary>
+    public static readonly Dictionary<string, string> Descriptions = new()
+    {
+        ["--tier"] = "store, regional or cloud", ["--id"] = "the store's or region's id", ["--region"] = "a store's region",
+        ["--parent"] = "the parent's tier-link URL, e.g. http://10.0.0.5:7100 (store and regional)",
+        ["--silo-port"] = "Orleans silo-to-silo port", ["--gateway-port"] = "Orleans gateway port (store apps connect here)",
+        ["--link-port"] = "tier-link port children dial in to (regional and cloud)",
+        ["--data-dir"] = "embedded profile: keep grain state and outbox in SQLite here", ["--ops-port"] = "/healthz, /readyz, /metrics and /dashboard",
+        ["--listen-address"] = "address to listen on (default 127.0.0.1)", ["--redis"] = "production profile: this Redis (e.g. redis:6379)",
+        ["--advertised-address"] = "address other silos reach this one at (production profile; the pod IP)",
+    };
+
+    // Values that did not convert (e.g. --gateway-port abc), worded like the other problems.
+    private readonly List<string> _conversionProblems = [];
+
+    /// <summary>
+    /// Reads the <c>Edge</c> section. Unlike <c>ConfigurationBinder.Bind</c>, a value that is not a
+    /// number does not throw: it becomes one of <see cref="Problems"/>.
+    /// </summary>
+    public static SiloSettings From(IConfiguration edge)
+    {
+        var settings = new SiloSettings
+        {
+            Tier = edge[nameof(Tier)], Id = edge[nameof(Id)], RegionId = edge[nameof(RegionId)], ParentAddress = edge[nameof(ParentAddress)],
+            DataDirectory = edge[nameof(DataDirectory)], ListenAddress = edge[nameof(ListenAddress)], Redis = edge[nameof(Redis)],
+            AdvertisedAddress = edge[nameof(AdvertisedAddress)], DashboardUser = edge[nameof(DashboardUser)], DashboardPassword = edge[nameof(DashboardPassword)],
+        };
+        settings.SiloPort = settings.Port(edge, nameof(SiloPort)) ?? 0;
+        settings.GatewayPort = settings.Port(edge, nameof(GatewayPort)) ?? 0;
+        settings.LinkPort = settings.Port(edge, nameof(LinkPort)) ?? 0;
+        settings.OpsPort = settings.Port(edge, nameof(OpsPort));
+        return settings;
+    }
+
+    private int? Port(IConfiguration edge, string setting)
+    {
+        var text = edge[setting];
+        if (string.IsNullOrEmpty(text)) return null;
+        if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port)) return port;
+        _conversionProblems.Add($"{Name(setting)} must be a port number 1–65535, got '{text}'");
+        return null;
+    }
+
+    /// <summary><c>Edge:GatewayPort (--gateway-port)</c>: a setting with its switch, as every problem names it.</summary>
+    public static string Name(string setting) =>
+        Switches.FirstOrDefault(kv => kv.Value == $"Edge:{setting}").Key is { } flag ? $"Edge:{setting} ({flag})" : $"Edge:{setting}";
+
     /// <summary>
     /// One sentence per bad or missing setting: first what each switch must look like, then, once
     /// they parse, what the tier itself requires of them together (<see cref="TierSettings.Problems"/>).
     /// </summary>
     public IEnumerable<string> Problems()
     {
-        var syntax = SyntaxProblems().ToList();
+        var syntax = _conversionProblems.Concat(SyntaxProblems()).Distinct().ToList();
         return syntax.Count > 0 ? syntax : ToTierSettings().Problems();
     }
 
     private IEnumerable<string> SyntaxProblems()
     {
+        if (_conversionProblems.Count > 0) yield break;   // a port that is no number reads as 0: one line for it, not two
         if (Tier is not ("store" or "regional" or "cloud")) { yield return $"Edge:Tier (--tier) must be store, regional or cloud, got '{Tier}'"; yield break; }
         if (Tier != "cloud" && EdgeId.Problem(Id, "Edge:Id (--id)") is { } idProblem) yield return idProblem;
         if (Tier == "store" && EdgeId.Problem(RegionId, "Edge:RegionId (--region)") is { } regionProblem) yield return regionProblem;

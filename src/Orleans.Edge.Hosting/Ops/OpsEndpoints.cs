@@ -28,7 +28,8 @@ public static class OpsEndpoints
     public static WebApplicationBuilder AddEdgeOps(this WebApplicationBuilder builder, TierSettings settings)
     {
         if (settings.OpsPort is not { } port) return builder;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l => l.Protocols = HttpProtocols.Http1AndHttp2));
+        // HTTP/1.1 only: without TLS, Kestrel could not negotiate HTTP/2 on this port anyway (and warned so at every start).
+        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l => l.Protocols = HttpProtocols.Http1));
         var checks = builder.Services.AddHealthChecks().AddCheck<SiloActiveCheck>("silo-active", tags: [ReadyTag]);
         if (settings is not CloudTierSettings) checks.AddCheck<UplinkSenderCheck>("uplink-sender", tags: [ReadyTag]);
         if (settings is StoreTierSettings store)

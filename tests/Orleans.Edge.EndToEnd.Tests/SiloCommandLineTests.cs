@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Orleans.Edge.Hosting;
+using Orleans.Edge.Simulation;
+
+namespace Orleans.Edge.EndToEnd.Tests;
+
+/// <summary>
+/// The silo executable's command line: --help and --version answer, a bad value or an unknown
+/// switch stops it before anything starts with one line naming the switch (exit 2), and a port
+/// taken or a data directory it cannot write stops it with one line (exit 1); never a stack trace.
+/// A tier, in process or not, refuses a port another listener holds (Orleans' own listener
+/// would share it: it sets ReuseAddress, which .NET on Linux makes SO_REUSEPORT).
+/// </summary>
+public sealed class SiloCommandLineTests
+{
+    private static readonly string Silo = Path.Combine(AppContext.BaseDirectory, "Orleans.Edge.Silo.dll");
+
+    [Theory]
+    [InlineData("--gateway-port", "abc")]
+    [InlineData("--silo-port", "70000")]
+    [InlineData("--silo-port", "0")]
+    [InlineData("--tier", "bogus")]
+    [InlineData("--id", "no spaces allowed")]
+    [InlineData("--region", "")]
+    [InlineData("--parent", "notaurl")]
+    [InlineData("--listen-address", "x")]
+    [InlineData("--advertised-address", "y")]
+    [InlineData("--ops-port", "-1")]
+    [InlineData("--ops-port", "http")]
+    [InlineData("--link-port", "99999")]
+    [InlineData("--bogus-flag", null)]
+    [InlineData("--data-dir", null)]
+    public async Task BadSwitch_StopsTheSiloWithOneLineNamingIt_ExitCode2(string flag, string? value)
+    {
+        var arguments = Arguments(flag == "--link-port" ? "regional" : "store");
+        arguments.Remove(flag);
+        var line = new List<string>();
+        foreach (var (name, given) in arguments) line.AddRange([name, given]);
+        line.Add(flag);
+        if (value is not null) line.Add(value);
+
+        var run = await Run(line);
+
+        Assert.Equal(2, run.ExitCode);
+        var error = Assert.Single(run.Stderr);
+        Assert.StartsWith("orleans-edge: ", error, StringComparison.Ordinal);
+        Assert.Contains(flag, error, StringComparison.Ordinal);
+        NoStackTrace(run);
+    }
+
+    [Fact]
+    public async Task Help_ListsEverySwitch_ExitCode0()
+    {
+        var run = await Run(["--help"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(run.Stderr);
+        var help = string.Join('\n', run.Stdout);
+        Assert.All(Orleans.Edge.Silo.SiloSettings.Switches.Keys.Append("--version"), flag => Assert.Contains(flag, help, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersion_ExitCode0()
+    {
+        var run = await Run(["--version"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", Assert.Single(run.Stdout));
+    }
+
+    [Fact]
+    public async Task DataDirectoryThatCannotBeWritten_StopsTheSiloWithOneLine_ExitCode1()
+    {
+        var arguments = Arguments("store");
+        arguments["--data-dir"] = "/proc/x";
+
+        var run = await Run(Flatten(arguments));
+
+        Assert.Equal(1, run.ExitCode);
+        var error = Assert.Single(run.Stderr);
+        Assert.StartsWith("orleans-edge: data directory '/proc/x' (--data-dir) is not writable", error, StringComparison.Ordinal);
+        NoStackTrace(run);
+    }
+
+    [Fact]
+    public async Task PortOfARunningTier_StopsASecondSilo_ForGatewayOpsAndLinkPorts_ExitCode1()
+    {
+        var (gateway, link, ops) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
+        await using var cloud = await TierProcess.StartAsync($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {gateway} --link-port {link} --ops-port {ops}");
+
+        foreach (var (flag, port, tier) in new[] { ("--gateway-port", gateway, "store"), ("--silo-port", gateway, "store"), ("--ops-port", ops, "store"), ("--link-port", link, "regional") })
+        {
+            var arguments = Arguments(tier);
+            arguments[flag] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+            var run = await Run(Flatten(arguments));
+
+            Assert.Equal(1, run.ExitCode);
+            Assert.Equal($"orleans-edge: port {port} ({flag}) is in use by another process", Assert.Single(run.Stderr));
+            Assert.DoesNotContain(run.Stdout, l => l.Contains(" ready: ", StringComparison.Ordinal));
+            NoStackTrace(run);
+        }
+    }
+
+    [Fact]
+    public async Task SecondTierHost_OnTheGatewayPortOfARunningOne_FailsToStart()
+    {
+        var gateway = FreePorts.Next();
+        await using var first = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = gateway, LinkPort = FreePorts.Next() });
+        await first.StartAsync();
+        await using var second = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = gateway, LinkPort = FreePorts.Next() });
+
+        var refused = await Assert.ThrowsAsync<TierStartException>(() => second.StartAsync());
+
+        Assert.Equal(nameof(TierSettings.GatewayPort), refused.Setting);
+        Assert.Equal($"port {gateway} (GatewayPort) is in use by another process", refused.Message);
+        Assert.False(second.IsRunning);
+        Assert.True(first.IsRunning);
+    }
+
+    /// <summary>Valid switches for a tier whose parent does not exist: it would start, but nothing here lets it get that far.</summary>
+    private static Dictionary<string, string> Arguments(string tier)
+    {
+        var arguments = new Dictionary<string, string>
+        {
+            ["--tier"] = tier, ["--silo-port"] = Port(), ["--gateway-port"] = Port(), ["--ops-port"] = Port(), ["--listen-address"] = "127.0.0.1",
+        };
+        if (tier != "cloud") (arguments["--id"], arguments["--parent"]) = (tier == "store" ? "cl-s1" : "cl", $"http://127.0.0.1:{Port()}");
+        if (tier == "store") arguments["--region"] = "cl";
+        else arguments["--link-port"] = Port();
+        return arguments;
+
+        static string Port() => FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static List<string> Flatten(Dictionary<string, string> arguments) => [.. arguments.SelectMany(kv => new[] { kv.Key, kv.Value })];
+
+    private sealed record Result(int ExitCode, IReadOnlyList<string> Stdout, IReadOnlyList<string> Stderr);
+
+    /// <summary>Runs the silo; each case here ends before the silo would start, so a short deadline.</summary>
+    private static async Task<Result> Run(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Silo);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the silo ({string.Join(' ', start.ArgumentList)}) did not stop within 30 s:\n{await stdout}\n{await stderr}");
+        }
+        return new Result(process.ExitCode, Lines(await stdout), Lines(await stderr));
+
+        static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))];
+    }
+
+    private static void NoStackTrace(Result run)
+    {
+        var all = string.Join('\n', run.Stdout.Concat(run.Stderr));
+        Assert.DoesNotContain("Unhandled exception", all, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", all, StringComparison.Ordinal);
+    }
+}
