@@ -108,6 +108,21 @@ public sealed class ShelfAlertTests(StoreClusterFixture fx)
     }
 
     [Fact]
+    public async Task AcknowledgingTwice_ChangesAndSendsNothingTheSecondTime()
+    {
+        var shelf = await fx.NewShelfAsync("ack-twice");
+        await shelf.Units(1);
+        var alert = (await shelf.OpenAlerts()).Single(a => a.Type == AlertType.LowStock);
+
+        var first = await fx.Store.AcknowledgeAsync(alert.AlertId, "ann");
+        var second = await fx.Store.AcknowledgeAsync(alert.AlertId, "bob");
+
+        Assert.Equal(first, second);   // still ann's acknowledgement, same revision
+        var sent = (await fx.UplinkEventsAsync()).OfType<AlertEvent>().Where(e => e.Alert.AlertId == alert.AlertId).ToList();
+        Assert.Equal([1, 2], sent.Select(e => e.Alert.Revision));
+    }
+
+    [Fact]
     public async Task CommandsOnUnknownAlerts_RaiseUnknownAlertException()
     {
         var shelf = await fx.NewShelfAsync("unknown-alert");

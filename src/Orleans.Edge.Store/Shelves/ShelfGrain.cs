@@ -211,8 +211,12 @@ public sealed partial class ShelfGrain(
         CheckActor(by);
         if (state.State.Setup is null)
             return new(AlertCommandStatus.UnknownAlert, null, $"shelf '{Id}' is not provisioned");
+        var revisions = state.State.Alerts.Open.Values.ToDictionary(a => a.AlertId, a => a.Revision);
         var result = command(state.State.Alerts);
-        if (result.Status == AlertCommandStatus.Ok) await Commit([result.Alert]);
+        // A command that changed nothing (acknowledging an acknowledged alert) publishes nothing:
+        // watchers and the tiers above would get the same revision twice.
+        var changed = result.Alert is { } alert && revisions.GetValueOrDefault(alert.AlertId) != alert.Revision;
+        if (result.Status == AlertCommandStatus.Ok && changed) await Commit([result.Alert]);
         return result;
     }
 
