@@ -80,3 +80,28 @@ public sealed class AlertWatchFailedException(string storeId, int failures, Exce
     /// <summary>Renewals that failed in a row.</summary>
     public int Failures { get; } = failures;
 }
+
+/// <summary>
+/// A planogram (a file, or a list of shelf set-ups) was refused. Checking covers the whole
+/// planogram before anything is sent; a batch the store refuses changes nothing, but batches
+/// before it stay provisioned (<see cref="ShelvesProvisioned"/>), and provisioning the planogram
+/// again once fixed finishes the job.
+/// </summary>
+public sealed class InvalidPlanogramException(string source, IReadOnlyList<string> problems, int shelvesProvisioned = 0)
+    : EdgeClientException(Describe(source, problems, shelvesProvisioned))
+{
+    /// <summary>Every problem found, e.g. "line 7, field max_value: ...".</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+
+    /// <summary>Shelves provisioned before the refused batch (0 when the check failed up front).</summary>
+    public int ShelvesProvisioned { get; } = shelvesProvisioned;
+
+    private static string Describe(string source, IReadOnlyList<string> problems, int done)
+    {
+        const int Shown = 20;
+        var text = $"planogram {source} cannot be provisioned ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}"
+            + (done > 0 ? $"; {done} shelves before the refused batch were provisioned" : "; nothing was provisioned") + "): "
+            + string.Join("; ", problems.Take(Shown));
+        return problems.Count > Shown ? $"{text}; and {problems.Count - Shown} more" : text;
+    }
+}

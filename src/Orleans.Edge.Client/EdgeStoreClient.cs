@@ -96,6 +96,79 @@ public sealed class EdgeStoreClient : IAsyncDisposable
         if (problems.Count > 0) throw new InvalidSetupException(setup.ShelfId.Value, problems);
     }
 
+    /// <summary>Shelves sent to the store per call by <see cref="ProvisionShelvesAsync"/>.</summary>
+    public const int ProvisionBatchSize = 500;
+
+    /// <summary>
+    /// Provisions many shelves and their sensors, <see cref="ProvisionBatchSize"/> per call to the
+    /// store; each call costs the same however big the store is. Shelf and sensor ids listed twice
+    /// are found before anything is sent. A shelf already provisioned is set up anew.
+    /// </summary>
+    /// <returns>The number of shelves provisioned.</returns>
+    /// <exception cref="InvalidPlanogramException">Problems were found; see its <see cref="InvalidPlanogramException.ShelvesProvisioned"/>.</exception>
+    public async Task<int> ProvisionShelvesAsync(IEnumerable<ShelfSetup> setups, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(setups);
+        List<ShelfSetup> all = [.. setups];
+        return await ProvisionAsync(all, $"of {all.Count} shelves", cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a planogram file (<c>.json</c> or <c>.csv</c>, see <see cref="PlanogramFile"/>) and
+    /// provisions it; nothing is sent if any line of the file is bad.
+    /// </summary>
+    /// <returns>The number of shelves provisioned.</returns>
+    /// <exception cref="InvalidPlanogramException">The file has problems (each naming its line and field) or the store refused it.</exception>
+    /// <exception cref="ArgumentException">The extension is neither .json nor .csv.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public async Task<int> ProvisionPlanogramAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var format = PlanogramFile.FormatOf(path);
+        await using var stream = File.OpenRead(path);
+        return await ProvisionPlanogramAsync(stream, format, $"'{path}'", cancellationToken);
+    }
+
+    /// <summary>Reads a planogram in <paramref name="format"/> from <paramref name="stream"/> and provisions it; as the file overload otherwise.</summary>
+    /// <exception cref="InvalidPlanogramException">The planogram has problems or the store refused it.</exception>
+    public Task<int> ProvisionPlanogramAsync(Stream stream, PlanogramFormat format, CancellationToken cancellationToken = default) =>
+        ProvisionPlanogramAsync(stream, format, $"({format})", cancellationToken);
+
+    private Task<int> ProvisionPlanogramAsync(Stream stream, PlanogramFormat format, string source, CancellationToken cancellationToken)
+    {
+        var loaded = PlanogramFile.Read(stream, format);
+        if (!loaded.IsValid) throw new InvalidPlanogramException(source, loaded.Problems);
+        return ProvisionAsync([.. loaded.Shelves], source, cancellationToken);
+    }
+
+    private async Task<int> ProvisionAsync(List<ShelfSetup> setups, string source, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var shelves = new HashSet<string>(StringComparer.Ordinal);
+        var sensors = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < setups.Count; i++)
+        {
+            if (setups[i] is not { } setup) { problems.Add($"shelf #{i + 1}: missing"); continue; }
+            if (!shelves.Add(setup.ShelfId.Value ?? "")) problems.Add($"shelf '{setup.ShelfId}' is listed twice");
+            foreach (var sensor in setup.Sensors ?? [])
+            {
+                if (sensor?.SensorId.Value is not { } id) continue;
+                if (!sensors.TryAdd(id, setup.ShelfId.Value ?? "") && sensors[id] != setup.ShelfId.Value)
+                    problems.Add($"shelf '{setup.ShelfId}': sensor '{id}' is also listed for shelf '{sensors[id]}'");
+            }
+        }
+        if (problems.Count > 0) throw new InvalidPlanogramException(source, problems);
+
+        var done = 0;
+        foreach (var chunk in setups.Chunk(ProvisionBatchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var refused = await Store.ProvisionShelves(chunk).WaitAsync(cancellationToken);
+            if (refused.Count > 0) throw new InvalidPlanogramException(source, refused, done);
+            done += chunk.Length;
+        }
+        return done;
+    }
+
     /// <summary>Every provisioned shelf.</summary>
     public Task<IReadOnlyList<ShelfSetup>> GetShelvesAsync() => Store.GetShelves();
 

@@ -6,11 +6,14 @@ using Orleans.Edge.Grains;
 
 namespace Orleans.Edge.Store;
 
-/// <summary>What the store grain persists: its layout, its open alerts and how many it raised.</summary>
+/// <summary>What the store grain persists: its open alerts and how many it raised.</summary>
 [GenerateSerializer]
 public sealed class StoreData
 {
-    /// <summary>Provisioned shelves by id.</summary>
+    /// <summary>
+    /// Provisioned shelves of stores saved before the layout moved to <see cref="StoreLayout"/>;
+    /// moved there on activation and empty afterwards. Kept so such state still reads.
+    /// </summary>
     [Id(0)] public Dictionary<string, ShelfSetup> Shelves { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Open alerts by id.</summary>
@@ -26,9 +29,22 @@ public sealed class StoreData
     [Id(4)] public List<AlertChange> AlertJournal { get; set; } = [];
 }
 
+/// <summary>
+/// The store's layout, persisted apart from <see cref="StoreData"/>: every alert change rewrites
+/// StoreData, and with thousands of shelves in it each such write (and each provisioning) cost
+/// in proportion to the store's size. The layout is written once per provisioning batch only.
+/// </summary>
+[GenerateSerializer]
+public sealed class StoreLayout
+{
+    /// <summary>Provisioned shelves by id.</summary>
+    [Id(0)] public Dictionary<string, ShelfSetup> Shelves { get; set; } = new(StringComparer.Ordinal);
+}
+
 /// <summary>The store: provisions shelves and sensors, indexes alerts and tells store apps about them.</summary>
 public sealed partial class StoreGrain(
     [PersistentState("store", EdgeNames.StateStore)] IPersistentState<StoreData> state,
+    [PersistentState("store-layout", EdgeNames.StateStore)] IPersistentState<StoreLayout> layout,
     EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
@@ -38,25 +54,123 @@ public sealed partial class StoreGrain(
     private static readonly TimeSpan ObserverLease = TimeSpan.FromMinutes(2);
     private readonly Dictionary<IAlertObserver, DateTimeOffset> _observers = [];
 
-    public async Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup)
+    /// <summary>Which shelf each installed sensor is on; rebuilt from the layout on activation.</summary>
+    private readonly Dictionary<string, string> _sensorShelf = new(StringComparer.Ordinal);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var problems = Problems(setup);
-        if (problems.Count > 0) return problems;
-        foreach (var sensor in setup.Sensors)
+        if (state.State.Shelves.Count > 0)
         {
-            if (state.State.Shelves.Values.FirstOrDefault(s => s.ShelfId != setup.ShelfId && s.Sensors.Any(x => x.SensorId == sensor.SensorId)) is { } other)
-                return [$"sensor '{sensor.SensorId}' is already installed on shelf '{other.ShelfId}'"];
+            // Saved before the layout had its own state: move it there, layout first so a crash
+            // in between loses nothing.
+            foreach (var (id, setup) in state.State.Shelves) layout.State.Shelves.TryAdd(id, setup);
+            await layout.WriteStateAsync(cancellationToken);
+            state.State.Shelves = new(StringComparer.Ordinal);
+            await state.WriteStateAsync(cancellationToken);
         }
-        state.State.Shelves[setup.ShelfId.Value] = setup;
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IShelfGrain>(setup.ShelfId.Value).Configure(setup);
-        await Task.WhenAll(setup.Sensors.Select(s => GrainFactory.GetGrain<ISensorGrain>(s.SensorId.Value).Configure(s)));
-        LogProvisioned(logger, identity.RequireStore(), setup.ShelfId.Value, setup.Planogram.Sku, setup.Sensors.Count);
+        foreach (var setup in layout.State.Shelves.Values)
+        {
+            foreach (var sensor in setup.Sensors) _sensorShelf[sensor.SensorId.Value] = setup.ShelfId.Value;
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup) => Provision([setup], single: true);
+
+    public Task<IReadOnlyList<string>> ProvisionShelves(IReadOnlyList<ShelfSetup> setups) => Provision(setups, single: false);
+
+    private async Task<IReadOnlyList<string>> Provision(IReadOnlyList<ShelfSetup> setups, bool single)
+    {
+        if (setups is null || setups.Count == 0) return ["no shelves to provision"];
+        var problems = Check(setups, single);
+        if (problems.Count > 0) return problems;
+
+        var store = identity.RequireStore();
+        var shelves = layout.State.Shelves;
+        var previous = new Dictionary<string, ShelfSetup?>(StringComparer.Ordinal);
+        foreach (var setup in setups)
+        {
+            previous[setup.ShelfId.Value] = shelves.GetValueOrDefault(setup.ShelfId.Value);
+            shelves[setup.ShelfId.Value] = setup;
+        }
+        try
+        {
+            await layout.WriteStateAsync();
+        }
+        catch
+        {
+            foreach (var (id, old) in previous)
+            {
+                if (old is null) shelves.Remove(id); else shelves[id] = old;
+            }
+            throw;
+        }
+        foreach (var old in previous.Values)
+        {
+            if (old is null) continue;
+            foreach (var sensor in old.Sensors) _sensorShelf.Remove(sensor.SensorId.Value);
+        }
+        foreach (var setup in setups)
+        {
+            foreach (var sensor in setup.Sensors) _sensorShelf[sensor.SensorId.Value] = setup.ShelfId.Value;
+        }
+
+        // One write registers the whole batch for policy updates, instead of one per shelf.
+        await GrainFactory.GetGrain<IStoreConfigGrain>(store).RegisterShelves([.. setups.Select(s => s.ShelfId)]);
+        await Task.WhenAll(setups.Select(Configure));
+        if (single)
+            LogProvisioned(logger, store, setups[0].ShelfId.Value, setups[0].Planogram.Sku, setups[0].Sensors.Count);
+        else
+            LogProvisionedBatch(logger, store, setups.Count, setups.Sum(s => s.Sensors.Count), shelves.Count);
         return [];
     }
 
+    private async Task Configure(ShelfSetup setup)
+    {
+        await GrainFactory.GetGrain<IShelfGrain>(setup.ShelfId.Value).Configure(setup);
+        await Task.WhenAll(setup.Sensors.Select(s => GrainFactory.GetGrain<ISensorGrain>(s.SensorId.Value).Configure(s)));
+    }
+
+    /// <summary>
+    /// Every problem with the batch, each naming its shelf when the batch has more than one.
+    /// Costs in proportion to the batch, not the store: sensors are looked up in the index.
+    /// </summary>
+    private List<string> Check(IReadOnlyList<ShelfSetup> setups, bool single)
+    {
+        var problems = new List<string>();
+        var shelvesInBatch = new HashSet<string>(StringComparer.Ordinal);
+        var sensorsInBatch = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var setup in setups) if (setup?.ShelfId.Value is { } id) shelvesInBatch.Add(id);
+        var seenShelves = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < setups.Count; i++)
+        {
+            var setup = setups[i];
+            if (setup is null || setup.Planogram is null || setup.Sensors is null)
+            {
+                problems.Add($"shelf #{i + 1}: the set-up, its planogram or its sensor list is missing");
+                continue;
+            }
+            var shelf = setup.ShelfId.Value;
+            var prefix = single ? "" : $"shelf '{shelf}': ";
+            problems.AddRange(Problems(setup).Select(p => prefix + p));
+            if (!seenShelves.Add(shelf ?? "")) problems.Add($"{prefix}shelf '{shelf}' is listed twice");
+            foreach (var sensor in setup.Sensors)
+            {
+                var id = sensor.SensorId.Value;
+                if (id is null) continue;
+                if (sensorsInBatch.TryGetValue(id, out var first) && first != shelf)
+                    problems.Add($"{prefix}sensor '{id}' is also listed for shelf '{first}'");
+                else
+                    sensorsInBatch.TryAdd(id, shelf ?? "");
+                // A sensor of a shelf set up anew in this batch is free unless the batch lists it again.
+                if (_sensorShelf.TryGetValue(id, out var owner) && owner != shelf && !shelvesInBatch.Contains(owner))
+                    problems.Add($"{prefix}sensor '{id}' is already installed on shelf '{owner}'");
+            }
+        }
+        return problems;
+    }
+
     public Task<IReadOnlyList<ShelfSetup>> GetShelves() =>
-        Task.FromResult<IReadOnlyList<ShelfSetup>>([.. state.State.Shelves.Values.OrderBy(s => s.ShelfId.Value, StringComparer.Ordinal)]);
+        Task.FromResult<IReadOnlyList<ShelfSetup>>([.. layout.State.Shelves.Values.OrderBy(s => s.ShelfId.Value, StringComparer.Ordinal)]);
 
     public async Task OnAlertChanged(Alert alert)
     {
@@ -160,6 +274,9 @@ public sealed partial class StoreGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} provisioned shelf {Shelf} ({Sku}) with {Sensors} sensors")]
     private static partial void LogProvisioned(ILogger logger, string store, string shelf, string sku, int sensors);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} provisioned {Shelves} shelves with {Sensors} sensors; it has {Total} shelves")]
+    private static partial void LogProvisionedBatch(ILogger logger, string store, int shelves, int sensors, int total);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} could not notify an alert observer")]
     private static partial void LogObserverFailed(ILogger logger, string store, Exception ex);

@@ -9,6 +9,14 @@ public sealed class StoreOptions : IValidatedOptions
     /// <summary>A sensor that sent nothing for this long is reported faulty.</summary>
     public TimeSpan SensorSilentAfter { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a newly provisioned sensor may take to send its first reading before it is
+    /// reported silent: stores provision shelves before the hardware is wired up, so a sensor
+    /// that has never reported gets this long (at least <see cref="SensorSilentAfter"/>) from
+    /// its provisioning, then raises one fault until it reports.
+    /// </summary>
+    public TimeSpan SensorFirstReadingWithin { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>A load cell repeating exactly the same value for this long (and <see cref="StuckMinReadings"/> readings) is reported stuck.</summary>
     public TimeSpan SensorStuckAfter { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -28,6 +36,7 @@ public sealed class StoreOptions : IValidatedOptions
     public IEnumerable<string> Problems() => OptionRules.Collect(
         OptionRules.Positive(ClockSkewTolerance, nameof(ClockSkewTolerance)),
         OptionRules.Positive(SensorSilentAfter, nameof(SensorSilentAfter)),
+        OptionRules.Positive(SensorFirstReadingWithin, nameof(SensorFirstReadingWithin)),
         OptionRules.Positive(SensorStuckAfter, nameof(SensorStuckAfter)),
         OptionRules.Between(StuckMinReadings, 2, 1_000_000, nameof(StuckMinReadings)),
         OptionRules.Between(AlertJournalLength, 1, 100_000, nameof(AlertJournalLength)),

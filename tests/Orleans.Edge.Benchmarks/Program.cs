@@ -31,5 +31,14 @@ drain.SetAction(async (p, _) =>
     await DrainBench.RunAsync(p.GetValue(outage), p.GetValue(stores), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain };
+var sizes = new Option<int[]>("--sizes") { Description = "Store sizes (shelves) to provision in bulk", DefaultValueFactory = _ => [100, 1_000, 5_000], AllowMultipleArgumentsPerToken = true };
+var perShelf = new Option<int>("--per-shelf") { Description = "Also provision this many shelves one call each (0: skip)", DefaultValueFactory = _ => 1_000 };
+var provision = new Command("provision", "Time to provision stores of growing size through the SDK") { sizes, perShelf, output };
+provision.SetAction(async (p, _) =>
+{
+    var report = new Report("provision", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- provision --sizes {string.Join(' ', p.GetValue(sizes)!)} --per-shelf {p.GetValue(perShelf)}");
+    await ProvisionBench.RunAsync(p.GetValue(sizes)!, p.GetValue(perShelf), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision };
 return await root.Parse(args).InvokeAsync();

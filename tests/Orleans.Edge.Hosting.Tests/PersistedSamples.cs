@@ -59,6 +59,10 @@ public static class PersistedSamples
             OpenAlerts = { [LowStock().AlertId] = LowStock(), [Fault().AlertId] = Fault() },
             AlertsRaised = 17,
         }),
+        new PersistedSample<StoreLayout>("store-layout", () => new StoreLayout
+        {
+            Shelves = { [Shelf.Value] = Setup(), ["aisle-4-shelf-1"] = SetupWithSpread() },
+        }),
         new PersistedSample<ShelfData>("shelf", () => new ShelfData
         {
             Setup = new ShelfSetup(Shelf, Planogram(), [new SensorSpec(Cell, Shelf, SensorKind.LoadCell, 20_000)]),
@@ -73,7 +77,7 @@ public static class PersistedSamples
             },
             Unpublished = [LowStock() with { State = AlertState.Acknowledged, Revision = 2, ChangedBy = "maria.k" }],
         }),
-        new PersistedSample<SensorData>("sensor", () => new SensorData { Spec = new SensorSpec(Camera, Shelf, SensorKind.Camera, 1) }),
+        new PersistedSample<SensorData>("sensor", () => new SensorData { Spec = new SensorSpec(Camera, Shelf, SensorKind.Camera, 1), ProvisionedAt = T0 }),
         new PersistedSample<StoreConfigData>("store-config", () => new StoreConfigData
         {
             Documents = [.. Documents()],

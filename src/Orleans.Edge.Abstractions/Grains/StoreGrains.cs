@@ -102,6 +102,14 @@ public interface IStoreGrain : IGrainWithStringKey
     /// <summary>Provisions a shelf and its sensors. Returns the problems found; empty when done.</summary>
     [Alias("provision")] Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup);
 
+    /// <summary>
+    /// Provisions shelves and their sensors in one step: the whole batch is checked first and,
+    /// if anything is wrong, every problem is returned and nothing changes. A shelf id or sensor
+    /// id listed twice in the batch, or a sensor already installed on another shelf, is a problem;
+    /// a shelf already provisioned is set up anew. Costs the same whatever the store's size.
+    /// </summary>
+    [Alias("provision-many")] Task<IReadOnlyList<string>> ProvisionShelves(IReadOnlyList<ShelfSetup> setups);
+
     /// <summary>Provisioned shelves.</summary>
     [Alias("shelves")] Task<IReadOnlyList<ShelfSetup>> GetShelves();
 
@@ -132,6 +140,9 @@ public interface IStoreConfigGrain : IGrainWithStringKey
 {
     /// <summary>The policy that applies to a shelf; also registers the shelf for updates.</summary>
     [Alias("effective"), AlwaysInterleave] Task<EffectivePolicy> GetEffectivePolicy(ShelfId shelf);
+
+    /// <summary>Registers shelves for policy updates in one write (before they ask for their policy).</summary>
+    [Alias("register-shelves")] Task RegisterShelves(IReadOnlyList<ShelfId> shelves);
 
     /// <summary>Highest policy version applied.</summary>
     [Alias("applied"), AlwaysInterleave] Task<long> GetAppliedVersion();

@@ -64,6 +64,13 @@ public sealed partial class StoreConfigGrain(
         return _book.Resolve(_regionId, _storeId, shelf.Value);
     }
 
+    public async Task RegisterShelves(IReadOnlyList<ShelfId> shelves)
+    {
+        var added = false;
+        foreach (var shelf in shelves) added |= state.State.Shelves.Add(shelf.Value);
+        if (added) await state.WriteStateAsync();
+    }
+
     public Task<long> GetAppliedVersion() => Task.FromResult(_book.MaxVersion);
 
     public Task<long> GetResumeVersion() => Task.FromResult(Math.Max(_book.MaxVersion, state.State.LastRejection?.Version ?? 0));

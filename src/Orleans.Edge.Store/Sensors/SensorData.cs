@@ -8,6 +8,9 @@ public sealed class SensorData
 {
     /// <summary>The sensor as installed; null until configured.</summary>
     [Id(0)] public SensorSpec? Spec { get; set; }
+
+    /// <summary>When the sensor was last configured (store clock); null in state saved before this was kept.</summary>
+    [Id(1)] public DateTimeOffset? ProvisionedAt { get; set; }
 }
 
 /// <summary>Judges one reading against the sensor's spec and the store clock.</summary>

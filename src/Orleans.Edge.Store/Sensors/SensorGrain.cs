@@ -37,6 +37,7 @@ public sealed partial class SensorGrain(
     public async Task Configure(SensorSpec spec)
     {
         state.State.Spec = spec;
+        state.State.ProvisionedAt = time.GetUtcNow();
         await state.WriteStateAsync();
         StartHealthTimer();
     }
@@ -82,9 +83,22 @@ public sealed partial class SensorGrain(
         if (state.State.Spec is null) return;
         var now = time.GetUtcNow();
         _activatedAt ??= now;
-        var since = _lastArrivalAt ?? _activatedAt.Value;
-        if (now - since >= _options.SensorSilentAfter)
-            await SetFault($"silent for {(now - since).TotalSeconds:F0} s", now);
+        if (_lastArrivalAt is { } last)
+        {
+            if (now - last >= _options.SensorSilentAfter)
+                await SetFault($"silent for {(now - last).TotalSeconds:F0} s", now);
+            return;
+        }
+        // Nothing heard in this activation. A sensor just provisioned may not be wired up yet: it
+        // gets SensorFirstReadingWithin from provisioning; otherwise silence counts from activation.
+        var firstDue = (state.State.ProvisionedAt ?? DateTimeOffset.MinValue) + (_options.SensorFirstReadingWithin > _options.SensorSilentAfter ? _options.SensorFirstReadingWithin : _options.SensorSilentAfter);
+        var due = _activatedAt.Value + _options.SensorSilentAfter;
+        if (firstDue > due) due = firstDue;
+        if (now >= due)
+        {
+            var since = state.State.ProvisionedAt is { } at && at > _activatedAt.Value ? at : _activatedAt.Value;
+            await SetFault($"silent for {(now - since).TotalSeconds:F0} s (no reading yet)", now);
+        }
     }
 
     private DateTimeOffset? _activatedAt;
