@@ -73,9 +73,33 @@ async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
         return 1;
     }
     foreach (var line in StartupSummary.Lines(settings, host)) Console.WriteLine(line);
+    if (settings.PlanogramShelves is { } shelves && !await ProvisionAsync(host, shelves, settings.Planogram!))
+    {
+        await host.StopAsync(CancellationToken.None);
+        return 1;
+    }
     await host.WaitForShutdownAsync(CancellationToken.None);
     await host.StopAsync(CancellationToken.None);
     return 0;
+}
+
+// The store refuses a batch whole, naming every problem; batches before it stay provisioned.
+static async Task<bool> ProvisionAsync(EdgeTierHost host, IReadOnlyList<Orleans.Edge.Domain.ShelfSetup> shelves, string file)
+{
+    var store = host.Grains.GetGrain<Orleans.Edge.Grains.IStoreGrain>(host.Id);
+    var done = 0;
+    foreach (var batch in shelves.Chunk(500))
+    {
+        var problems = await store.ProvisionShelves(batch);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems) Fail($"Edge:Planogram (--planogram) {file}: {problem} ({done} of {shelves.Count} shelves provisioned)");
+            return false;
+        }
+        done += batch.Length;
+    }
+    Console.WriteLine($"  planogram  {done} shelves provisioned from {file}");
+    return true;
 }
 
 // TierSettings names two settings differently from the silo's Edge section.

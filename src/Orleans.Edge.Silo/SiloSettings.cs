@@ -24,6 +24,10 @@ public sealed class SiloSettings
     public string? DashboardPassword { get; set; }
     public string? Redis { get; set; }
     public string? AdvertisedAddress { get; set; }
+    public string? Planogram { get; set; }
+
+    /// <summary>The shelves of <see cref="Planogram"/>, once <see cref="Problems"/> found the file good.</summary>
+    public IReadOnlyList<ShelfSetup>? PlanogramShelves { get; private set; }
 
     /// <summary>Command-line switches and the settings they set.</summary>
     public static readonly Dictionary<string, string> Switches = new()
@@ -31,7 +35,7 @@ public sealed class SiloSettings
         ["--tier"] = "Edge:Tier", ["--id"] = "Edge:Id", ["--region"] = "Edge:RegionId", ["--parent"] = "Edge:ParentAddress",
         ["--silo-port"] = "Edge:SiloPort", ["--gateway-port"] = "Edge:GatewayPort", ["--link-port"] = "Edge:LinkPort",
         ["--data-dir"] = "Edge:DataDirectory", ["--ops-port"] = "Edge:OpsPort", ["--listen-address"] = "Edge:ListenAddress",
-        ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress",
+        ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress", ["--planogram"] = "Edge:Planogram",
     };
 
     /// <summary>What each switch sets, for <c>--help</c>.</summary>
@@ -44,6 +48,7 @@ public sealed class SiloSettings
         ["--data-dir"] = "embedded profile: keep grain state and outbox in SQLite here", ["--ops-port"] = "/healthz, /readyz, /metrics and /dashboard",
         ["--listen-address"] = "address to listen on (default 127.0.0.1)", ["--redis"] = "production profile: this Redis (e.g. redis:6379)",
         ["--advertised-address"] = "address other silos reach this one at (production profile; the pod IP)",
+        ["--planogram"] = "store: provision the shelves of this planogram file at start (.json or .csv; see PlanogramFile)",
     };
 
     // Values that did not convert (e.g. --gateway-port abc), worded like the other problems.
@@ -60,6 +65,7 @@ public sealed class SiloSettings
             Tier = edge[nameof(Tier)], Id = edge[nameof(Id)], RegionId = edge[nameof(RegionId)], ParentAddress = edge[nameof(ParentAddress)],
             DataDirectory = edge[nameof(DataDirectory)], ListenAddress = edge[nameof(ListenAddress)], Redis = edge[nameof(Redis)],
             AdvertisedAddress = edge[nameof(AdvertisedAddress)], DashboardUser = edge[nameof(DashboardUser)], DashboardPassword = edge[nameof(DashboardPassword)],
+            Planogram = edge[nameof(Planogram)],
         };
         settings.SiloPort = settings.Port(edge, nameof(SiloPort)) ?? 0;
         settings.GatewayPort = settings.Port(edge, nameof(GatewayPort)) ?? 0;
@@ -107,6 +113,32 @@ public sealed class SiloSettings
             yield return $"Edge:ListenAddress (--listen-address) must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{ListenAddress}'";
         if (AdvertisedAddress is not null && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
             yield return $"Edge:AdvertisedAddress (--advertised-address) must be an IP address, got '{AdvertisedAddress}'";
+        if (Planogram is not null)
+            foreach (var problem in PlanogramProblems()) yield return problem;
+    }
+
+    // A bad planogram file stops the silo before it starts: nothing is provisioned from it.
+    private IEnumerable<string> PlanogramProblems()
+    {
+        const string name = "Edge:Planogram (--planogram)";
+        if (Tier != "store") return [$"{name} is for a store; a {Tier} has no shelves"];
+        PlanogramLoadResult loaded;
+        try
+        {
+            loaded = PlanogramFile.Load(Planogram!);
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return [$"{name} '{Planogram}': {ex.Message}"];
+        }
+        if (loaded.IsValid)
+        {
+            PlanogramShelves = loaded.Shelves;
+            return [];
+        }
+        const int shown = 20;
+        return [.. loaded.Problems.Take(shown).Select(p => $"{name} {Planogram}, {p}"),
+            .. loaded.Problems.Count > shown ? [$"{name} {Planogram}: {loaded.Problems.Count - shown} more problems"] : Array.Empty<string>()];
     }
 
     /// <summary>The tier's settings (from settings whose syntax is valid).</summary>

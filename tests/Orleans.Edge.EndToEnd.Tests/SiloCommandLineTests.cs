@@ -117,6 +117,41 @@ public sealed class SiloCommandLineTests
         Assert.False(second.IsRunning);
         Assert.True(first.IsRunning);
     }
+    [Fact]
+    public async Task BadPlanogramFile_StopsTheStoreBeforeItStarts_NamingTheLineAndField_ExitCode2()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("edge-planogram-").FullName, "bad.csv");
+        await File.WriteAllLinesAsync(file, [string.Join(',', Orleans.Edge.Domain.PlanogramFile.CsvColumns),
+            "a1,sku-1,250,800,16,a1-lc,load-cell,20000", "a2,sku-2,heavy,800,16,a2-lc,load-cell,20000"]);
+        var arguments = Arguments("store");
+        arguments["--planogram"] = file;
+
+        var run = await Run(Flatten(arguments));
+
+        Assert.Equal(2, run.ExitCode);
+        var error = Assert.Single(run.Stderr);
+        Assert.StartsWith("orleans-edge: Edge:Planogram (--planogram) ", error, StringComparison.Ordinal);
+        Assert.Contains("line 3", error, StringComparison.Ordinal);
+        Assert.Contains("unit_weight_grams", error, StringComparison.Ordinal);
+        NoStackTrace(run);
+    }
+
+    [Fact]
+    public async Task PlanogramFile_ProvisionsTheStoreAtStart()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("edge-planogram-").FullName, "store.csv");
+        await File.WriteAllLinesAsync(file, [string.Join(',', Orleans.Edge.Domain.PlanogramFile.CsvColumns),
+            .. Enumerable.Range(1, 30).Select(i => $"p{i},sku-{i},250,800,16,p{i}-lc,load-cell,20000")]);
+        var arguments = Arguments("store");
+        arguments["--planogram"] = file;
+        arguments.Remove("--ops-port");
+
+        await using var silo = await TierProcess.StartAsync(string.Join(' ', Flatten(arguments)));
+        await Eventually.Get(() => Task.FromResult(silo.Output), o => o.Any(l => l.Contains("30 shelves provisioned", StringComparison.Ordinal)),
+            "the planogram provisioned");
+        await using var client = await Orleans.Edge.Client.EdgeStoreClient.ConnectAsync("cl-s1", $"127.0.0.1:{arguments["--gateway-port"]}");
+        Assert.Equal(30, (await client.GetShelvesAsync()).Count);
+    }
 
     /// <summary>Valid switches for a tier whose parent does not exist: it would start, but nothing here lets it get that far.</summary>
     private static Dictionary<string, string> Arguments(string tier)
