@@ -75,7 +75,7 @@ public sealed class DemoRun(DemoOptions options)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Chaos drill: {_drill.Count(ChaosFaultKind.Cut)} link cuts, {_drill.Count(ChaosFaultKind.Crash)} cluster crashes, fault periods: {_drill.Count(ChaosFaultKind.OutboxWrites)} outbox write, {_drill.Count(ChaosFaultKind.OutboxTrims)} outbox trim, {_drill.Count(ChaosFaultKind.GrainWrites)} grain write, {_drill.Count(ChaosFaultKind.StreamPublishes)} stream publish.");
             var chaosTask = _drill?.RunAsync() ?? Task.CompletedTask;
-            await new ProgressView(_fleet, _simulators, () => _policyChange, _drill).RunAsync(simulation.Token);
+            await new ProgressView(_fleet, _simulators, () => _policyChange, options.Duration, _drill).RunAsync(simulation.Token);
             await Task.WhenAll(running);
             await policyTask;
             var simulated = started.Elapsed;

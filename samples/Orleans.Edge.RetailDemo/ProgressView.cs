@@ -5,9 +5,22 @@ using Spectre.Console;
 
 namespace Orleans.Edge.RetailDemo;
 
-/// <summary>Live per-store figures while the simulation runs (a table on a terminal, a line every 5 s otherwise).</summary>
-public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator> simulators, Func<PolicyChangeEntry?> policy, ChaosDrill? drill = null)
+/// <summary>
+/// Live per-store figures while the simulation runs: a table that fits 80 columns on a terminal,
+/// with the time run and left in its title, or a line every 5 s otherwise.
+/// </summary>
+public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator> simulators, Func<PolicyChangeEntry?> policy, TimeSpan duration,
+    ChaosDrill? drill = null)
 {
+    private readonly DateTime _started = DateTime.UtcNow;
+
+    private string Clock()
+    {
+        var run = DateTime.UtcNow - _started;
+        var left = duration - run;
+        return $"{run.TotalSeconds:F0}s run, {Math.Max(0, left.TotalSeconds):F0}s left";
+    }
+
     public async Task RunAsync(CancellationToken ct)
     {
         if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
@@ -23,13 +36,12 @@ public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator>
             });
             return;
         }
-        var started = DateTime.UtcNow;
         while (!ct.IsCancellationRequested)
         {
             try { await Task.Delay(5000, ct); } catch (OperationCanceledException) { break; }
             var cloud = await fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey).GetAlertStats();
             Console.WriteLine(
-                $"[{(DateTime.UtcNow - started).TotalSeconds,4:F0}s] readings {simulators.Sum(s => s.Accepted):N0}, rejected {simulators.Sum(s => s.Rejected)}, " +
+                $"[{Clock()}] readings {simulators.Sum(s => s.Accepted):N0}, rejected {simulators.Sum(s => s.Rejected)}, " +
                 $"alerts at cloud {cloud.UniqueAlertsRaised}, restocks {simulators.Sum(s => s.Restocks)}, " +
                 $"queued {fleet.Stores.Sum(s => s.Outbox!.Count)}{PolicyText()}{ChaosText()}");
         }
@@ -41,8 +53,9 @@ public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator>
 
     private async Task<Table> Render()
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("[bold]stores[/]")
-            .AddColumns("store", "region", "readings", "rejected", "open alerts", "restocks", "outbox", "uplink", "policy");
+        // Short headers: nine columns must fit an 80-column terminal without truncation.
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]stores[/] ({Clock()})")
+            .AddColumns("store", "region", "reads", "bad", "open", "restock", "queue", "link", "policy");
         foreach (var sim in simulators)
         {
             var host = sim.Host;

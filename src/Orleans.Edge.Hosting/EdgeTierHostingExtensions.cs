@@ -88,11 +88,14 @@ public static class EdgeTierHostingExtensions
         // environment still sets them: Orleans writes ~25 option dumps, its placement retries
         // (Polly) and its start-up steps at Information, and every probe and scrape two lines;
         // a silo's own start-up summary says what matters.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = QuietLogLevels.Select(kv => KeyValuePair.Create($"Logging:LogLevel:{kv.Key}", (string?)kv.Value)),
-        });
+        // A host that configures its own logging (the demo, tests) gets none of these: their
+        // per-category rules would outrank its minimum level.
         if (settings.ConfigureLogging is { } logging) logging(builder.Logging);
+        else
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+            {
+                InitialData = QuietLogLevels.Select(kv => KeyValuePair.Create($"Logging:LogLevel:{kv.Key}", (string?)kv.Value)),
+            });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
     }
 
