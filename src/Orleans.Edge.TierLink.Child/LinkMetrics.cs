@@ -25,7 +25,10 @@ public sealed class LinkMetrics : IDisposable
             () => outbox.OldestEnqueuedAt is { } oldest ? (time.GetUtcNow() - oldest).TotalSeconds : 0, "s", "Age of the oldest waiting event");
         _meter.CreateObservableCounter("orleans_edge_outbox_events_numbered_total", () => outbox.EventsNumbered,
             description: "Events the outbox ever numbered, restarts included: each is acked, waiting or evicted");
-        _meter.CreateObservableCounter("orleans_edge_link_events_sent_total", () => link.Status.EventsSent, description: "Events sent, counting resends");
+        _meter.CreateObservableCounter("orleans_edge_link_events_sent_total", () => link.Status.EventsSent,
+            description: "Events in batches the parent answered (acked, or reported as duplicates)");
+        _meter.CreateObservableCounter("orleans_edge_link_send_attempts_total", () => link.Status.EventsAttempted,
+            description: "Events written to the uplink, counting every retry while the parent was unreachable");
         _meter.CreateObservableCounter("orleans_edge_link_events_acked_total", () => link.Status.EventsAcked, description: "Events the parent acknowledged");
         _meter.CreateObservableCounter("orleans_edge_link_retries_total", () => link.Status.Retries, description: "Failed exchanges that were retried");
         _meter.CreateObservableCounter("orleans_edge_link_duplicates_total", () => link.Status.DuplicatesReported, description: "Events the parent had already");

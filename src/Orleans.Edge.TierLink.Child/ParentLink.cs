@@ -8,6 +8,7 @@ namespace Orleans.Edge.TierLink.Child;
 public sealed class LinkStatus
 {
     private long _eventsSent;
+    private long _eventsAttempted;
     private long _eventsAcked;
     private long _retries;
     private long _duplicatesReported;
@@ -24,8 +25,11 @@ public sealed class LinkStatus
     /// <summary>Last failure, if the link is down.</summary>
     public string? LastError { get; set; }
 
-    /// <summary>Events sent, counting resends.</summary>
+    /// <summary>Events in batches the parent answered, counting resends it reported as duplicates.</summary>
     public long EventsSent => Interlocked.Read(ref _eventsSent);
+
+    /// <summary>Events written to the link, counting every retry while it was down.</summary>
+    public long EventsAttempted => Interlocked.Read(ref _eventsAttempted);
 
     /// <summary>Events the parent acked.</summary>
     public long EventsAcked => Interlocked.Read(ref _eventsAcked);
@@ -82,6 +86,7 @@ public sealed class LinkStatus
         Interlocked.Add(ref _duplicatesReported, duplicates);
     }
     internal void OnRetry() => Interlocked.Increment(ref _retries);
+    internal void OnAttempt(int events) => Interlocked.Add(ref _eventsAttempted, events);
     internal void OnFault(Exception ex)
     {
         Interlocked.Increment(ref _faults);

@@ -103,14 +103,17 @@ public sealed partial class UplinkSender(
             var compress = entries.Count >= o.CompressFromEvents;
             _inFlight = entries;
             call.RequestStream.WriteOptions = compress ? null : NoCompress;
-            await call.RequestStream.WriteAsync(batch, stoppingToken);
-            link.Status.OnSent(entries.Count, batch.CalculateSize(), compress);
-            // An ack that does not come in time means a dead link: end the session and start over.
+            // A write that stalls, or an ack that does not come, in time means a dead link: end the
+            // session and start over. The deadline covers the write too: into a stalled link it can hang.
             session.CancelAfter(o.PushTimeout);
+            await call.RequestStream.WriteAsync(batch, session.Token);
+            link.Status.OnAttempt(entries.Count);
             if (!await read)
                 throw new IOException("the parent closed the uplink session");
             session.TryReset();
             var ack = call.ResponseStream.Current;
+            // Sent means the parent has it: a write into a link that then died is only an attempt.
+            link.Status.OnSent(entries.Count, batch.CalculateSize(), compress);
             read = call.ResponseStream.MoveNext(session.Token);
             ulong[] acked = [ack.AckedThrough, ack.BulkAckedThrough];
             for (var lane = 0; lane < acked.Length; lane++) await outbox.AckAsync(lane, (long)acked[lane], stoppingToken);

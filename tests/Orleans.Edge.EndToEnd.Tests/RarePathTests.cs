@@ -291,4 +291,30 @@ public sealed class RarePathTests
         Assert.Equal(2, view!.AppliedPolicyVersion);
         await fleet.StopAsync();
     }
+
+    [Fact]
+    public async Task EventsSentCountsOnlyWhatTheParentAnswered_RetriesIntoADeadLinkAreAttempts()
+    {
+        await using var fleet = await LocalFleet.StartAsync(new LocalFleetOptions
+        {
+            Regions = 1, StoresPerRegion = 1, FaultProxies = true, ConfigureStoreLinks = o => o.PushTimeout = TimeSpan.FromMilliseconds(500),
+        });
+        var store = fleet.Stores[0];
+        await using var client = await FleetFixture.Connect(store);
+        var (_, cell) = await FleetFixture.NewShelf(client, "sent");
+        var status = store.Uplink!.Status;
+        await Eventually.Get(() => Task.FromResult(store.Outbox!.Count), n => n == 0, "start-up traffic acked");
+        var (sent, attempted, retries) = (status.EventsSent, status.EventsAttempted, status.Retries);
+
+        fleet.LinkOf(store.Id)!.Blackhole();   // writes go out, no ack ever comes back
+        await FleetFixture.Put(client, cell, 0);
+        await Eventually.Get(() => Task.FromResult(status.Retries), n => n >= retries + 3, "three sends into the dead link", TimeSpan.FromSeconds(40));
+        Assert.Equal(sent, status.EventsSent);
+        Assert.True(status.EventsAttempted > attempted, "the sends into the dead link are attempts");
+
+        fleet.LinkOf(store.Id)!.Restore();
+        await Eventually.Get(() => Task.FromResult(store.Outbox!.Count), n => n == 0, "the alerts acked once the link is back");
+        Assert.True(status.EventsSent > sent);
+        await fleet.StopAsync();
+    }
 }
