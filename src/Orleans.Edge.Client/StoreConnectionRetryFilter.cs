@@ -13,17 +13,32 @@ namespace Orleans.Edge.Client;
 internal sealed class StoreConnectionRetryFilter(StoreClientOptions options, TimeProvider time) : IClientConnectionRetryFilter
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+    private const int HandshakeClosuresMeaningWrongCluster = 2;
     private DateTimeOffset? _firstFailure;
+    private int _handshakeClosures;
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
     {
         if (Classify(exception) is { } known) throw Unreachable(options, known.Reason, known.Cause, exception);
+        // A silo writes its own preamble (with its cluster id) and then drops a client of another
+        // cluster; when the drop overtakes the preamble the client only sees the connection close
+        // mid-handshake. A running silo does that for nothing else a correct client sends, so a
+        // repeat of it is reported as the wrong cluster rather than waited out.
+        if (Chain(exception).Any(e => e.Message.Contains(HandshakeClosed, StringComparison.Ordinal))
+            && ++_handshakeClosures >= HandshakeClosuresMeaningWrongCluster)
+        {
+            throw Unreachable(options, StoreUnreachableReason.WrongCluster,
+                $"the gateway accepted the connection and closed it {_handshakeClosures} times during the Orleans handshake, as a silo does with a client of another cluster (this client's cluster id is '{options.EffectiveClusterId}')", exception);
+        }
         _firstFailure ??= time.GetUtcNow();
         if (time.GetUtcNow() - _firstFailure >= options.ConnectTimeout)
             throw Unreachable(options, StoreUnreachableReason.Timeout, $"no gateway answered within {options.ConnectTimeout.TotalSeconds:F0} s; last error: {Innermost(exception).Message}", exception);
         await Task.Delay(RetryDelay, time, cancellationToken);
         return true;
     }
+
+    // Orleans' ConnectionPreambleHelper, when the connection ends before the peer's preamble is read.
+    private const string HandshakeClosed = "Connection terminated prematurely";
 
     internal static StoreUnreachableException Unreachable(StoreClientOptions options, StoreUnreachableReason reason, string cause, Exception? inner) =>
         new(options.StoreId, [.. options.Gateways], reason, cause, inner);
