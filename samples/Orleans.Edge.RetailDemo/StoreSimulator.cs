@@ -151,7 +151,7 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
                 IReadOnlyList<IngestResult> results;
                 try
                 {
-                    results = await Client.SubmitReadingsAsync(readings).WaitAsync(CallTimeout, ct);
+                    results = await Client.SubmitReadingsAsync(readings, ct).WaitAsync(CallTimeout, ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
@@ -213,7 +213,7 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
                 using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct, life.Token);
                 var client = Client;
                 // Whatever is open already (e.g. raised while this store's cluster was restarting) first.
-                foreach (var open in await client.GetOpenAlertsAsync().WaitAsync(CallTimeout, watch.Token)) Consider(open);
+                foreach (var open in await client.GetOpenAlertsAsync(watch.Token).WaitAsync(CallTimeout, watch.Token)) Consider(open);
                 await foreach (var alert in client.WatchAlertsAsync(watch.Token)) Consider(alert);
             }
             catch (Exception) when (!ct.IsCancellationRequested)
@@ -241,7 +241,7 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
         try
         {
             await Task.Delay(TimeSpan.FromSeconds(1 + _rng.NextDouble() * 3), ct);
-            if (alert.State == AlertState.Raised) await Client.AcknowledgeAsync(alert.AlertId, "staff").WaitAsync(CallTimeout, ct);
+            if (alert.State == AlertState.Raised) await Client.AcknowledgeAsync(alert.AlertId, "staff", ct).WaitAsync(CallTimeout, ct);
             await Task.Delay(TimeSpan.FromSeconds(1 + _rng.NextDouble() * 2), ct);
             Volatile.Write(ref shelf.Units, shelf.Planogram.CapacityUnits);
             Interlocked.Increment(ref _restocks);

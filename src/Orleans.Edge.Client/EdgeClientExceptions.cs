@@ -105,3 +105,41 @@ public sealed class InvalidPlanogramException(string source, IReadOnlyList<strin
         return problems.Count > Shown ? $"{text}; and {problems.Count - Shown} more" : text;
     }
 }
+
+/// <summary>Why a store could not be reached; see <see cref="StoreUnreachableException"/>.</summary>
+public enum StoreUnreachableReason
+{
+    /// <summary>The gateway answered, but it belongs to another cluster (another store, or a region): the store id or gateway is wrong.</summary>
+    WrongCluster,
+
+    /// <summary>Nothing listens at the gateway (the store's silo is not running, or the port is wrong).</summary>
+    Refused,
+
+    /// <summary>No gateway answered within <see cref="StoreClientOptions.ConnectTimeout"/>.</summary>
+    Timeout,
+}
+
+/// <summary>
+/// A store app could not connect to its store. Wrong-cluster and refused connections are reported
+/// at the first attempt, not after the connect timeout; the message names the store, the gateways
+/// and the cause.
+/// </summary>
+public sealed class StoreUnreachableException(string storeId, IReadOnlyList<string> gateways, StoreUnreachableReason reason, string cause, Exception? inner = null)
+    : EdgeClientException($"could not connect to store '{storeId}' at {string.Join(", ", gateways)}: {Describe(reason)}: {cause}", inner)
+{
+    /// <summary>The store asked for.</summary>
+    public string StoreId { get; } = storeId;
+
+    /// <summary>The gateways tried.</summary>
+    public IReadOnlyList<string> Gateways { get; } = gateways;
+
+    /// <summary>Why it failed.</summary>
+    public StoreUnreachableReason Reason { get; } = reason;
+
+    private static string Describe(StoreUnreachableReason reason) => reason switch
+    {
+        StoreUnreachableReason.WrongCluster => "the gateway belongs to another cluster (check the store id and the gateway address)",
+        StoreUnreachableReason.Refused => "connection refused (is the store's silo running, is the port right?)",
+        _ => "timed out",
+    };
+}

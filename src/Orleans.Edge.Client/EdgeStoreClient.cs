@@ -14,7 +14,7 @@ namespace Orleans.Edge.Client;
 /// record manual counts and submit readings. Works while the store's uplink is down, since it
 /// only talks to the store's own cluster.
 /// </summary>
-public sealed class EdgeStoreClient : IAsyncDisposable
+public sealed class EdgeStoreClient : IEdgeStoreClient
 {
     private readonly IGrainFactory _grains;
     private readonly IHost? _host;
@@ -31,32 +31,42 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     /// <summary>The store this client talks to.</summary>
     public string StoreId { get; }
 
-    /// <summary>Connects to a store cluster through its gateways.</summary>
+    /// <summary>
+    /// Connects to a store cluster through its gateways, on a private host of its own that
+    /// installs no signal handling and reads no app configuration: the app keeps its shutdown.
+    /// Apps with a host of their own use <see cref="EdgeStoreClientServiceCollectionExtensions.AddEdgeStoreClient(IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration)"/> instead.
+    /// </summary>
     /// <exception cref="ArgumentException">The options are incomplete or malformed.</exception>
-    /// <exception cref="EdgeClientException">The store could not be reached in time.</exception>
+    /// <exception cref="StoreUnreachableException">The store could not be reached; its <see cref="StoreUnreachableException.Reason"/> says why.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static async Task<EdgeStoreClient> ConnectAsync(StoreClientOptions options, CancellationToken cancellationToken = default)
     {
-        EdgeId.Require(options.StoreId, "store id");
-        options.AlertWatch.Validated();
-        if (options.Gateways.Count == 0) throw new ArgumentException("give at least one gateway endpoint (address:port)", nameof(options));
-        var endpoints = options.Gateways.Select(g => IPEndPoint.TryParse(g, out var ep) && ep.Port > 0
-            ? ep : throw new ArgumentException($"gateway '{g}' is not an address:port", nameof(options))).ToArray();
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems), nameof(options));
+        var endpoints = options.GatewayEndpoints();
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        // An alert notification already on the wire when a watch ends reaches a client that has
-        // dropped its observer; Orleans logs that as an error although nothing is lost.
-        builder.Logging.AddFilter("Orleans.ClientGrainContext", LogLevel.Critical);
-        options.ConfigureLogging?.Invoke(builder.Logging);
+        var builder = new HostBuilder();
+        builder.ConfigureLogging(logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            // An alert notification already on the wire when a watch ends reaches a client that has
+            // dropped its observer; Orleans logs that as an error although nothing is lost.
+            logging.AddFilter("Orleans.ClientGrainContext", LogLevel.Critical);
+            options.ConfigureLogging?.Invoke(logging);
+        });
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(endpoints);
             client.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = options.ClusterId ?? $"store-{options.StoreId}";
+                o.ClusterId = options.EffectiveClusterId;
                 o.ServiceId = EdgeNames.ServiceId;
             });
+            client.UseConnectionRetryFilter(new StoreConnectionRetryFilter(options, TimeProvider.System));
         });
+        // HostBuilder registers a console lifetime (Ctrl+C, SIGTERM) by default; this host is the
+        // app's guest and must leave its signals alone.
+        builder.ConfigureServices(services => services.AddSingleton<IHostLifetime, PassiveLifetime>());
         var host = builder.Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
@@ -64,13 +74,25 @@ public sealed class EdgeStoreClient : IAsyncDisposable
         {
             await host.StartAsync(timeout.Token);
         }
-        catch (Exception ex) when (ex is not ArgumentException)
+        catch (Exception ex)
         {
             host.Dispose();
-            throw new EdgeClientException(
-                $"could not connect to store '{options.StoreId}' at {string.Join(", ", options.Gateways)} within {options.ConnectTimeout.TotalSeconds:F0} s: {ex.Message}", ex);
+            if (ex is StoreUnreachableException) throw;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (StoreConnectionRetryFilter.Classify(ex) is { } known) throw StoreConnectionRetryFilter.Unreachable(options, known.Reason, known.Cause, ex);
+            if (timeout.IsCancellationRequested)
+                throw StoreConnectionRetryFilter.Unreachable(options, StoreUnreachableReason.Timeout, $"no gateway answered within {options.ConnectTimeout.TotalSeconds:F0} s", ex);
+            throw new EdgeClientException($"could not connect to store '{options.StoreId}' at {string.Join(", ", options.Gateways)}: {ex.Message}", ex);
         }
         return new EdgeStoreClient(host.Services.GetRequiredService<IClusterClient>(), options.StoreId, host, options.AlertWatch);
+    }
+
+    /// <summary>Lets the app, not this private host, handle process signals.</summary>
+    private sealed class PassiveLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Connects to a store cluster through one gateway (<c>address:port</c>), with default options.</summary>
@@ -90,9 +112,10 @@ public sealed class EdgeStoreClient : IAsyncDisposable
 
     /// <summary>Provisions a shelf and its sensors.</summary>
     /// <exception cref="InvalidSetupException">The set-up has problems; nothing changed.</exception>
-    public async Task ProvisionShelfAsync(ShelfSetup setup)
+    public async Task ProvisionShelfAsync(ShelfSetup setup, CancellationToken cancellationToken = default)
     {
-        var problems = await Store.ProvisionShelf(setup);
+        ArgumentNullException.ThrowIfNull(setup);
+        var problems = await Store.ProvisionShelf(setup).WaitAsync(cancellationToken);
         if (problems.Count > 0) throw new InvalidSetupException(setup.ShelfId.Value, problems);
     }
 
@@ -170,26 +193,26 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     }
 
     /// <summary>Every provisioned shelf.</summary>
-    public Task<IReadOnlyList<ShelfSetup>> GetShelvesAsync() => Store.GetShelves();
+    public Task<IReadOnlyList<ShelfSetup>> GetShelvesAsync(CancellationToken cancellationToken = default) => Store.GetShelves().WaitAsync(cancellationToken);
 
     /// <summary>A shelf's state.</summary>
     /// <exception cref="UnknownShelfException">No such shelf in this store.</exception>
-    public async Task<ShelfState> GetShelfAsync(string shelfId)
+    public async Task<ShelfState> GetShelfAsync(string shelfId, CancellationToken cancellationToken = default)
     {
         CheckShelfId(shelfId);
-        return await _grains.GetGrain<IShelfGrain>(shelfId).GetState() ?? throw new UnknownShelfException(StoreId, shelfId);
+        return await _grains.GetGrain<IShelfGrain>(shelfId).GetState().WaitAsync(cancellationToken) ?? throw new UnknownShelfException(StoreId, shelfId);
     }
 
     /// <summary>Alerts not yet resolved, oldest first.</summary>
-    public Task<IReadOnlyList<Alert>> GetOpenAlertsAsync() => Store.GetOpenAlerts();
+    public Task<IReadOnlyList<Alert>> GetOpenAlertsAsync(CancellationToken cancellationToken = default) => Store.GetOpenAlerts().WaitAsync(cancellationToken);
 
     /// <summary>
     /// Whether the store's uplink to its region works and how much waits to be sent. Everything
     /// else in this client keeps working while it is down.
     /// </summary>
     /// <exception cref="EdgeClientException">The store runs without an uplink.</exception>
-    public async Task<UplinkStatus> GetUplinkStatusAsync() =>
-        await _grains.GetGrain<IUplinkStatusGrain>(0).GetStatus() ?? throw new EdgeClientException($"store '{StoreId}' has no uplink configured");
+    public async Task<UplinkStatus> GetUplinkStatusAsync(CancellationToken cancellationToken = default) =>
+        await _grains.GetGrain<IUplinkStatusGrain>(0).GetStatus().WaitAsync(cancellationToken) ?? throw new EdgeClientException($"store '{StoreId}' has no uplink configured");
 
     /// <summary>
     /// Every alert change in this store from now on, in order, until cancelled. A change made
@@ -219,39 +242,39 @@ public sealed class EdgeStoreClient : IAsyncDisposable
     /// <summary>Acknowledges an alert; acknowledging twice is harmless.</summary>
     /// <exception cref="UnknownAlertException">No such alert.</exception>
     /// <exception cref="AlertAlreadyResolvedException">It is resolved already.</exception>
-    public Task<Alert> AcknowledgeAsync(string alertId, string by) =>
-        Command(alertId, by, (shelf, id, who) => shelf.Acknowledge(id, who));
+    public Task<Alert> AcknowledgeAsync(string alertId, string by, CancellationToken cancellationToken = default) =>
+        Command(alertId, by, (shelf, id, who) => shelf.Acknowledge(id, who), cancellationToken);
 
     /// <summary>Resolves an alert by hand; its condition will not re-alert until it has cleared.</summary>
     /// <exception cref="UnknownAlertException">No such alert.</exception>
     /// <exception cref="AlertAlreadyResolvedException">It is resolved already.</exception>
-    public Task<Alert> ResolveAsync(string alertId, string by) =>
-        Command(alertId, by, (shelf, id, who) => shelf.Resolve(id, who));
+    public Task<Alert> ResolveAsync(string alertId, string by, CancellationToken cancellationToken = default) =>
+        Command(alertId, by, (shelf, id, who) => shelf.Resolve(id, who), cancellationToken);
 
     /// <summary>Records a manual count of a shelf, which recalibrates its tare.</summary>
     /// <exception cref="UnknownShelfException">No such shelf.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The count is negative.</exception>
-    public async Task<ShelfState> RecordManualCountAsync(string shelfId, int units, string by)
+    public async Task<ShelfState> RecordManualCountAsync(string shelfId, int units, string by, CancellationToken cancellationToken = default)
     {
         CheckShelfId(shelfId);
         ArgumentOutOfRangeException.ThrowIfNegative(units);
         CheckActor(by);
-        return await _grains.GetGrain<IShelfGrain>(shelfId).RecordManualCount(units, by) ?? throw new UnknownShelfException(StoreId, shelfId);
+        return await _grains.GetGrain<IShelfGrain>(shelfId).RecordManualCount(units, by).WaitAsync(cancellationToken) ?? throw new UnknownShelfException(StoreId, shelfId);
     }
 
     /// <summary>Submits one reading.</summary>
     /// <exception cref="InvalidReadingException">The store rejected it; nothing was stored.</exception>
-    public async Task SubmitReadingAsync(SensorReading reading)
+    public async Task SubmitReadingAsync(SensorReading reading, CancellationToken cancellationToken = default)
     {
-        var result = await SubmitAsync(reading);
+        var result = await SubmitAsync(reading).WaitAsync(cancellationToken);
         if (!result.IsAccepted) throw new InvalidReadingException(reading, result.Rejection, result.Message ?? result.Rejection.ToString());
     }
 
     /// <summary>Submits readings in one call; returns each one's outcome in order instead of throwing.</summary>
-    public Task<IReadOnlyList<IngestResult>> SubmitReadingsAsync(IEnumerable<SensorReading> readings)
+    public Task<IReadOnlyList<IngestResult>> SubmitReadingsAsync(IEnumerable<SensorReading> readings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(readings);
-        return _grains.GetGrain<IReadingIngressGrain>(0).Submit([.. readings]);
+        return _grains.GetGrain<IReadingIngressGrain>(0).Submit([.. readings]).WaitAsync(cancellationToken);
     }
 
     private Task<IngestResult> SubmitAsync(SensorReading reading)
@@ -267,14 +290,14 @@ public sealed class EdgeStoreClient : IAsyncDisposable
         if (ActorName.Problem(by) is { } problem) throw new ArgumentException(problem, nameof(by));
     }
 
-    private async Task<Alert> Command(string alertId, string by, Func<IShelfGrain, string, string, Task<AlertCommandResult>> command)
+    private async Task<Alert> Command(string alertId, string by, Func<IShelfGrain, string, string, Task<AlertCommandResult>> command, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(alertId);
         CheckActor(by);
         var slash = alertId.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || EdgeId.Problem(alertId[..slash], "shelf id") is not null)
             throw new UnknownAlertException(StoreId, alertId, $"'{alertId}' is not an alert id of the form shelf/Type/number");
-        var result = await command(_grains.GetGrain<IShelfGrain>(alertId[..slash]), alertId, by);
+        var result = await command(_grains.GetGrain<IShelfGrain>(alertId[..slash]), alertId, by).WaitAsync(cancellationToken);
         return result.Status switch
         {
             AlertCommandStatus.Ok => result.Alert!,

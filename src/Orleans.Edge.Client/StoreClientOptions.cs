@@ -1,4 +1,8 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+using Orleans.Edge.Domain;
 
 namespace Orleans.Edge.Client;
 
@@ -22,4 +26,45 @@ public sealed class StoreClientOptions
 
     /// <summary>How long to keep trying to connect before giving up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Every problem with these options, each naming its setting; empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (EdgeId.Problem(StoreId, "store id") is { } store) problems.Add($"{nameof(StoreId)}: {store}");
+        if (Gateways.Count == 0) problems.Add($"{nameof(Gateways)}: give at least one gateway endpoint (address:port)");
+        foreach (var gateway in Gateways)
+        {
+            if (!TryParseGateway(gateway, out _)) problems.Add($"{nameof(Gateways)}: '{gateway}' is not an address:port");
+        }
+        if (ClusterId is not null && string.IsNullOrWhiteSpace(ClusterId)) problems.Add($"{nameof(ClusterId)}: leave it out or give a cluster id");
+        if (ConnectTimeout <= TimeSpan.Zero) problems.Add($"{nameof(ConnectTimeout)}: must be positive, got {ConnectTimeout}");
+        if (AlertWatch is null) problems.Add($"{nameof(AlertWatch)}: missing");
+        else
+        {
+            if (AlertWatch.RenewInterval <= TimeSpan.Zero) problems.Add($"{nameof(AlertWatch)}:{nameof(AlertWatchOptions.RenewInterval)}: must be positive, got {AlertWatch.RenewInterval}");
+            if (AlertWatch.MaxRenewFailures < 1) problems.Add($"{nameof(AlertWatch)}:{nameof(AlertWatchOptions.MaxRenewFailures)}: must be 1 or more, got {AlertWatch.MaxRenewFailures}");
+        }
+        return problems;
+    }
+
+    internal string EffectiveClusterId => ClusterId ?? $"store-{StoreId}";
+
+    internal IPEndPoint[] GatewayEndpoints() =>
+        [.. Gateways.Select(g => TryParseGateway(g, out var ep) ? ep : throw new ArgumentException($"gateway '{g}' is not an address:port", nameof(Gateways)))];
+
+    private static bool TryParseGateway(string? gateway, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        return IPEndPoint.TryParse(gateway ?? "", out var parsed) && parsed.Port > 0 && (endpoint = parsed) is not null;
+    }
+}
+
+/// <summary>Checks <see cref="StoreClientOptions"/> when the app host starts (<c>ValidateOnStart</c>).</summary>
+internal sealed class StoreClientOptionsValidator(string? sectionPath) : IValidateOptions<StoreClientOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StoreClientOptions options) =>
+        options.Problems() is { Count: > 0 } problems
+            ? ValidateOptionsResult.Fail(string.IsNullOrEmpty(sectionPath) ? problems : problems.Select(p => $"{sectionPath}:{p}"))
+            : ValidateOptionsResult.Success;
 }

@@ -83,7 +83,7 @@ public sealed class AlertFlowTests(FleetFixture fx)
     {
         var (_, cell) = await FleetFixture.NewShelf(fx.Store1, "e2e-metrics");
         await FleetFixture.Put(fx.Store1, cell, 0);
-        var status = await Eventually.Get(fx.Store1.GetUplinkStatusAsync, s => s.Connected && s.QueuedEvents == 0 && s.EventsAcked >= 2, "events acked");
+        var status = await Eventually.Get(() => fx.Store1.GetUplinkStatusAsync(), s => s.Connected && s.QueuedEvents == 0 && s.EventsAcked >= 2, "events acked");
         Assert.Null(status.LastError);
         var host = fx.Fleet.Stores[0];
         Assert.Equal(1, MetricsProbe.Read(host, "orleans_edge_link_connected"));

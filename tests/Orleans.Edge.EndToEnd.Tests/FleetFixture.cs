@@ -36,7 +36,7 @@ public sealed class FleetFixture : IAsyncLifetime
     }
 
     /// <summary>Provisions a 10-unit shelf with a load cell.</summary>
-    public static async Task<(ShelfId Shelf, SensorId Cell)> NewShelf(EdgeStoreClient store, string name)
+    public static async Task<(ShelfId Shelf, SensorId Cell)> NewShelf(IEdgeStoreClient store, string name)
     {
         var shelf = new ShelfId(name);
         var cell = new SensorId($"{name}-lc");
@@ -45,7 +45,7 @@ public sealed class FleetFixture : IAsyncLifetime
         return (shelf, cell);
     }
 
-    public static Task Put(EdgeStoreClient store, SensorId cell, double units) =>
+    public static Task Put(IEdgeStoreClient store, SensorId cell, double units) =>
         store.SubmitReadingAsync(new SensorReading(cell, 500 + units * 100 + Random.Shared.NextDouble() * 0.2, DateTimeOffset.UtcNow));
 }
 

@@ -16,7 +16,7 @@ public sealed class GracefulStopTests
         var proxy = fleet.LinkOf(store.Id)!;
         await using (var client = await FleetFixture.Connect(store))
         {
-            await Eventually.Get(client.GetUplinkStatusAsync, s => s.Connected && s.QueuedEvents == 0, "the uplink up and idle");
+            await Eventually.Get(() => client.GetUplinkStatusAsync(), s => s.Connected && s.QueuedEvents == 0, "the uplink up and idle");
             proxy.Delay(TimeSpan.FromMilliseconds(250));   // a slow link: each exchange takes half a second
             for (var i = 0; i < 5; i++)
             {

@@ -24,7 +24,7 @@ public sealed class LocalAutonomyTests
         var alerts = await client.GetOpenAlertsAsync();
         Assert.Contains(alerts, a => a.ShelfId == shelf && a.Type == AlertType.OutOfStock);
         Assert.Equal(0, (await client.GetShelfAsync(shelf.Value)).Units);
-        var status = await Eventually.Get(client.GetUplinkStatusAsync, s => s.QueuedEvents >= 3 && s.Retries > 0, "alerts queued in the outbox");
+        var status = await Eventually.Get(() => client.GetUplinkStatusAsync(), s => s.QueuedEvents >= 3 && s.Retries > 0, "alerts queued in the outbox");
         Assert.False(status.Connected);
         Assert.NotNull(status.LastError);
         Assert.True(status.QueuedBytes > 0);

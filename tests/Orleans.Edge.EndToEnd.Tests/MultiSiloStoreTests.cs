@@ -69,14 +69,14 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
             "every alert at the cloud", TimeSpan.FromSeconds(30));
         Assert.Equal(raised, view.Stores.Single(s => s.StoreId == "ms-s1").AlertsRaised);
         // The client may still try the dead silo's gateway now and then; a store app retries, so do we.
-        var status = await Eventually.Get(Tolerant(client.GetUplinkStatusAsync), s => s is { Connected: true, QueuedEvents: 0 },
+        var status = await Eventually.Get(Tolerant(() => client.GetUplinkStatusAsync()), s => s is { Connected: true, QueuedEvents: 0 },
             "the outbox drained by the new owner", TimeSpan.FromSeconds(30));
         Assert.Equal(status!.EventsProduced, await region.Grains.GetGrain<ILinkInboxGrain>("ms-s1").GetAccepted());
         var stats = await fleet.GetAlertStats();
         Assert.Equal(0, stats.OutOfOrderForwards);
         // A shelf whose publish failed when the silo died publishes again; the cloud drops the copy.
         Assert.True(stats.DuplicateRevisions <= 6, $"at most one repeat per shelf, got {stats.DuplicateRevisions}");
-        var open = (await Eventually.Get(Tolerant(client.GetOpenAlertsAsync), a => a is not null, "the store's open alerts"))!
+        var open = (await Eventually.Get(Tolerant(() => client.GetOpenAlertsAsync()), a => a is not null, "the store's open alerts"))!
             .Select(a => (a.AlertId, a.Revision)).Order().ToList();
         // The last revisions (the refills' resolutions) may still be on their way from the region.
         view = await Eventually.Get(fleet.GetView, v => v.OpenAlerts.Where(a => a.StoreId.Value == "ms-s1").Select(a => (a.AlertId, a.Revision)).Order().SequenceEqual(open),

@@ -107,7 +107,7 @@ public sealed class RarePathTests
         var shelf = store.Grains.GetGrain<IShelfGrain>("gw");
         var raised = (await shelf.GetState())!.OpenAlerts.Select(a => a.AlertId).ToList();
         Assert.NotEmpty(raised);
-        await Eventually.Get(client.GetOpenAlertsAsync, open => raised.All(id => open.Any(a => a.AlertId == id)), "the store index has the alerts");
+        await Eventually.Get(() => client.GetOpenAlertsAsync(), open => raised.All(id => open.Any(a => a.AlertId == id)), "the store index has the alerts");
         await CloudHas(fleet, raised, "the alerts at the cloud");
         // Alerts travel in order: once a later one is at the cloud, a repeated send of the earlier ones would be too.
         await FleetFixture.Put(client, marker, 0);
@@ -133,7 +133,7 @@ public sealed class RarePathTests
 
         await Eventually.Get(() => Task.FromResult(store.Uplink!.Status.Faults), n => n >= 1, "the failed trim counted as a fault of this side");
         var view = await CloudHas(fleet, ids, "alerts at the cloud after failed trims");
-        var status = await Eventually.Get(client.GetUplinkStatusAsync, s => s.QueuedEvents == 0 && s.SenderFault is null, "outbox trimmed after the faults");
+        var status = await Eventually.Get(() => client.GetUplinkStatusAsync(), s => s.QueuedEvents == 0 && s.SenderFault is null, "outbox trimmed after the faults");
         Assert.True(status.SenderRunning);
         Assert.Equal(0, view.DuplicateAlertRevisions);
         Assert.Equal(2, faults.OutboxTrims.Injected);
@@ -160,7 +160,7 @@ public sealed class RarePathTests
         var later = (await client.GetOpenAlertsAsync()).Where(a => a.ShelfId.Value == "after").Select(a => a.AlertId).ToList();
 
         await CloudHas(fleet, later, "alerts behind the refused one, at the cloud");
-        var status = await Eventually.Get(client.GetUplinkStatusAsync, s => s.Parked == 1 && s.QueuedEvents == 0, "the refused revision parked, the rest sent");
+        var status = await Eventually.Get(() => client.GetUplinkStatusAsync(), s => s.Parked == 1 && s.QueuedEvents == 0, "the refused revision parked, the rest sent");
         Assert.Contains("InvalidArgument", status.LastParked, StringComparison.Ordinal);
         Assert.Equal(1, status.Evicted.GetValueOrDefault("Alert/Parked"));
         await fleet.StopAsync();
