@@ -15,8 +15,6 @@ internal sealed class FaultyOutboxStoreFactory(OutboxStoreFactory inner, Faults 
 /// <summary>An outbox store whose writes and trims fail on command; loads always work.</summary>
 internal sealed class FaultyOutboxStore(IOutboxStore inner, Faults faults) : IOutboxStore
 {
-    public bool IsDurable => inner.IsDurable;
-
     public Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default) => inner.LoadAsync(newEpoch, cancellationToken);
 
     public Task WriteAsync(OutboxWrite write, CancellationToken cancellationToken = default)

@@ -23,9 +23,6 @@ public sealed record OutboxWrite(OutboxEntry? Appended, IReadOnlyList<OutboxEntr
 /// </summary>
 public interface IOutboxStore : IAsyncDisposable
 {
-    /// <summary>True when writes survive the process.</summary>
-    bool IsDurable { get; }
-
     /// <summary>Reads what was kept; a new store takes <paramref name="newEpoch"/> as its epoch.</summary>
     Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default);
 
@@ -39,9 +36,6 @@ public interface IOutboxStore : IAsyncDisposable
 /// <summary>Keeps nothing: an outbox that survives link outages but not restarts.</summary>
 public sealed class MemoryOutboxStore : IOutboxStore
 {
-    /// <inheritdoc />
-    public bool IsDurable => false;
-
     /// <inheritdoc />
     public Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default) =>
         Task.FromResult(new OutboxSnapshot(newEpoch, [.. Enumerable.Repeat(1L, Lanes.Count)], [], new Dictionary<(EventClass, EvictionCause), long>()));

@@ -64,9 +64,6 @@ public sealed class LinkOutbox : IOutbox, IAsyncDisposable
         }
     }
 
-    /// <summary>True once the outbox has loaded what its store kept.</summary>
-    public bool IsOpen => _opened.Task.IsCompleted;
-
     /// <inheritdoc />
     public long Epoch { get; private set; }
 

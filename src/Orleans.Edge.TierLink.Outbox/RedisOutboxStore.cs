@@ -41,9 +41,6 @@ public sealed class RedisOutboxStore(Func<Task<IDatabase>> database, string keyP
     private static RedisValue NextField(int lane) => $"next.{lane}";
 
     /// <inheritdoc />
-    public bool IsDurable => true;
-
-    /// <inheritdoc />
     public async Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default)
     {
         db = await database();

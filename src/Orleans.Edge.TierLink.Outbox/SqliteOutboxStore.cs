@@ -43,9 +43,6 @@ public sealed class SqliteOutboxStore : IOutboxStore
     }
 
     /// <inheritdoc />
-    public bool IsDurable => true;
-
-    /// <inheritdoc />
     public Task<OutboxSnapshot> LoadAsync(long newEpoch, CancellationToken cancellationToken = default) => Task.Run(() => Load(newEpoch), cancellationToken);
 
     private OutboxSnapshot Load(long newEpoch)
