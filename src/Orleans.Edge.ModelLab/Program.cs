@@ -5,7 +5,7 @@ using Orleans.Edge.ModelLab;
 // its accuracy per camera domain; and measures what a frame costs in a bare ONNX Runtime session.
 var seed = new Option<int>("--seed") { Description = "Seeds frames, init and batch order", DefaultValueFactory = _ => 1 };
 var frames = new Option<int>("--train-frames") { Description = "Lab frames to train on", DefaultValueFactory = _ => 4000 };
-var epochs = new Option<int>("--epochs") { Description = "Passes over the training frames", DefaultValueFactory = _ => 3 };
+var epochs = new Option<int>("--epochs") { Description = "Passes over the training frames", DefaultValueFactory = _ => 2 };
 var batch = new Option<int>("--batch") { Description = "Frames per optimiser step", DefaultValueFactory = _ => 32 };
 var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 0.003 };
 var threads = new Option<int>("--threads") { Description = "Torch / ONNX Runtime threads (1: bitwise reproducible; see docs/vision-model.md)", DefaultValueFactory = _ => 1 };
