@@ -39,5 +39,9 @@ eval.SetAction(p =>
         Console.WriteLine(TrainCommand.Describe(OnnxEvaluator.Evaluate(session, LabDataset.Generate(domain, p.GetValue(evalSeed), p.GetValue(evalFrames), p.GetValue(threads)), domain.Name)));
 });
 
-var root = new RootCommand("Orleans.Edge model lab: shelf model training and measurement") { train, bench, eval };
+var framesPerPass = new Option<int>("--frames") { Description = "Frames per timed pass", DefaultValueFactory = _ => 2000 };
+var framesBench = new Command("frames", "Cost of rendering one synthetic frame, per domain") { framesPerPass, output };
+framesBench.SetAction(async (p, ct) => await FrameBench.RunAsync(p.GetValue(framesPerPass), p.GetValue(output)!, Console.Out, ct));
+
+var root = new RootCommand("Orleans.Edge model lab: shelf model training and measurement") { train, bench, eval, framesBench };
 return await root.Parse(args).InvokeAsync();
