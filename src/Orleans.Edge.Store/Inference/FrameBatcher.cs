@@ -62,7 +62,7 @@ public sealed partial class FrameBatcher : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<Pending>(_options.MaxBatch);
-        var input = new float[_options.MaxBatch * FrameTensor.FloatsPerFrame];
+        var input = new float[_options.MaxBatch * FrameTensor.Length];
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
         {
@@ -84,7 +84,7 @@ public sealed partial class FrameBatcher : IAsyncDisposable
         }
         try
         {
-            for (var i = 0; i < batch.Count; i++) FrameTensor.Write(batch[i].Frame.Rgb, input, i);
+            for (var i = 0; i < batch.Count; i++) FrameTensor.ToChw(batch[i].Frame.Rgb, input.AsSpan(i * FrameTensor.Length, FrameTensor.Length));
             var started = Stopwatch.GetTimestamp();
             var output = session.Run(input, batch.Count);
             var runMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -94,7 +94,7 @@ public sealed partial class FrameBatcher : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 var frame = batch[i].Frame;
-                var estimate = new VisionEstimate(frame.CameraId, frame.CapturedAt, session.Version, FrameTensor.Slots(output, i), runMs);
+                var estimate = new VisionEstimate(frame.CameraId, frame.CapturedAt, session.Version, SlotReader.Slots(output, i), runMs);
                 batch[i].Done.TrySetResult(new FrameResult(FrameRejection.None, null, estimate));
             }
             _governor.OnBatch(batch.Count, runMs);

@@ -27,30 +27,13 @@ public static class FrameChecks
     public static FrameResult Reject(FrameRejection rejection, string message) => new(rejection, message, null);
 }
 
-/// <summary>Turns frames into the model's input and its logits into per-slot estimates.</summary>
-public static class FrameTensor
+/// <summary>Turns the model's logits into per-slot estimates (frames become input through <see cref="FrameTensor"/>, shared with training).</summary>
+public static class SlotReader
 {
-    /// <summary>Floats per frame in the model's input (3 × Height × Width).</summary>
-    public const int FloatsPerFrame = 3 * ShelfVisionContract.Height * ShelfVisionContract.Width;
-
-    /// <summary>Writes packed RGB as planar CHW floats in 0..1 at frame <paramref name="index"/> of <paramref name="batch"/>.</summary>
-    public static void Write(ReadOnlySpan<byte> rgb, float[] batch, int index)
-    {
-        const int plane = ShelfVisionContract.Height * ShelfVisionContract.Width;
-        var r = batch.AsSpan(index * FloatsPerFrame, plane);
-        var g = batch.AsSpan(index * FloatsPerFrame + plane, plane);
-        var b = batch.AsSpan(index * FloatsPerFrame + 2 * plane, plane);
-        for (var p = 0; p < plane; p++)
-        {
-            r[p] = rgb[3 * p] / 255f;
-            g[p] = rgb[3 * p + 1] / 255f;
-            b[p] = rgb[3 * p + 2] / 255f;
-        }
-    }
-
     /// <summary>The slot estimates of frame <paramref name="index"/> of a batch's outputs.</summary>
     public static SlotEstimate[] Slots(ModelOutput output, int index)
     {
+        ArgumentNullException.ThrowIfNull(output);
         const int slots = ShelfVisionContract.Slots;
         var result = new SlotEstimate[slots];
         for (var s = 0; s < slots; s++)

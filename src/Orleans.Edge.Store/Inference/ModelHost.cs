@@ -177,7 +177,7 @@ public static class ModelChecks
     public static string? WarmUpProblem(ModelSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var input = new float[WarmUpFrames * FrameTensor.FloatsPerFrame];
+        var input = new float[WarmUpFrames * FrameTensor.Length];
         Array.Fill(input, 0.5f);
         var problem = session.Run(input, WarmUpFrames).ShapeProblem(WarmUpFrames);
         return problem is null ? null : $"the warm-up run's {problem}";

@@ -39,7 +39,7 @@ public sealed class ModelHostTests
         Assert.Equal("swap-v2", services.Host.CurrentVersion);
 
         Assert.False(running.IsDisposed);
-        var output = running.Run(new float[Inference.FrameTensor.FloatsPerFrame], 1);   // still runs on v1
+        var output = running.Run(new float[FrameTensor.Length], 1);   // still runs on v1
         Assert.Null(output.ShapeProblem(1));
         running.Release();
         Assert.True(running.IsDisposed);
