@@ -20,8 +20,12 @@ public sealed class InferenceOptions : IValidatedOptions
     /// <summary>Share of the silo's inference time that frames may take before the rate is lowered.</summary>
     public double BudgetFraction { get; set; } = 0.7;
 
-    /// <summary>Most frames run through the model in one batch.</summary>
-    public int MaxBatch { get; set; } = 16;
+    /// <summary>
+    /// Most frames run through the model in one batch. 4 by default: with the shelf CNN on the
+    /// 2-core machine, one frame took 0.27 ms (p50), a batch of 4 about 1.0 ms, a batch of 16
+    /// 11.6–14 ms (docs/benchmarks/inference-routes.md): larger batches did not pay.
+    /// </summary>
+    public int MaxBatch { get; set; } = 4;
 
     /// <summary>
     /// How long the batcher waits for more frames once one is queued. Zero (the default) batches
