@@ -44,6 +44,16 @@ public sealed class ShelfModelOnnxTests
     }
 
     [Fact]
+    public void FromOnnx_ReadsBackTheWeightsThatWereWritten()
+    {
+        var weights = ShelfModelWeights.Random(8);
+        var read = ShelfModelWeights.FromOnnx(ShelfModelOnnx.Write(weights));
+        foreach (var (name, values) in weights.Tensors) Assert.Equal(values, read[name]);
+        Assert.Equal(ShelfModelOnnx.Write(weights), ShelfModelOnnx.Write(read));
+        Assert.Equal(ShelfModels.V1Bytes(), ShelfModelOnnx.Write(ShelfModelWeights.FromOnnx(ShelfModels.V1Bytes())));
+    }
+
+    [Fact]
     public void WrongOutputShapeModel_Runs_ButItsFillOutputBreaksTheContract()
     {
         using var session = new InferenceSession(ShelfModelOnnx.WriteWithWrongOutputShape(ShelfModelWeights.Random(3)));
