@@ -22,8 +22,9 @@ public sealed class InferenceOptions : IValidatedOptions
 
     /// <summary>
     /// Most frames run through the model in one batch. 4 by default: with the shelf CNN on the
-    /// 2-core machine, one frame took 0.27 ms (p50), a batch of 4 about 1.0 ms, a batch of 16
-    /// 11.6–14 ms (docs/benchmarks/inference-routes.md): larger batches did not pay.
+    /// 2-core machine (docs/benchmarks/inference-routes.md) one frame took 0.17 ms (p50), 4 frames
+    /// 0.55 ms (twice the frames per second) and 16 frames 2.3 ms (no more frames per second, four
+    /// times the wait).
     /// </summary>
     public int MaxBatch { get; set; } = 4;
 
