@@ -77,7 +77,7 @@ public sealed class ModelTransferMetrics : IDisposable
     /// <summary>Downloads whose SHA-256 did not match.</summary>
     public long HashFailures => Interlocked.Read(ref _hashFailures);
 
-    /// <summary>Transfers from the parent started to fill this tier's cache (a region).</summary>
+    /// <summary>Artifacts this tier's cache (a region) filled from the parent: one per artifact when the cache works.</summary>
     public long UpstreamTransfers => Interlocked.Read(ref _upstreamTransfers);
 
     /// <summary>A call to the parent starts at <paramref name="offset"/>.</summary>
@@ -98,7 +98,7 @@ public sealed class ModelTransferMetrics : IDisposable
     /// <summary>A download failed its hash check.</summary>
     public void OnHashFailure() => Interlocked.Increment(ref _hashFailures);
 
-    /// <summary>A cache miss started a transfer from the parent.</summary>
+    /// <summary>A cache miss was filled from the parent.</summary>
     public void OnUpstreamTransfer() => Interlocked.Increment(ref _upstreamTransfers);
 
     /// <inheritdoc />

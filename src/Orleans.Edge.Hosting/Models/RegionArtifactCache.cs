@@ -42,12 +42,12 @@ public sealed partial class RegionArtifactCache(
         {
             // A transfer that finished between the caller's look and its lock: nothing to fetch.
             if (await store.GetLengthAsync(sha256, lifetime.ApplicationStopping) is { } held) return held;
-            metrics.OnUpstreamTransfer();
             LogFilling(logger, sha256);
             var path = await downloader.DownloadAsync(sha256, null, lifetime.ApplicationStopping);
             var bytes = await File.ReadAllBytesAsync(path, lifetime.ApplicationStopping);
             await store.PutAsync(sha256, bytes, lifetime.ApplicationStopping);
             File.Delete(path);
+            metrics.OnUpstreamTransfer();
             return bytes.Length;
         }
         catch (ArtifactIntegrityException ex)
