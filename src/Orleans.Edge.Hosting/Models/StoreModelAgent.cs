@@ -33,15 +33,16 @@ public sealed partial class StoreModelAgent(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IModelInstaller>() is not { } installer)
-        {
-            LogNoInstaller(logger, identity.RequireStore());
-            return;
-        }
         var store = identity.RequireStore();
-        var grain = cluster.GetGrain<IStoreModelGrain>(store);
+        // A changed frame rate or variant is reported state too.
         if (services.GetService<IHardwareCapabilitiesSource>() is { } hardware)
             hardware.Changed += caps => _ = ReportAsync(store);
+        if (services.GetService<IModelInstaller>() is not { } installer)
+        {
+            LogNoInstaller(logger, store);
+            return;
+        }
+        var grain = cluster.GetGrain<IStoreModelGrain>(store);
         var backoff = new Backoff(linkOptions.Value.InitialBackoff, linkOptions.Value.MaxBackoff);
         while (!stoppingToken.IsCancellationRequested)
         {
