@@ -115,8 +115,12 @@ public sealed class ChaosWithStorageFaultsTests(ITestOutputHelper output) : IAsy
         foreach (var store in Fleet.Stores)
         {
             var outbox = store.Outbox!;
-            var accepted = await region.Grains.GetGrain<ILinkInboxGrain>(store.Id).GetAccepted();
-            var evicted = outbox.Evicted.Values.Sum();
+            // A store keeps producing after the load stops (a summary window closing, a reported state),
+            // so read a settled picture: its outbox empty and the region holding what it numbered.
+            var (accepted, evicted) = await Eventually.Get(async () =>
+                    (await region.Grains.GetGrain<ILinkInboxGrain>(store.Id).GetAccepted(), outbox.Evicted.Values.Sum()),
+                p => outbox.Count == 0 && outbox.EventsNumbered == p.Item1 + p.Item2,
+                $"{store.Id}'s outbox to drain into the region", TimeSpan.FromSeconds(30));
             Log($"{store.Id}: numbered {outbox.EventsNumbered}, delivered {accepted}, evicted {evicted}, queued {outbox.Count}, " +
                 $"readings {_drivers.Single(d => d.StoreId == store.Id).Accepted}");
             Assert.Equal(0, outbox.Count);
