@@ -44,6 +44,12 @@ public sealed class OpsEndpointsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync(new Uri(storeOps, "/dashboard/"))).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Dashboard(storeOps, "ops:wrong")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Dashboard(storeOps, "ops:s3cret")).StatusCode);
+        // The dashboard's page must not label this project's grains (Orleans.Edge.*) "System Grain";
+        // the bundle that carries the label is still behind the store's credentials.
+        var bundle = await _http.GetStringAsync(new Uri(cloudOps, "/dashboard/index.min.js"));
+        Assert.Contains("!e.grainType.startsWith(`Orleans.Edge.`)", bundle, StringComparison.Ordinal);
+        Assert.DoesNotContain(",n=e.grainType.startsWith(`Orleans.`),", bundle, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync(new Uri(storeOps, "/dashboard/index.min.js"))).StatusCode);
 
         // The store's own series exist once it works, and move when it works more.
         await using var client = await EdgeStoreClient.ConnectAsync("ops-s1", $"127.0.0.1:{storeGateway}");

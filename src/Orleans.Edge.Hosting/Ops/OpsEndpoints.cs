@@ -57,7 +57,7 @@ public static class OpsEndpoints
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).RequireHost(ops);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = ReadinessReport.WriteAsync }).RequireHost(ops);
         app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(ops);
-        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard").RequireHost(ops);
+        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard").WithEdgeGrainLabels().RequireHost(ops);
         if (settings.DashboardUser is { Length: > 0 })
         {
             app.UseAuthentication();
