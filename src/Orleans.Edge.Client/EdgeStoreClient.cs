@@ -14,7 +14,7 @@ namespace Orleans.Edge.Client;
 /// record manual counts and submit readings. Works while the store's uplink is down, since it
 /// only talks to the store's own cluster.
 /// </summary>
-public sealed class EdgeStoreClient : IEdgeStoreClient
+public sealed partial class EdgeStoreClient : IEdgeStoreClient
 {
     private readonly IGrainFactory _grains;
     private readonly IHost? _host;

@@ -1,5 +1,6 @@
 using Orleans.Edge.Domain;
 using Orleans.Edge.Grains;
+using Orleans.Edge.Vision;
 
 namespace Orleans.Edge.Client;
 
@@ -64,4 +65,23 @@ public interface IEdgeStoreClient : IAsyncDisposable
 
     /// <summary>Submits readings in one call; returns each one's outcome in order instead of throwing.</summary>
     Task<IReadOnlyList<IngestResult>> SubmitReadingsAsync(IEnumerable<SensorReading> readings, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Has the store judge one camera frame; returns its per-slot estimate, or why it was refused
+    /// (a refused frame changes nothing). The frame stays in the store.
+    /// </summary>
+    Task<FrameResult> SubmitFrameAsync(CameraFrame frame, CancellationToken cancellationToken = default);
+
+    /// <summary>The estimate of a camera's latest accepted frame, or null if it has none.</summary>
+    Task<VisionEstimate?> GetCameraVisionAsync(string cameraId, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest estimate from any of a shelf's cameras, or null if it has none.</summary>
+    /// <exception cref="UnknownShelfException">No such shelf in this store.</exception>
+    Task<VisionEstimate?> GetShelfVisionAsync(string shelfId, CancellationToken cancellationToken = default);
+
+    /// <summary>The shelf model version serving, or null before the first model.</summary>
+    Task<string?> GetModelVersionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The model serving, the machine's inference capabilities and frame counts (of the silo that answers).</summary>
+    Task<InferenceStatus> GetInferenceStatusAsync(CancellationToken cancellationToken = default);
 }

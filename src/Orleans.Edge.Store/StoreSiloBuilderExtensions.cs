@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Edge.Domain;
+using Orleans.Edge.Store.Inference;
 
 namespace Orleans.Edge.Store;
 
@@ -14,6 +15,7 @@ public static class StoreSiloBuilderExtensions
     /// at start-up), their metrics (<see cref="StoreCounters"/>) and, unless the host set one, the
     /// system clock as <see cref="EdgeNames.Clock"/>. The host adds grain storage, the
     /// <see cref="EdgeNames.StreamProvider"/> streams and the <see cref="EdgeNames.UplinkProvider"/> (the tier link's outbox).
+    /// Camera inference comes with it (<see cref="InferenceServiceCollectionExtensions.AddEdgeInference"/>, <c>Edge:Inference</c>).
     /// </summary>
     /// <param name="silo">The store's silo.</param>
     /// <param name="identity">The store and its region.</param>
@@ -31,6 +33,7 @@ public static class StoreSiloBuilderExtensions
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton(sp => new StoreCounters(sp.GetRequiredService<IMeterFactory>()) { RawReadingSize = rawReadingSize });
         silo.Services.TryAddKeyedSingleton(EdgeNames.Clock, TimeProvider.System);
+        silo.Services.AddEdgeInference();
         return silo;
     }
 }

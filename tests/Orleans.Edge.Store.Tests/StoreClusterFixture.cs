@@ -3,6 +3,8 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.Edge.Client;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
+using Orleans.Edge.Store.Tests.Vision;
+using Orleans.Edge.Vision;
 using Orleans.Edge.TierLink;
 using Orleans.Edge.TierLink.Outbox;
 using Orleans.Hosting;
@@ -79,6 +81,17 @@ public sealed class StoreClusterFixture : IAsyncLifetime
         return new TestShelf(this, shelf, cell, camera);
     }
 
+    /// <summary>The silo's model host, as the delivery side sees it.</summary>
+    public IModelInstaller Installer => SiloServices.GetRequiredService<IModelInstaller>();
+
+    /// <summary>Installs the colour-controlled test model (<see cref="ColourShelfModel"/>) as <paramref name="version"/>.</summary>
+    public async Task InstallAsync(string version, string tag = "")
+    {
+        var onnx = ColourShelfModel.Write(tag);
+        var result = await Installer.InstallAsync(ColourShelfModel.Manifest(version, onnx), onnx, CancellationToken.None);
+        Assert.True(result.Applied, result.Problem);
+    }
+
     /// <summary>Upward events the store committed to its outbox, in each lane's order.</summary>
     public async Task<IReadOnlyList<UpEvent>> UplinkEventsAsync() =>
         await Client.GetGrain<IUplinkProbeGrain>(StoreId).GetEvents();
@@ -88,6 +101,13 @@ public sealed class StoreClusterFixture : IAsyncLifetime
 public sealed class StoreClusterCollection : ICollectionFixture<StoreClusterFixture>
 {
     public const string Name = "store cluster";
+}
+
+/// <summary>Vision tests install and swap the silo's model, so they get a store of their own.</summary>
+[CollectionDefinition(Name)]
+public sealed class VisionClusterCollection : ICollectionFixture<StoreClusterFixture>
+{
+    public const string Name = "store cluster for vision";
 }
 
 /// <summary>Policy tests change store-wide policies, so they get a store of their own.</summary>
@@ -109,6 +129,29 @@ public sealed record TestShelf(StoreClusterFixture Fixture, ShelfId Shelf, Senso
         Fixture.Store.SubmitReadingAsync(new SensorReading(Camera, fraction, Fixture.Time.GetUtcNow()));
 
     public Task<ShelfState> State() => Fixture.Store.GetShelfAsync(Id);
+
+    /// <summary>The shelf's SKU's packaging design, and another one.</summary>
+    public int Design => ShelfVisionContract.DesignOf($"sku-{Id}");
+    public int OtherDesign => (Design + 6) % ShelfVisionContract.SkuDesigns;
+
+    private DateTimeOffset? _frameAt;
+
+    /// <summary>
+    /// The camera sends a frame whose slots show <paramref name="slots"/> (as the test model reads them),
+    /// stamped a quarter second after its previous one (the store's default is 5 frames/s per camera),
+    /// starting five seconds back: close enough to the load cell's readings (stamped now) to be fused.
+    /// </summary>
+    public Task<FrameResult> See(params (int Design, SlotFill Fill)[] slots)
+    {
+        _frameAt = _frameAt?.AddMilliseconds(250) ?? Fixture.Time.GetUtcNow().AddSeconds(-5);
+        return Fixture.Store.SubmitFrameAsync(ColourShelfModel.Frame(Camera.Value, _frameAt.Value, slots));
+    }
+
+    /// <summary>As <see cref="See"/>, every slot showing <paramref name="fill"/> of the shelf's own product.</summary>
+    public Task<FrameResult> SeeAll(SlotFill fill) => See([.. Enumerable.Repeat((Design, fill), ShelfVisionContract.Slots)]);
+
+    /// <summary>When the camera's last frame was stamped.</summary>
+    public DateTimeOffset LastFrameAt => _frameAt ?? throw new InvalidOperationException("no frame yet");
 
     public async Task<IReadOnlyList<Alert>> OpenAlerts() =>
         [.. (await Fixture.Store.GetOpenAlertsAsync()).Where(a => a.ShelfId == Shelf)];

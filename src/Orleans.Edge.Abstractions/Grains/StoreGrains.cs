@@ -1,6 +1,7 @@
 using Orleans.Concurrency;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Policies;
+using Orleans.Edge.Vision;
 
 namespace Orleans.Edge.Grains;
 
@@ -19,6 +20,16 @@ public interface ISensorGrain : IGrainWithStringKey
 
     /// <summary>Checks for silence now (the grain also does so on a timer).</summary>
     [Alias("check-health")] Task CheckHealth();
+
+    /// <summary>
+    /// Judges one frame of this camera with the store's shelf model and feeds the estimate to the
+    /// camera's shelf. A refused frame (unknown camera, wrong size, undecodable, clock skew, no
+    /// model, above the camera's frame rate) changes nothing. Frames are never stored.
+    /// </summary>
+    [Alias("frame")] Task<FrameResult> SubmitFrame(CameraFrame frame);
+
+    /// <summary>The estimate of this camera's latest accepted frame, or null.</summary>
+    [Alias("vision")] Task<VisionEstimate?> GetVision();
 }
 
 /// <summary>
@@ -42,8 +53,14 @@ public interface IShelfGrain : IGrainWithStringKey
     /// <summary>A load cell reading, already validated.</summary>
     [Alias("weight")] Task OnWeight(SensorId sensor, double grams, DateTimeOffset timestamp);
 
-    /// <summary>A camera reading, already validated.</summary>
+    /// <summary>A camera reading, already validated (cameras that send an occupancy number rather than frames).</summary>
     [Alias("occupancy")] Task OnOccupancy(SensorId sensor, double occupancy, DateTimeOffset timestamp);
+
+    /// <summary>The shelf model's per-slot reading of a camera frame.</summary>
+    [Alias("on-vision")] Task OnVision(SensorId camera, VisionEstimate estimate);
+
+    /// <summary>The latest vision estimate from any of the shelf's cameras, or null.</summary>
+    [Alias("vision")] Task<VisionEstimate?> GetVision();
 
     /// <summary>A sensor of this shelf became faulty (reason given) or recovered (reason null).</summary>
     [Alias("sensor-fault")] Task OnSensorHealth(SensorId sensor, string? fault, DateTimeOffset timestamp);

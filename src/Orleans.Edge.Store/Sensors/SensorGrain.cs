@@ -7,13 +7,18 @@ using Orleans.Edge.Grains;
 
 namespace Orleans.Edge.Store.Sensors;
 
-/// <summary>Validates a sensor's readings, forwards them to its shelf, and notices silence and stuck values.</summary>
+/// <summary>
+/// Validates a sensor's readings, forwards them to its shelf, and notices silence and stuck values.
+/// A camera's grain also takes its frames (see SensorGrain.Frames.cs): one grain per camera keeps
+/// each camera's frames in order and holds its rate and latest estimate.
+/// </summary>
 public sealed partial class SensorGrain(
     [PersistentState("sensor", EdgeNames.StateStore)] IPersistentState<SensorData> state,
     EdgeIdentity identity,
     IOptions<StoreOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
+    CameraFrames frames,
     ILogger<SensorGrain> logger) : Grain, ISensorGrain
 {
     private readonly StoreOptions _options = options.Value;

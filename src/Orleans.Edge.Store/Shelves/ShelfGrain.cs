@@ -5,6 +5,8 @@ using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Policies;
+using Orleans.Edge.Store.Inference;
+using Orleans.Edge.Vision;
 using Orleans.Runtime;
 using Orleans.Streams;
 
@@ -18,6 +20,7 @@ public sealed partial class ShelfGrain(
     [PersistentState("shelf", EdgeNames.StateStore)] IPersistentState<ShelfData> state,
     EdgeIdentity identity,
     IOptions<StoreOptions> options,
+    IOptions<InferenceOptions> inference,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
     ILogger<ShelfGrain> logger) : Grain, IShelfGrain
@@ -33,6 +36,10 @@ public sealed partial class ShelfGrain(
     private IAsyncStream<UpEvent>? _uplink;
     private IGrainTimer? _timer;
     private int _mismatchStreak;
+    private VisionEstimate? _vision;
+    // What the latest camera frame shows that does not belong on this shelf, and for how many frames in a row.
+    private string? _wrongSku;
+    private int _wrongSkuStreak;
     // The first unpublished change is in the outbox already; only the store's index is yet to hear of it.
     private bool _headUplinked;
     // Storage still lists changes this activation has published: the next write (or a tick) clears them.
@@ -70,8 +77,21 @@ public sealed partial class ShelfGrain(
     {
         _occupancy = occupancy;
         _occupancyAt = timestamp;
+        _wrongSku = null;
         return OnReading(timestamp, fromCamera: true);
     }
+
+    public Task OnVision(SensorId camera, VisionEstimate estimate)
+    {
+        if (state.State.Setup is not { } setup) return Task.CompletedTask;
+        _vision = estimate;
+        _occupancy = VisionUnits.Fraction(estimate.Slots);
+        _occupancyAt = estimate.CapturedAt;
+        _wrongSku = VisionUnits.WrongSku(estimate.Slots, setup.Planogram.Sku, inference.Value.WrongSkuConfidence);
+        return OnReading(estimate.CapturedAt, fromCamera: true);
+    }
+
+    public Task<VisionEstimate?> GetVision() => Task.FromResult(_vision);
 
     public async Task OnSensorHealth(SensorId sensor, string? fault, DateTimeOffset timestamp)
     {
@@ -138,6 +158,7 @@ public sealed partial class ShelfGrain(
     /// Re-judges the shelf. Camera/weight agreement is judged on camera readings only, and a
     /// Mismatch needs two disagreeing camera readings in a row: the camera reports less often than
     /// the load cell, so right after a restock or a big sale they disagree for a moment by design.
+    /// A wrong product in a slot also needs two frames in a row: a shopper's arm can fool one.
     /// </summary>
     /// <returns>The shelf's unit estimate, or null before any reading.</returns>
     private async Task<double?> Evaluate(DateTimeOffset triggeredAt, bool fromCamera = false)
@@ -164,15 +185,18 @@ public sealed partial class ShelfGrain(
         else if (units >= Math.Max(1, Math.Min(policy.Policy.HysteresisUnits, capacity)))
             changes.Add(book.Clear(AlertBook.KeyOf(AlertType.OutOfStock), fused, now));
 
-        if (fromCamera && estimate is { Weight: { } w, Camera: { } c })
+        if (fromCamera)
         {
             var tolerance = policy.Policy.MismatchToleranceFraction * capacity;
-            var gap = Math.Abs(w - c);
+            double? gap = estimate is { Weight: { } w, Camera: { } c } ? Math.Abs(w - c) : null;
             _mismatchStreak = gap > tolerance ? _mismatchStreak + 1 : 0;
-            if (_mismatchStreak >= 2)
-                changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold,
-                    $"weight says {w:F1} units, camera says {c:F1}", triggeredAt)));
-            else if (gap <= tolerance / 2)
+            _wrongSkuStreak = _wrongSku is null ? 0 : _wrongSkuStreak + 1;
+            var detail = _wrongSkuStreak >= 2 ? _wrongSku
+                : _mismatchStreak >= 2 ? $"weight says {estimate.Weight:F1} units, camera says {estimate.Camera:F1}"
+                : null;
+            if (detail is not null)
+                changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold, detail, triggeredAt)));
+            else if (_wrongSku is null && (gap is null ? estimate.Weight is null : gap <= tolerance / 2))
                 changes.Add(book.Clear(AlertBook.KeyOf(AlertType.Mismatch), fused, now));
         }
 
