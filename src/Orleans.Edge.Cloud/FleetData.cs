@@ -50,4 +50,15 @@ public sealed class FleetStoreEntry
 
     /// <summary>Why the store rejected it.</summary>
     [Id(8)] public string? PolicyRejection { get; set; }
+
+    /// <summary>The model version the store last reported serving.</summary>
+    [Id(9)] public string? AppliedModelVersion { get; set; }
+
+    /// <summary>The newest model version the store reported refusing, and why.</summary>
+    [Id(10)] public string? RejectedModelVersion { get; set; }
+
+    [Id(11)] public string? ModelRejection { get; set; }
+
+    /// <summary>The store's hardware as last reported.</summary>
+    [Id(12)] public Vision.HardwareCapabilities? Hardware { get; set; }
 }

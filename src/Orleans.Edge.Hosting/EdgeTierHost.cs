@@ -125,7 +125,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
     {
         await StartChecks.RunAsync(Settings, cancellationToken);
         await _host.StartAsync(cancellationToken);
-        _ = (Uplink, Outbox, Get<Store.StoreCounters>());   // resolve them while the container is alive
+        _ = (Uplink, Outbox, Get<Store.StoreCounters>(), Get<ModelTransferMetrics>());   // resolve them while the container is alive
         IsRunning = true;
     }
 

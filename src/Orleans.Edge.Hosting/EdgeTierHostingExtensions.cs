@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Cloud;
 using Orleans.Edge.Grains;
+using Orleans.Edge.Hosting.Models;
 using Orleans.Edge.Regional;
 using Orleans.Edge.Store;
 using Orleans.Edge.TierLink;
@@ -35,6 +36,7 @@ public static class EdgeTierHostingExtensions
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
         builder.Services.AddHostedService<StoreStartup>();
+        builder.Services.AddEdgeModelDelivery(settings);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
@@ -54,11 +56,12 @@ public static class EdgeTierHostingExtensions
             o.ParentAddress = settings.ParentAddress;
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
+        builder.Services.AddEdgeModelDelivery(settings);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
 
-    /// <summary>The cloud cluster: policies and the fleet view, and a tier link server for regions.</summary>
+    /// <summary>The cloud cluster: policies, the model registry and the fleet view, and a tier link server for regions.</summary>
     public static WebApplicationBuilder AddEdgeCloudTier(this WebApplicationBuilder builder, CloudTierSettings settings)
     {
         Validate(settings);
@@ -68,6 +71,7 @@ public static class EdgeTierHostingExtensions
         builder.Services.AddSingleton<FleetMetrics>();
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
         builder.Services.AddTierLinkServer();
+        builder.Services.AddEdgeModelDelivery(settings);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }

@@ -13,6 +13,7 @@ namespace Orleans.Edge.TierLink.Child;
 /// </summary>
 public sealed partial class DownlinkReceiver(
     IDownlinkTarget target,
+    IEnumerable<IModelDownlinkTarget> modelTargets,
     ParentLink link,
     EdgeIdentity identity,
     IOptions<TierLinkClientOptions> options,
@@ -23,19 +24,24 @@ public sealed partial class DownlinkReceiver(
     {
         var o = options.Value;
         var backoff = new Backoff(o.InitialBackoff, o.MaxBackoff);
+        var models = modelTargets.FirstOrDefault();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var after = await target.GetAppliedVersionAsync(stoppingToken);
+                // A child that takes no models asks for none: it resumes past every assignment there could be.
+                var afterModel = models is null ? long.MaxValue : await models.GetModelVersionAsync(stoppingToken);
                 using var call = link.Client.Subscribe(new P.SubscribeRequest
                 {
                     ChildId = identity.Origin, RegionId = identity.RequireRegion(), StoreId = identity.StoreId ?? "", AfterVersion = after,
+                    AfterModelVersion = afterModel,
                 }, cancellationToken: stoppingToken);
                 await foreach (var batch in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
                     var (docs, rejected) = Convert(batch, identity.Origin);
-                    await target.ApplyAsync(docs, rejected, stoppingToken);
+                    if (docs.Count > 0 || rejected.Count > 0 || batch.Models.Count == 0) await target.ApplyAsync(docs, rejected, stoppingToken);
+                    if (models is not null && batch.Models.Count > 0) await models.ApplyModelsAsync(ConvertModels(batch), stoppingToken);
                     if (batch.Documents.Count > 0)
                     {
                         link.Status.PolicyVersionReceived = Math.Max(link.Status.PolicyVersionReceived, batch.Documents.Max(d => d.Version));
@@ -87,6 +93,28 @@ public sealed partial class DownlinkReceiver(
         }
         return (docs, rejected);
     }
+
+    /// <summary>Assignments the mapping refuses are skipped and logged; the good ones go on.</summary>
+    private List<Orleans.Edge.Models.ModelAssignment> ConvertModels(P.PolicyBatch batch)
+    {
+        var assignments = new List<Orleans.Edge.Models.ModelAssignment>(batch.Models.Count);
+        foreach (var wire in batch.Models)
+        {
+            try
+            {
+                assignments.Add(ModelMapping.FromWire(wire));
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                link.Status.OnPolicyRejected();
+                LogModelRejected(logger, identity.Origin, wire.Version, ex.Message);
+            }
+        }
+        return assignments;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Downlink of {Child} rejected model assignment version {Version} and skipped it: {Reason}")]
+    private static partial void LogModelRejected(ILogger logger, string child, long version, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Downlink of {Child} rejected policy version {Version} for {Scope} and skipped it: {Reason}")]
     private static partial void LogRejected(ILogger logger, string child, long version, string scope, string reason);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Grains;
+using Orleans.Edge.Models;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Parent;
@@ -12,8 +13,21 @@ public sealed partial class TierLinkService(
     IGrainFactory grains,
     EdgeIdentity identity,
     IOptions<TierLinkServerOptions> options,
+    IArtifactStore artifacts,
+    ModelTransferMetrics transfers,
+    IOptions<ModelDeliveryOptions> delivery,
+    IEnumerable<IArtifactUpstream> upstream,
     ILogger<TierLinkService> logger) : P.TierLink.TierLinkBase
 {
+    // For the other part of this class (primary constructor parameters are in scope in this one only).
+    private IGrainFactory Grains => grains;
+    private EdgeIdentity Identity => identity;
+    private IArtifactStore Artifacts => artifacts;
+    private ModelTransferMetrics Transfers => transfers;
+    private ModelDeliveryOptions Delivery => delivery.Value;
+    private IArtifactUpstream? Upstream => upstream.FirstOrDefault();
+    private ILogger Logger => logger;
+
     public override Task<P.UpAck> Push(P.UpBatch request, ServerCallContext context) => Append(request);
 
     public override async Task Uplink(IAsyncStreamReader<P.UpBatch> requestStream, IServerStreamWriter<P.UpAck> responseStream, ServerCallContext context)
@@ -92,25 +106,60 @@ public sealed partial class TierLinkService(
         if (identity.IsCloud() && store is not null)
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "the cloud serves regions; stores dial their region"));
 
+        if (request.AfterModelVersion < 0)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"after_model_version must be 0 or more, got {request.AfterModelVersion}"));
+
         IPolicySource source = identity.IsCloud()
             ? grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey)
             : grains.GetGrain<IRegionConfigGrain>(identity.RequireRegion());
+        IModelAssignmentSource models = identity.IsCloud()
+            ? grains.GetGrain<IModelRegistryGrain>(EdgeNames.CloudKey)
+            : grains.GetGrain<IRegionModelRelayGrain>(identity.RequireRegion());
         LogSubscribed(logger, request.ChildId, request.AfterVersion);
         var ct = context.CancellationToken;
-        var after = request.AfterVersion;
-        var seen = after;
+        var (after, afterModel) = (request.AfterVersion, request.AfterModelVersion);
+        var (seen, seenModel) = (after, afterModel);
         while (!ct.IsCancellationRequested)
         {
             var docs = await source.GetNewer(after, request.RegionId, store).WaitAsync(ct);
-            if (docs.Count > 0)
+            var assignments = await models.GetNewer(afterModel, request.RegionId, store).WaitAsync(ct);
+            if (docs.Count > 0 || assignments.Count > 0)
             {
                 var batch = new P.PolicyBatch();
                 batch.Documents.AddRange(docs.Select(LinkMapping.ToWire));
+                batch.Models.AddRange(assignments.Select(ModelMapping.ToWire));
                 await responseStream.WriteAsync(batch, ct);
-                after = Math.Max(after, docs.Max(d => d.Version));
+                if (docs.Count > 0) after = Math.Max(after, docs.Max(d => d.Version));
+                if (assignments.Count > 0) afterModel = Math.Max(afterModel, assignments.Max(a => a.Version));
             }
             seen = Math.Max(seen, after);
-            seen = await source.WaitForChange(seen, o.PolicyPollInterval, ct);
+            seenModel = Math.Max(seenModel, afterModel);
+            (seen, seenModel) = await WaitForEither(source, seen, models, seenModel, o.PolicyPollInterval, ct);
+        }
+    }
+
+    /// <summary>Waits until policies or model assignments change (or the poll interval passes); returns both known versions.</summary>
+    private static async Task<(long Policies, long Models)> WaitForEither(IPolicySource policies, long seen, IModelAssignmentSource models, long seenModel,
+        TimeSpan maxWait, CancellationToken ct)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var policyWait = policies.WaitForChange(seen, maxWait, either.Token);
+        var modelWait = models.WaitForChange(seenModel, maxWait, either.Token);
+        await Task.WhenAny(policyWait, modelWait);
+        await either.CancelAsync();
+        return (await Settle(policyWait, seen), await Settle(modelWait, seenModel));
+
+        // The wait that lost was cancelled: it tells nothing new. The caller's own cancellation still ends the loop.
+        static async Task<long> Settle(Task<long> wait, long known)
+        {
+            try
+            {
+                return await wait;
+            }
+            catch (OperationCanceledException)
+            {
+                return known;
+            }
         }
     }
 

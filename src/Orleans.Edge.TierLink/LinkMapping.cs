@@ -38,7 +38,9 @@ public static class LinkMapping
                 {
                     StoreId = st.StoreId.Value, RegionId = st.RegionId.Value, AppliedPolicyVersion = st.AppliedPolicyVersion,
                     Shelves = st.Shelves, AtUs = ToUs(st.At), RejectedPolicyVersion = st.RejectedPolicyVersion,
-                    PolicyRejection = st.PolicyRejection ?? "",
+                    PolicyRejection = st.PolicyRejection ?? "", AppliedModelVersion = st.AppliedModelVersion ?? "",
+                    RejectedModelVersion = st.RejectedModelVersion ?? "", ModelRejection = st.ModelRejection ?? "",
+                    Hardware = st.Hardware is { } hw ? ModelMapping.ToWire(hw) : null,
                 };
                 break;
             case RegionSummaryEvent r:
@@ -71,7 +73,9 @@ public static class LinkMapping
         P.UpEvent.PayloadOneofCase.StoreState => new StoreStateEvent(
             new StoreId(Id(e.StoreState.StoreId, "store id")), new RegionId(Id(e.StoreState.RegionId, "region id")),
             e.StoreState.AppliedPolicyVersion, e.StoreState.Shelves, FromUs(e.StoreState.AtUs),
-            e.StoreState.RejectedPolicyVersion, e.StoreState.PolicyRejection.Length == 0 ? null : e.StoreState.PolicyRejection),
+            e.StoreState.RejectedPolicyVersion, Empty(e.StoreState.PolicyRejection),
+            Empty(e.StoreState.AppliedModelVersion), Empty(e.StoreState.RejectedModelVersion), Empty(e.StoreState.ModelRejection),
+            e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null),
         P.UpEvent.PayloadOneofCase.RegionSummary => new RegionSummaryEvent(
             new RegionId(Id(e.RegionSummary.RegionId, "region id")), FromUs(e.RegionSummary.WindowStartUs), FromUs(e.RegionSummary.WindowEndUs),
             [.. e.RegionSummary.Stores.Select(h => new StoreHealth(new StoreId(Id(h.StoreId, "store id")),

@@ -109,6 +109,8 @@ public static class PersistedSamples
                 {
                     Region = Region.Value, LastSeen = T1, Availability = 0.9375, AppliedPolicyVersion = 12,
                     LastAlertSource = new AppliedMark(639_077_000_000_000_000, 88), AlertsRaised = 17,
+                    AppliedModelVersion = "shelf-v1", RejectedModelVersion = "shelf-v2", ModelRejection = "output shape [1,8] does not match [-1,8,3]",
+                    Hardware = Hardware(),
                 },
                 ["s-0043"] = new FleetStoreEntry { Region = Region.Value },
             },
@@ -146,7 +148,34 @@ public static class PersistedSamples
             Sizes = [.. UpEvents().Select((_, i) => 60 + i)],
         }),
         new PersistedSample<InboxDirectoryData>("inbox-directory", () => new InboxDirectoryData { Origins = { "region-eu-west", Store.Value } }),
+        new PersistedSample<Cloud.Models.ModelRegistryData>("model-registry", () => new Cloud.Models.ModelRegistryData
+        {
+            Manifests = [Manifest("shelf-v1"), Manifest("shelf-v2")],
+            Assignments = [.. Assignments()],
+            LastVersion = 7,
+        }),
+        new PersistedSample<Regional.Models.RegionModelRelayData>("region-models", () => new Regional.Models.RegionModelRelayData { Assignments = [.. Assignments()] }),
+        new PersistedSample<Store.Models.StoreModelData>("store-models", () => new Store.Models.StoreModelData
+        {
+            Assignments = [.. Assignments()],
+            AppliedVersion = "shelf-v1",
+            RejectedVersion = "shelf-v2",
+            Rejection = "artifact failed its SHA-256 check 2 times",
+            RejectedSha256 = Manifest("shelf-v2").Sha256,
+        }),
     ];
+
+    private static Vision.ModelManifest Manifest(string version) => new(version, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(version))), 1_048_576, "int8", [-1, 3, 64, 96], [-1, 8, 3], [-1, 8, 4],
+        new Dictionary<string, double> { ["lab"] = 0.91, ["store:s-0042"] = 0.74 });
+
+    private static IEnumerable<Orleans.Edge.Models.ModelAssignment> Assignments() =>
+    [
+        new(PolicyScope.Global, 3, Manifest("shelf-v1"), T1.AddDays(-1)),
+        new(PolicyScope.ForStore(Region.Value, Store.Value), 7, Manifest("shelf-v2"), T0),
+    ];
+
+    private static Vision.HardwareCapabilities Hardware() => new(2, 3906, ["avx2"], ["CPUExecutionProvider"], "fp32", 1, 5, false);
 
     /// <summary>One of every upward event, the region summary also as the tier link decodes it (the crash of the review).</summary>
     public static IReadOnlyList<UpEvent> UpEvents()
@@ -158,6 +187,7 @@ public static class PersistedSamples
             new AlertEvent(LowStock()),
             new ShelfSummaryEvent(new ShelfSummary(Store, Shelf, "sku-oat-milk-1l", T0.AddSeconds(-30), T0, 3.4, 11, 4.2, 31, 6.8, 0, 0.9375)),
             new StoreStateEvent(Store, Region, 12, 24, T1),
+            new StoreStateEvent(Store, Region, 12, 24, T1, 13, "store:eu-west/s-0042: bad", "shelf-v1", "shelf-v2", "hash", Hardware()),
             summary,
             new RegionSummaryEvent(Region, T0, T0.AddSeconds(30), [Health()[0], Health()[1]]),
             LinkMapping.FromWire(LinkMapping.ToWire("region-eu-west", 913, summary), "region-eu-west"),

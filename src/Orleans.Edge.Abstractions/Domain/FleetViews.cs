@@ -3,6 +3,9 @@ namespace Orleans.Edge.Domain;
 /// <summary>
 /// The cloud's view of one store. <c>RejectedPolicyVersion</c> and <c>PolicyRejection</c> name the
 /// newest policy document the store refused as malformed, and why (0 and null when none).
+/// <c>AppliedModelVersion</c> is the model the store serves, next to its policy version;
+/// <c>RejectedModelVersion</c> and <c>ModelRejection</c> the newest model it refused and why;
+/// <c>Hardware</c> what its machine offers for inference (null when not reported).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record FleetStoreView(
@@ -14,7 +17,11 @@ public sealed record FleetStoreView(
     [property: Id(5)] long AppliedPolicyVersion,
     [property: Id(6)] long AlertsRaised = 0,
     [property: Id(7)] long RejectedPolicyVersion = 0,
-    [property: Id(8)] string? PolicyRejection = null);
+    [property: Id(8)] string? PolicyRejection = null,
+    [property: Id(9)] string? AppliedModelVersion = null,
+    [property: Id(10)] string? RejectedModelVersion = null,
+    [property: Id(11)] string? ModelRejection = null,
+    [property: Id(12)] Vision.HardwareCapabilities? Hardware = null);
 
 /// <summary>The cloud's view of one region.</summary>
 [GenerateSerializer, Immutable]

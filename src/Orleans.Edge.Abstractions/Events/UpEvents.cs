@@ -73,6 +73,10 @@ public sealed record ShelfSummaryEvent([property: Id(0)] ShelfSummary Summary) :
 /// <param name="At">Store clock.</param>
 /// <param name="RejectedPolicyVersion">Highest policy version the store rejected as malformed (0: none).</param>
 /// <param name="PolicyRejection">Why it rejected that version.</param>
+/// <param name="AppliedModelVersion">The model version the store serves (null: none yet).</param>
+/// <param name="RejectedModelVersion">The newest model version the store refused (null: none).</param>
+/// <param name="ModelRejection">Why it refused that model.</param>
+/// <param name="Hardware">What the store's machine offers for inference, when the store detects it.</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreStateEvent(
     [property: Id(0)] StoreId StoreId,
@@ -81,7 +85,11 @@ public sealed record StoreStateEvent(
     [property: Id(3)] int Shelves,
     [property: Id(4)] DateTimeOffset At,
     [property: Id(5)] long RejectedPolicyVersion = 0,
-    [property: Id(6)] string? PolicyRejection = null) : UpEvent
+    [property: Id(6)] string? PolicyRejection = null,
+    [property: Id(7)] string? AppliedModelVersion = null,
+    [property: Id(8)] string? RejectedModelVersion = null,
+    [property: Id(9)] string? ModelRejection = null,
+    [property: Id(10)] Vision.HardwareCapabilities? Hardware = null) : UpEvent
 {
     /// <inheritdoc />
     public override EventClass Class => EventClass.ReportedState;

@@ -106,12 +106,18 @@ public sealed partial class StoreConfigGrain(
         await ReportState();
     }
 
-    public Task ReportState() =>
-        this.GetStreamProvider(EdgeNames.UplinkProvider)
+    /// <remarks>One snapshot of everything the store reports: policy, model (from its model grain) and hardware (when detected).</remarks>
+    public async Task ReportState()
+    {
+        var models = await GrainFactory.GetGrain<Orleans.Edge.Models.IStoreModelGrain>(_storeId).GetStatus();
+        var hardware = ServiceProvider.GetService<Vision.IHardwareCapabilitiesSource>()?.Current;
+        await this.GetStreamProvider(EdgeNames.UplinkProvider)
             .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _storeId))
             .OnNextAsync(new StoreStateEvent(new StoreId(_storeId), new RegionId(_regionId),
                 _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow(),
-                state.State.LastRejection?.Version ?? 0, state.State.LastRejection is { } r ? $"{r.Scope}: {r.Reason}" : null));
+                state.State.LastRejection?.Version ?? 0, state.State.LastRejection is { } r ? $"{r.Scope}: {r.Reason}" : null,
+                models.AppliedVersion, models.RejectedVersion, models.Rejection, hardware));
+    }
 
     /// <summary>Keeps the newest rejection (versions only grow); true when it changed the state.</summary>
     private bool Record(IReadOnlyList<PolicyRejection> rejected)

@@ -1,0 +1,97 @@
+using Orleans.Edge.Policies;
+using Orleans.Edge.Vision;
+
+namespace Orleans.Edge.Models;
+
+/// <summary>
+/// A model version assigned to a scope (global, a region or a store), as the cloud publishes it and
+/// the downlink carries it. <see cref="Version"/> is the assignment's own cloud-wide number (not the
+/// model's name): it only grows, so a child resumes after the last one it recorded, and an
+/// assignment it already holds changes nothing.
+/// </summary>
+/// <param name="Scope">Where it applies; shelf scopes are refused (a store runs one model).</param>
+/// <param name="Version">Assignment version, cloud-wide and increasing.</param>
+/// <param name="Manifest">The model assigned, content-addressed by its SHA-256.</param>
+/// <param name="ChangedAt">Cloud clock when it was assigned.</param>
+[GenerateSerializer, Immutable]
+public sealed record ModelAssignment(
+    [property: Id(0)] PolicyScope Scope,
+    [property: Id(1)] long Version,
+    [property: Id(2)] ModelManifest Manifest,
+    [property: Id(3)] DateTimeOffset ChangedAt);
+
+/// <summary>What the registry did with a model version offered to it.</summary>
+/// <param name="Manifest">The manifest as registered (SHA-256 and size computed by the registry); null when refused.</param>
+/// <param name="Problems">Why it was refused; empty when registered.</param>
+/// <param name="AlreadyRegistered">True when the same version with the same bytes was registered before (nothing changed).</param>
+[GenerateSerializer, Immutable]
+public sealed record ModelRegistrationResult(
+    [property: Id(0)] ModelManifest? Manifest,
+    [property: Id(1)] IReadOnlyList<string> Problems,
+    [property: Id(2)] bool AlreadyRegistered = false);
+
+/// <summary>What the registry did with an assignment.</summary>
+/// <param name="Assignment">The published assignment; null when refused.</param>
+/// <param name="Problems">Why it was refused; empty when published.</param>
+[GenerateSerializer, Immutable]
+public sealed record ModelAssignmentResult(
+    [property: Id(0)] ModelAssignment? Assignment,
+    [property: Id(1)] IReadOnlyList<string> Problems);
+
+/// <summary>
+/// A store's model state: what its installer serves, what it last refused and why. Reported up
+/// with the store's state, shown at the cloud next to the applied policy version.
+/// </summary>
+/// <param name="AssignmentVersion">Highest assignment version recorded (where the downlink resumes).</param>
+/// <param name="TargetVersion">The model version the store's effective assignment names, if any.</param>
+/// <param name="AppliedVersion">The model version the installer reported as applied.</param>
+/// <param name="RejectedVersion">The newest model version refused (bad hash, load, shape or warm-up failure).</param>
+/// <param name="Rejection">Why it was refused.</param>
+/// <param name="RejectedSha256">The artifact refused; the store does not fetch it again.</param>
+[GenerateSerializer, Immutable]
+public sealed record StoreModelStatus(
+    [property: Id(0)] long AssignmentVersion,
+    [property: Id(1)] string? TargetVersion,
+    [property: Id(2)] string? AppliedVersion,
+    [property: Id(3)] string? RejectedVersion,
+    [property: Id(4)] string? Rejection,
+    [property: Id(5)] string? RejectedSha256);
+
+/// <summary>
+/// The latest assignment per scope, as the cloud, a region's relay and a store keep them: a child
+/// that was away gets the current assignment per scope, not every intermediate one.
+/// </summary>
+public sealed class ModelAssignmentBook
+{
+    private readonly Dictionary<string, ModelAssignment> _byScope = new(StringComparer.Ordinal);
+
+    /// <summary>Highest assignment version held.</summary>
+    public long MaxVersion { get; private set; }
+
+    /// <summary>All assignments held.</summary>
+    public IReadOnlyCollection<ModelAssignment> Assignments => _byScope.Values;
+
+    /// <summary>Keeps <paramref name="assignment"/> unless its scope holds the same or a newer version; true when it changed the book.</summary>
+    public bool Apply(ModelAssignment assignment)
+    {
+        if (_byScope.TryGetValue(assignment.Scope.Key, out var held) && held.Version >= assignment.Version) return false;
+        _byScope[assignment.Scope.Key] = assignment;
+        MaxVersion = Math.Max(MaxVersion, assignment.Version);
+        return true;
+    }
+
+    /// <summary>Assignments newer than <paramref name="afterVersion"/> that reach the region (and store, if given).</summary>
+    public IReadOnlyList<ModelAssignment> NewerFor(long afterVersion, string region, string? store) =>
+        [.. _byScope.Values
+            .Where(a => a.Version > afterVersion && (store is null ? a.Scope.Reaches(region) : a.Scope.Reaches(region, store)))
+            .OrderBy(a => a.Version)];
+
+    /// <summary>The most specific assignment that reaches the store; null when none does.</summary>
+    public ModelAssignment? Resolve(string region, string store)
+    {
+        ModelAssignment? best = null;
+        foreach (var a in _byScope.Values)
+            if (a.Scope.Reaches(region, store) && (best is null || a.Scope.Level > best.Scope.Level)) best = a;
+        return best;
+    }
+}

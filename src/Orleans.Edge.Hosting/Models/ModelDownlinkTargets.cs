@@ -1,0 +1,28 @@
+using Orleans.Edge.Models;
+using Orleans.Edge.TierLink.Child;
+
+namespace Orleans.Edge.Hosting.Models;
+
+/// <summary>A store records model assignments in its model grain, from which each silo's model agent installs them.</summary>
+public sealed class StoreModelTarget(IClusterClient cluster, EdgeIdentity identity) : IModelDownlinkTarget
+{
+    /// <inheritdoc />
+    public async Task<long> GetModelVersionAsync(CancellationToken cancellationToken) =>
+        (await cluster.GetGrain<IStoreModelGrain>(identity.RequireStore()).GetStatus()).AssignmentVersion;
+
+    /// <inheritdoc />
+    public Task ApplyModelsAsync(IReadOnlyList<ModelAssignment> assignments, CancellationToken cancellationToken) =>
+        cluster.GetGrain<IStoreModelGrain>(identity.RequireStore()).Apply(assignments);
+}
+
+/// <summary>A region keeps the cloud's model assignments in its relay grain, from where its stores get them.</summary>
+public sealed class RegionModelTarget(IClusterClient cluster, EdgeIdentity identity) : IModelDownlinkTarget
+{
+    /// <inheritdoc />
+    public Task<long> GetModelVersionAsync(CancellationToken cancellationToken) =>
+        cluster.GetGrain<IRegionModelRelayGrain>(identity.RequireRegion()).GetMaxVersion();
+
+    /// <inheritdoc />
+    public Task ApplyModelsAsync(IReadOnlyList<ModelAssignment> assignments, CancellationToken cancellationToken) =>
+        cluster.GetGrain<IRegionModelRelayGrain>(identity.RequireRegion()).Apply(assignments);
+}

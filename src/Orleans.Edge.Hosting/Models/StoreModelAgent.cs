@@ -1,0 +1,151 @@
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Models;
+using Orleans.Edge.TierLink;
+using Orleans.Edge.TierLink.Child;
+using Orleans.Edge.Vision;
+
+namespace Orleans.Edge.Hosting.Models;
+
+/// <summary>
+/// Runs on every store silo: waits on the store's model grain for the effective assignment, fetches
+/// its artifact from the region (resumable, verified by SHA-256), hands it to this silo's
+/// <see cref="IModelInstaller"/> and records the outcome, which the store reports up. Transport
+/// errors are retried with backoff; an artifact that fails its hash <see cref="ModelDeliveryOptions.MaxHashFailures"/>
+/// times in a row is recorded as refused and not fetched again (a new assignment is).
+/// </summary>
+public sealed partial class StoreModelAgent(
+    IServiceProvider services,
+    IClusterClient cluster,
+    EdgeIdentity identity,
+    ArtifactDownloader downloader,
+    IOptions<ModelDeliveryOptions> options,
+    IOptions<TierLinkClientOptions> linkOptions,
+    TimeProvider time,
+    ILogger<StoreModelAgent> logger) : BackgroundService
+{
+    private string? _failingSha;
+    private int _hashFailures;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var store = identity.RequireStore();
+        // A changed frame rate or variant is reported state too.
+        if (services.GetService<IHardwareCapabilitiesSource>() is { } hardware)
+            hardware.Changed += caps => _ = ReportAsync(store);
+        if (services.GetService<IModelInstaller>() is not { } installer)
+        {
+            LogNoInstaller(logger, store);
+            return;
+        }
+        var grain = cluster.GetGrain<IStoreModelGrain>(store);
+        var backoff = new Backoff(linkOptions.Value.InitialBackoff, linkOptions.Value.MaxBackoff);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            ModelManifest? manifest = null;
+            try
+            {
+                var status = await grain.GetStatus();
+                var target = await grain.GetTarget();
+                manifest = target?.Manifest;
+                if (manifest is not null && installer.CurrentVersion != manifest.Version
+                    && !(status.RejectedVersion == manifest.Version && status.RejectedSha256 == manifest.Sha256))
+                {
+                    await InstallAsync(grain, installer, manifest, stoppingToken);
+                    backoff.Reset();
+                    continue;
+                }
+                if (manifest is not null && installer.CurrentVersion == manifest.Version && status.AppliedVersion != manifest.Version)
+                    await RecordAsync(grain, manifest, new ModelApplyResult(true, manifest.Version, null));
+                await grain.WaitForChange(status.AssignmentVersion, TimeSpan.FromSeconds(30), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (manifest is not null && IsIntegrityFailure(ex))
+            {
+                _hashFailures = _failingSha == manifest.Sha256 ? _hashFailures + 1 : 1;
+                _failingSha = manifest.Sha256;
+                if (_hashFailures >= options.Value.MaxHashFailures)
+                {
+                    await RecordAsync(grain, manifest, new ModelApplyResult(false, manifest.Version,
+                        $"artifact failed its SHA-256 check {_hashFailures} times: {ex.Message}"));
+                    continue;
+                }
+                await DelayAsync(backoff, stoppingToken);
+            }
+            catch (Exception ex)
+            {
+                LogRetrying(logger, store, manifest?.Version, ex.Message);
+                await DelayAsync(backoff, stoppingToken);
+            }
+        }
+    }
+
+    private async Task InstallAsync(IStoreModelGrain grain, IModelInstaller installer, ModelManifest manifest, CancellationToken ct)
+    {
+        var path = await downloader.DownloadAsync(manifest.Sha256, manifest.SizeBytes, ct);
+        var bytes = await File.ReadAllBytesAsync(path, ct);
+        var result = await installer.InstallAsync(manifest, bytes, ct);
+        File.Delete(path);
+        _hashFailures = 0;
+        LogInstalled(logger, identity.RequireStore(), manifest.Version, result.Applied, result.Problem);
+        await RecordAsync(grain, manifest, result);
+    }
+
+    private static bool IsIntegrityFailure(Exception ex) =>
+        ex is ArtifactIntegrityException || ex is RpcException { StatusCode: StatusCode.DataLoss };
+
+    private async Task RecordAsync(IStoreModelGrain grain, ModelManifest manifest, ModelApplyResult result)
+    {
+        try
+        {
+            await grain.Record(manifest, result);
+        }
+        catch (Exception ex)
+        {
+            // The loop sees the same target again and retries the install, which the installer makes a no-op.
+            LogRecordFailed(logger, identity.RequireStore(), manifest.Version, ex.Message);
+        }
+    }
+
+    private async Task ReportAsync(string store)
+    {
+        try
+        {
+            await cluster.GetGrain<IStoreConfigGrain>(store).ReportState();
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(logger, store, "(hardware report)", ex.Message);
+        }
+    }
+
+    private async Task DelayAsync(Backoff backoff, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(backoff.Next(), time, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} has no IModelInstaller registered; model assignments are recorded but not installed")]
+    private static partial void LogNoInstaller(ILogger logger, string store);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} offered model {Model} to its installer: applied {Applied} {Problem}")]
+    private static partial void LogInstalled(ILogger logger, string store, string model, bool applied, string? problem);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Store {Store} could not fetch model {Model} yet, retrying: {Error}")]
+    private static partial void LogRetrying(ILogger logger, string store, string? model, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} could not record the outcome for model {Model}: {Error}")]
+    private static partial void LogRecordFailed(ILogger logger, string store, string model, string error);
+}

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Models;
+using Orleans.Edge.Policies;
+using Orleans.Edge.Vision;
+
+namespace Orleans.Edge.Store.Models;
+
+/// <summary>What the store's model grain persists.</summary>
+[GenerateSerializer]
+public sealed class StoreModelData
+{
+    /// <summary>The latest assignment per scope that reaches this store.</summary>
+    [Id(0)] public List<ModelAssignment> Assignments { get; set; } = [];
+
+    /// <summary>The model version the installer last reported applied.</summary>
+    [Id(1)] public string? AppliedVersion { get; set; }
+
+    /// <summary>The newest refused model version, why, and its artifact.</summary>
+    [Id(2)] public string? RejectedVersion { get; set; }
+
+    [Id(3)] public string? Rejection { get; set; }
+
+    [Id(4)] public string? RejectedSha256 { get; set; }
+}
+
+/// <summary>
+/// The store's model assignments (from the downlink) and what became of them. Each silo's model
+/// agent waits here for the effective assignment, installs it and records the outcome; a change
+/// is reported up with the store's state (through <see cref="IStoreConfigGrain.ReportState"/>).
+/// </summary>
+public sealed partial class StoreModelGrain(
+    [PersistentState("store-models", EdgeNames.StateStore)] IPersistentState<StoreModelData> state,
+    EdgeIdentity identity,
+    ILogger<StoreModelGrain> logger) : Grain, IStoreModelGrain
+{
+    private readonly ModelAssignmentBook _book = new();
+    private readonly VersionSignal _signal = new();
+    private readonly string _storeId = identity.RequireStore();
+    private readonly string _regionId = identity.RequireRegion();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var a in state.State.Assignments) _book.Apply(a);
+        _signal.Advance(_book.MaxVersion);
+        return Task.CompletedTask;
+    }
+
+    public async Task Apply(IReadOnlyList<ModelAssignment> assignments)
+    {
+        var changed = false;
+        foreach (var a in assignments.OrderBy(a => a.Version))
+            if (a.Scope.Reaches(_regionId, _storeId)) changed |= _book.Apply(a);
+        if (!changed) return;
+        state.State.Assignments = [.. _book.Assignments];
+        await state.WriteStateAsync();
+        var target = _book.Resolve(_regionId, _storeId);
+        LogAssigned(logger, _storeId, target?.Manifest.Version, _book.MaxVersion);
+        _signal.Advance(_book.MaxVersion);
+    }
+
+    public Task<ModelAssignment?> GetTarget() => Task.FromResult(_book.Resolve(_regionId, _storeId));
+
+    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
+        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+
+    public async Task Record(ModelManifest manifest, ModelApplyResult result)
+    {
+        var s = state.State;
+        if (result.Applied)
+        {
+            if (s.AppliedVersion == result.Version) return;
+            s.AppliedVersion = result.Version;
+            LogApplied(logger, _storeId, result.Version);
+        }
+        else
+        {
+            if (s.RejectedVersion == result.Version && s.RejectedSha256 == manifest.Sha256 && s.Rejection == result.Problem) return;
+            (s.RejectedVersion, s.Rejection, s.RejectedSha256) = (result.Version, result.Problem, manifest.Sha256);
+            LogRejected(logger, _storeId, result.Version, result.Problem);
+        }
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IStoreConfigGrain>(_storeId).ReportState();
+    }
+
+    public Task<StoreModelStatus> GetStatus() => Task.FromResult(new StoreModelStatus(_book.MaxVersion,
+        _book.Resolve(_regionId, _storeId)?.Manifest.Version, state.State.AppliedVersion, state.State.RejectedVersion,
+        state.State.Rejection, state.State.RejectedSha256));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} is assigned model {Model} (assignments up to version {Version})")]
+    private static partial void LogAssigned(ILogger logger, string store, string? model, long version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} now serves model {Model}")]
+    private static partial void LogApplied(ILogger logger, string store, string model);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} refused model {Model} and keeps its previous one: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string store, string model, string? reason);
+}

@@ -1,0 +1,70 @@
+using Orleans.Edge.Domain;
+using Orleans.Edge.Models;
+using Orleans.Edge.Policies;
+using Orleans.Edge.Vision;
+using P = Orleans.Edge.TierLink.Protocol;
+
+namespace Orleans.Edge.TierLink;
+
+/// <summary>Translates model assignments, manifests and hardware between records and the link's protobuf messages.</summary>
+public static class ModelMapping
+{
+    /// <summary>The wire form of an assignment.</summary>
+    public static P.ModelAssignment ToWire(ModelAssignment a) => new()
+    {
+        Level = (P.ScopeLevel)a.Scope.Level, RegionId = a.Scope.RegionId ?? "", StoreId = a.Scope.StoreId ?? "",
+        Version = a.Version, Manifest = ToWire(a.Manifest), ChangedAtUs = LinkMapping.ToUs(a.ChangedAt),
+    };
+
+    /// <summary>The record form of an assignment; throws <see cref="FormatException"/> on an invalid one.</summary>
+    public static ModelAssignment FromWire(P.ModelAssignment a)
+    {
+        var scope = new PolicyScope((ScopeLevel)a.Level, Empty(a.RegionId), Empty(a.StoreId));
+        var problems = scope.Problems().ToList();
+        if (!Enum.IsDefined(scope.Level) || scope.Level == ScopeLevel.Shelf) problems.Add($"a model is assigned to a global, region or store scope, not level {(int)a.Level}");
+        if (a.Version <= 0) problems.Add($"assignment version must be positive, got {a.Version}");
+        if (a.Manifest is null) problems.Add("the assignment carries no manifest");
+        if (problems.Count > 0) throw new FormatException($"model assignment v{a.Version} is invalid: {string.Join("; ", problems)}");
+        return new ModelAssignment(scope, a.Version, FromWire(a.Manifest!), LinkMapping.FromUs(a.ChangedAtUs));
+    }
+
+    /// <summary>The wire form of a manifest.</summary>
+    public static P.ModelManifest ToWire(ModelManifest m)
+    {
+        var wire = new P.ModelManifest { Version = m.Version, Sha256 = m.Sha256, SizeBytes = m.SizeBytes, Variant = m.Variant };
+        wire.InputShape.AddRange(m.InputShape);
+        wire.FillShape.AddRange(m.FillShape);
+        wire.SkuShape.AddRange(m.SkuShape);
+        foreach (var (k, v) in m.Metrics) wire.Metrics[k] = v;
+        return wire;
+    }
+
+    /// <summary>The record form of a manifest; throws <see cref="FormatException"/> on a malformed one.</summary>
+    public static ModelManifest FromWire(P.ModelManifest m)
+    {
+        if (EdgeId.Problem(m.Version, "model version") is { } versionProblem) throw new FormatException(versionProblem);
+        if (ArtifactNames.Problem(m.Sha256) is { } shaProblem) throw new FormatException(shaProblem);
+        if (m.SizeBytes <= 0) throw new FormatException($"model {m.Version} has size {m.SizeBytes}; it must be positive");
+        return new ModelManifest(m.Version, m.Sha256, m.SizeBytes, m.Variant, [.. m.InputShape], [.. m.FillShape], [.. m.SkuShape],
+            new Dictionary<string, double>(m.Metrics, StringComparer.Ordinal));
+    }
+
+    /// <summary>The wire form of a store's hardware.</summary>
+    public static P.HardwareCapabilities ToWire(HardwareCapabilities h)
+    {
+        var wire = new P.HardwareCapabilities
+        {
+            Cores = h.Cores, MemoryMb = h.MemoryMb, ModelVariant = h.ModelVariant, IntraOpThreads = h.IntraOpThreads,
+            FrameHzPerCamera = h.FrameHzPerCamera, CanTrain = h.CanTrain,
+        };
+        wire.Simd.AddRange(h.Simd);
+        wire.ExecutionProviders.AddRange(h.ExecutionProviders);
+        return wire;
+    }
+
+    /// <summary>The record form of a store's hardware.</summary>
+    public static HardwareCapabilities FromWire(P.HardwareCapabilities h) =>
+        new(h.Cores, h.MemoryMb, [.. h.Simd], [.. h.ExecutionProviders], h.ModelVariant, h.IntraOpThreads, h.FrameHzPerCamera, h.CanTrain);
+
+    private static string? Empty(string s) => s.Length == 0 ? null : s;
+}
