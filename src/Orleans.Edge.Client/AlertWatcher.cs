@@ -11,12 +11,17 @@ namespace Orleans.Edge.Client;
 /// every <see cref="AlertWatchOptions.RenewInterval"/> it renews its registration and, in the same
 /// call, fetches the changes after that number, so a store grain that reactivated (and forgot its
 /// observers) or a lost notification costs at most one interval, never an alert.
+/// A change number names the same change only while the store keeps it: a store silo killed after
+/// it sent a change out but before it saved it numbers its next change the same. So each renewal
+/// also fetches the last change yielded and checks that the store still has it; when it does not,
+/// the store's history has moved under the watch and the watch ends with a gap.
 /// </summary>
 internal sealed class AlertWatcher(IStoreGrain store, string storeId, long afterChange, AlertWatchOptions options) : IAlertObserver
 {
     private readonly Channel<AlertChange> _channel = Channel.CreateUnbounded<AlertChange>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time = options.Time;
     private long _last = afterChange;
+    private AlertChange? _lastChange;
     private int _failures;
     private DateTimeOffset _renewAt = DateTimeOffset.MinValue;
 
@@ -100,6 +105,7 @@ internal sealed class AlertWatcher(IStoreGrain store, string storeId, long after
             }
             alerts.Add(change.Alert);
             _last = change.Number;
+            _lastChange = change;
         }
         return alerts;
     }
@@ -108,7 +114,16 @@ internal sealed class AlertWatcher(IStoreGrain store, string storeId, long after
     {
         try
         {
-            var feed = await store.Watch(reference, _last).WaitAsync(options.RenewInterval, _time, ct);
+            // From the last change yielded, not after it, so that the feed shows whether the store still has it.
+            var from = _lastChange is { } seen ? seen.Number - 1 : _last;
+            var feed = await store.Watch(reference, from).WaitAsync(options.RenewInterval, _time, ct);
+            if (!feed.Gap && _lastChange is { } last && !feed.Changes.Any(c => c.Number == last.Number && c.Alert == last.Alert))
+            {
+                // The store no longer has the last change yielded under its number. Asking for the
+                // changes after the end of its history returns a gap: its open alerts and latest
+                // number, as one snapshot.
+                feed = await store.Watch(reference, long.MaxValue).WaitAsync(options.RenewInterval, _time, ct);
+            }
             _failures = 0;
             return feed;
         }

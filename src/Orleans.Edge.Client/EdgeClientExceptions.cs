@@ -51,7 +51,10 @@ public sealed class InvalidSetupException(string shelfId, IReadOnlyList<string> 
 /// <summary>
 /// An alert watch can no longer account for every change: the store's journal does not reach
 /// back to the last change the watch delivered (it was trimmed while the watcher was away, or the
-/// store's storage was reset). The watch ends. <see cref="OpenAlerts"/> is the store's open alerts
+/// store's storage was reset), or the store no longer has that change at all (its silo was killed
+/// after sending the change out but before saving it, and the number now names another change or
+/// none). The watch ends; what it delivered since the last change the store kept may not be in the
+/// store's history. <see cref="OpenAlerts"/> is the store's open alerts
 /// as of change <see cref="ResumeAfter"/>: reconcile with them, then watch again with
 /// <see cref="EdgeStoreClient.WatchAlertsAsync(long, CancellationToken)"/> from <see cref="ResumeAfter"/>
 /// to miss nothing after the snapshot.

@@ -57,8 +57,16 @@ public sealed partial class StoreGrain(
     /// <summary>Which shelf each installed sensor is on; rebuilt from the layout on activation.</summary>
     private readonly Dictionary<string, string> _sensorShelf = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Number of the latest alert change known to be saved. Watchers hear of changes up to it only:
+    /// a change sent out before it was saved and then lost with the silo would give its number to
+    /// the next change, and a watch resuming after that number would skip the new one.
+    /// </summary>
+    private long _saved;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _saved = state.State.AlertChanges;
         if (state.State.Shelves.Count > 0)
         {
             // Saved before the layout had its own state: move it there, layout first so a crash
@@ -188,7 +196,8 @@ public sealed partial class StoreGrain(
         {
             state.State.OpenAlerts.Remove(alert.AlertId);
         }
-        Notify(Journal(alert));
+        // This write saves every change numbered up to here (an interleaved call may save more).
+        var upTo = Journal(alert).Number;
         try
         {
             await state.WriteStateAsync();
@@ -200,6 +209,7 @@ public sealed partial class StoreGrain(
             DeactivateOnIdle();
             throw;
         }
+        NotifySaved(upTo);
     }
 
     public Task<IReadOnlyList<Alert>> GetOpenAlerts() =>
@@ -208,13 +218,13 @@ public sealed partial class StoreGrain(
     public Task<AlertFeed> Watch(IAlertObserver observer, long afterChange)
     {
         _observers[observer] = time.GetUtcNow() + ObserverLease;
-        var latest = state.State.AlertChanges;
+        var latest = _saved;
         var journal = state.State.AlertJournal;
         if (afterChange < 0 || afterChange == latest) return Task.FromResult(new AlertFeed([], latest, false, []));
         // Past the latest means the store's history was reset; before the journal's start, trimmed.
         var reaches = afterChange < latest && journal.Count > 0 && journal[0].Number <= afterChange + 1;
         return Task.FromResult(reaches
-            ? new AlertFeed([.. journal.Where(c => c.Number > afterChange)], latest, false, [])
+            ? new AlertFeed([.. journal.Where(c => c.Number > afterChange && c.Number <= latest)], latest, false, [])
             : new AlertFeed([], latest, true, [.. state.State.OpenAlerts.Values.OrderBy(a => a.RaisedAt)]));
     }
 
@@ -235,6 +245,18 @@ public sealed partial class StoreGrain(
         var excess = journal.Count - options.Value.AlertJournalLength;
         if (excess > 0) journal.RemoveRange(0, excess);
         return change;
+    }
+
+    /// <summary>Tells the watchers of the changes saved up to <paramref name="upTo"/> that they have not heard of yet, in order.</summary>
+    private void NotifySaved(long upTo)
+    {
+        if (upTo <= _saved) return;
+        var after = _saved;
+        _saved = upTo;
+        foreach (var change in state.State.AlertJournal)
+        {
+            if (change.Number > after && change.Number <= upTo) Notify(change);
+        }
     }
 
     private void Notify(AlertChange change)
