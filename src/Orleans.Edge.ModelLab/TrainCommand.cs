@@ -17,7 +17,7 @@ internal static class TrainCommand
     public static async Task RunAsync(TrainingOptions o, string name, string output, string command, TextWriter log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var weights = Trainer.Train(o, log);
+        var (weights, exportDiff) = Trainer.Train(o, log);
         var trainSeconds = clock.Elapsed.TotalSeconds;
         var onnx = ShelfModelOnnx.Write(weights);
         Directory.CreateDirectory(output);
@@ -35,15 +35,18 @@ internal static class TrainCommand
             var data = LabDataset.Generate(domain, EvalSeed, o.EvalFrames, o.Threads);
             var a = OnnxEvaluator.Evaluate(session, data, domain.Name);
             accuracy.Add(a);
-            log.WriteLine($"{a.Domain,-6} fill {a.FillAccuracy:P1} (unoccluded {a.FillAccuracyUnoccluded:P1}) design {a.DesignAccuracy:P1} wrong-sku {a.WrongSkuAccuracy:P1} (recall {a.WrongSkuRecall:P1}, precision {a.WrongSkuPrecision:P1})");
+            log.WriteLine(Describe(a));
         }
 
         var report = new TrainingReport(name, sha, onnx.Length, command, o, Math.Round(trainSeconds, 1), Environment.ProcessorCount,
-            ShelfModelArchitecture.Name, ShelfModelOnnx.Opset, accuracy);
+            ShelfModelArchitecture.Name, ShelfModelOnnx.Opset, exportDiff, accuracy);
         var reportPath = Path.Combine(output, name + ".report.json");
         await File.WriteAllTextAsync(reportPath, JsonSerializer.Serialize(report, JsonOptions), ct);
         log.WriteLine($"wrote {reportPath}; total {clock.Elapsed.TotalSeconds:F0} s");
     }
+
+    public static string Describe(DomainAccuracy a) =>
+        $"{a.Domain,-6} fill {a.FillAccuracy:P1} (unoccluded {a.FillAccuracyUnoccluded:P1}) design {a.DesignAccuracy:P1} wrong-sku {a.WrongSkuAccuracy:P1} (recall {a.WrongSkuRecall:P1}, precision {a.WrongSkuPrecision:P1})";
 
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -64,4 +67,5 @@ internal sealed record TrainingReport(
     int ProcessorCount,
     string Architecture,
     int Opset,
+    float ExportMaxAbsDiff,
     IReadOnlyList<DomainAccuracy> Domains);

@@ -13,7 +13,7 @@ internal static class Trainer
     /// <summary>Seed of the training frames (evaluation frames use other seeds, so they are unseen).</summary>
     public static ulong TrainSeed(int seed) => (ulong)seed;
 
-    public static ShelfModelWeights Train(TrainingOptions o, TextWriter log)
+    public static (ShelfModelWeights Weights, float ExportMaxAbsDiff) Train(TrainingOptions o, TextWriter log)
     {
         log.WriteLine(LibTorchSharpCompat.EnsureLoadable());
         torch.manual_seed(o.Seed);
@@ -40,21 +40,23 @@ internal static class Trainer
                 var lr = o.LearningRate * (0.1 + (0.9 * 0.5 * (1 + Math.Cos(Math.PI * step / steps))));
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
 
-                using var scope = NewDisposeScope();
                 var idx = order.AsSpan(b * o.BatchSize, o.BatchSize);
-                var x = tensor(data.Batch(idx), [o.BatchSize, 3, ShelfVisionContract.Height, ShelfVisionContract.Width]);
-                var fillTarget = tensor(Labels(data.Fill, idx), [o.BatchSize * ShelfVisionContract.Slots]);
-                var skuTarget = tensor(Labels(data.Sku, idx), [o.BatchSize * ShelfVisionContract.Slots]);
-                var (fill, sku) = net.forward(x);
-                var fillLoss = nn.functional.cross_entropy(fill.reshape(-1, ShelfVisionContract.FillClasses), fillTarget);
-                var skuLoss = nn.functional.cross_entropy(sku.reshape(-1, ShelfVisionContract.SkuDesigns), skuTarget, ignore_index: LabDataset.IgnoreLabel);
-                var loss = fillLoss + skuLoss;
                 optimizer.zero_grad();
-                loss.backward();
+                using (var scope = NewDisposeScope())
+                {
+                    var x = tensor(data.Batch(idx), [o.BatchSize, 3, ShelfVisionContract.Height, ShelfVisionContract.Width]);
+                    var fillTarget = tensor(Labels(data.Fill, idx), [o.BatchSize * ShelfVisionContract.Slots]);
+                    var skuTarget = tensor(Labels(data.Sku, idx), [o.BatchSize * ShelfVisionContract.Slots]);
+                    var (fill, sku) = net.forward(x);
+                    var fillLoss = nn.functional.cross_entropy(fill.reshape(-1, ShelfVisionContract.FillClasses), fillTarget);
+                    var skuLoss = nn.functional.cross_entropy(sku.reshape(-1, ShelfVisionContract.SkuDesigns), skuTarget, ignore_index: LabDataset.IgnoreLabel);
+                    (fillLoss + skuLoss).backward();
+                    fillLossSum += fillLoss.item<float>();
+                    skuLossSum += skuLoss.item<float>();
+                }
+                // Outside the scope: Adam creates its moment tensors on the first step and must keep them.
                 optimizer.step();
-                fillLossSum += fillLoss.item<float>();
-                skuLossSum += skuLoss.item<float>();
-                if ((b + 1) % 25 == 0 || b == batches - 1)
+                if ((b + 1) % 25 == 0 || b == batches - 1 || b < 3)
                 {
                     log.WriteLine($"epoch {epoch}/{o.Epochs} batch {b + 1}/{batches} fill-loss {fillLossSum / (b + 1):F4} sku-loss {skuLossSum / (b + 1):F4} lr {lr:G3} elapsed {clock.Elapsed.TotalSeconds:F0} s");
                 }
@@ -62,7 +64,10 @@ internal static class Trainer
         }
         net.eval();
         log.WriteLine($"trained {steps} steps in {clock.Elapsed.TotalSeconds:F0} s");
-        return net.ExportWeights();
+        var weights = net.ExportWeights();
+        var diff = ExportCheck.MaxAbsDiff(net, ShelfModelOnnx.Write(weights), data, 64);
+        log.WriteLine($"trainer and ONNX Runtime agree on 64 training frames: max |logit difference| {diff:G3}");
+        return (weights, diff);
     }
 
     private static long[] Labels(long[] all, ReadOnlySpan<int> frames)

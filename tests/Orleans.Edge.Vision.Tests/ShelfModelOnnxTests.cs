@@ -33,7 +33,7 @@ public sealed class ShelfModelOnnxTests
         Assert.Equal(new[] { batch, C.Slots, C.SkuDesigns }, sku.Dimensions.ToArray());
         Assert.All(fill.ToArray().Concat(sku.ToArray()), v => Assert.True(float.IsFinite(v)));
         // Random weights still see the picture: slots of one frame do not all get the same logits.
-        Assert.True(Enumerable.Range(1, C.Slots - 1).Any(s => fill[0, s, 0] != fill[0, 0, 0]));
+        Assert.Contains(Enumerable.Range(1, C.Slots - 1), s => fill[0, s, 0] != fill[0, 0, 0]);
     }
 
     [Fact]
@@ -41,6 +41,16 @@ public sealed class ShelfModelOnnxTests
     {
         Assert.Equal(ShelfModelOnnx.Write(ShelfModelWeights.Random(5)), ShelfModelOnnx.Write(ShelfModelWeights.Random(5)));
         Assert.NotEqual(ShelfModelOnnx.Write(ShelfModelWeights.Random(5)), ShelfModelOnnx.Write(ShelfModelWeights.Random(6)));
+    }
+
+    [Fact]
+    public void FromOnnx_ReadsBackTheWeightsThatWereWritten()
+    {
+        var weights = ShelfModelWeights.Random(8);
+        var read = ShelfModelWeights.FromOnnx(ShelfModelOnnx.Write(weights));
+        foreach (var (name, values) in weights.Tensors) Assert.Equal(values, read[name]);
+        Assert.Equal(ShelfModelOnnx.Write(weights), ShelfModelOnnx.Write(read));
+        Assert.Equal(ShelfModels.V1Bytes(), ShelfModelOnnx.Write(ShelfModelWeights.FromOnnx(ShelfModels.V1Bytes())));
     }
 
     [Fact]

@@ -14,6 +14,8 @@ internal sealed class FrameRenderer
     private readonly float[] _image = new float[3 * Plane];
     private readonly float[] _scratch = new float[3 * Plane];
     private readonly int[] _armPixels = new int[ShelfVisionContract.Slots];
+    private readonly float[] _columnLight = new float[W];
+    private static readonly PackagingDesign[] Designs = [.. PackagingDesign.All];
 
     /// <summary>Renders into <paramref name="rgb"/> and returns which slots the arm occludes.</summary>
     public bool[] Render(ShelfScene scene, CameraDomain d, SplitMixRandom r, Span<byte> rgb)
@@ -25,6 +27,12 @@ internal sealed class FrameRenderer
         float cos = MathF.Cos(theta), sin = MathF.Sin(theta), inv = 1f / d.Scale;
         float ox = d.OffsetX + jx, oy = d.OffsetY + jy;
         Array.Clear(_armPixels);
+        for (var x = 0; x < W; x++) _columnLight[x] = gain * (1f + (d.LightGradient * (((x + 0.5f) / W) - 0.5f)));
+        var occluder = scene.Occluder;
+        var hasArm = occluder.HasValue;
+        var arm = occluder.GetValueOrDefault();
+        Rgb cast = d.Cast;
+        float shear = d.Shear;
 
         for (var y = 0; y < H; y++)
         {
@@ -32,10 +40,10 @@ internal sealed class FrameRenderer
             {
                 float px = x + 0.5f - (W / 2f) - ox, py = y + 0.5f - (H / 2f) - oy;
                 var ry = (-sin * px) + (cos * py);
-                var rx = (cos * px) + (sin * py) - (d.Shear * ry);
+                var rx = (cos * px) + (sin * py) - (shear * ry);
                 float u = (rx * inv) + (W / 2f), v = (ry * inv) + (H / 2f);
                 Rgb c;
-                if (scene.Occluder is { } arm && ArmColour(arm, x + 0.5f, y + 0.5f, out c))
+                if (hasArm && ArmColour(in arm, x + 0.5f, y + 0.5f, out c))
                 {
                     if (v >= ShelfTop && v < ShelfFront && u >= 0f && u < W) _armPixels[(int)(u / SlotWidth)]++;
                 }
@@ -43,21 +51,22 @@ internal sealed class FrameRenderer
                 {
                     c = SceneColour(scene, u, v);
                 }
-                var light = gain * (1f + (d.LightGradient * (((x + 0.5f) / W) - 0.5f)));
+                var light = _columnLight[x];
                 var i = (y * W) + x;
-                _image[i] = c.R * light * d.Cast.R;
-                _image[Plane + i] = c.G * light * d.Cast.G;
-                _image[(2 * Plane) + i] = c.B * light * d.Cast.B;
+                _image[i] = c.R * light * cast.R;
+                _image[Plane + i] = c.G * light * cast.G;
+                _image[(2 * Plane) + i] = c.B * light * cast.B;
             }
         }
         for (var pass = 0; pass < d.BlurPasses; pass++) Blur();
 
+        var sigma = d.NoiseSigma;
         for (var i = 0; i < Plane; i++)
         {
             var o = i * 3;
-            rgb[o] = Quantise(_image[i] + (d.NoiseSigma * r.NextGaussian()));
-            rgb[o + 1] = Quantise(_image[Plane + i] + (d.NoiseSigma * r.NextGaussian()));
-            rgb[o + 2] = Quantise(_image[(2 * Plane) + i] + (d.NoiseSigma * r.NextGaussian()));
+            rgb[o] = Quantise(_image[i] + (sigma * r.NextGaussian()));
+            rgb[o + 1] = Quantise(_image[Plane + i] + (sigma * r.NextGaussian()));
+            rgb[o + 2] = Quantise(_image[(2 * Plane) + i] + (sigma * r.NextGaussian()));
         }
         var occluded = new bool[ShelfVisionContract.Slots];
         for (var s = 0; s < occluded.Length; s++) occluded[s] = _armPixels[s] >= OccludedPixels;
@@ -89,7 +98,7 @@ internal sealed class FrameRenderer
             var ly = unitHeight - (fromFront - (k * unitHeight));
             if (lu >= margin && lu < SlotWidth - margin && ly >= 1f)
             {
-                var design = PackagingDesign.All[scene.Shown[slot]];
+                var design = Designs[scene.Shown[slot]];
                 var shade = 1f - (0.1f * k);
                 var c = design.IsSecondary(lu - margin, ly - 1f, SlotWidth - (2f * margin), unitHeight - 1f) ? design.Secondary : design.Primary;
                 return new Rgb(c.R * shade, c.G * shade, c.B * shade);
@@ -99,7 +108,7 @@ internal sealed class FrameRenderer
         return new Rgb(0.22f * back, 0.21f * back, 0.24f * back);
     }
 
-    private static bool ArmColour(ShelfScene.Arm arm, float x, float y, out Rgb colour)
+    private static bool ArmColour(in ShelfScene.Arm arm, float x, float y, out Rgb colour)
     {
         float dx = arm.X1 - arm.X0, dy = arm.Y1 - arm.Y0;
         var t = Math.Clamp((((x - arm.X0) * dx) + ((y - arm.Y0) * dy)) / ((dx * dx) + (dy * dy)), 0f, 1f);

@@ -34,6 +34,26 @@ public sealed class ShelfModelWeights
     }
 
     /// <summary>
+    /// Reads the weights back from a model written by <see cref="ShelfModelOnnx.Write"/> (e.g. v1 as the
+    /// starting point of a store's fine-tuning). Throws for a model of another architecture.
+    /// </summary>
+    public static ShelfModelWeights FromOnnx(ReadOnlySpan<byte> onnx)
+    {
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(onnx);
+        var tensors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var initializer in model.Graph.Initializer)
+        {
+            if (initializer.DataType != (int)global::Onnx.TensorProto.Types.DataType.Float) continue;
+            var raw = initializer.RawData.Span;
+            var values = new float[raw.Length / sizeof(float)];
+            for (var i = 0; i < values.Length; i++)
+                values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(raw[(i * sizeof(float))..]);
+            tensors[initializer.Name] = values;
+        }
+        return FromTensors(tensors);
+    }
+
+    /// <summary>
     /// Deterministic He-uniform weights and small biases: an untrained but well-scaled model, made in
     /// milliseconds, for tests anywhere that need a valid ONNX file.
     /// </summary>
