@@ -56,6 +56,7 @@ public sealed class OpsEndpointsTests : IAsyncLifetime
             "orleans_edge_readings_processed_total", "orleans_edge_reading_processing_ms", "orleans_edge_alerts_raised_total",
             "orleans_edge_uplink_wire_bytes_total", "orleans_edge_readings_raw_bytes_total", "orleans_edge_outbox_events",
             "orleans_edge_outbox_oldest_age_seconds", "orleans_edge_link_connected", "orleans_edge_config_version_applied",
+            "orleans_edge_inference_hardware_info", "orleans_edge_inference_frame_hz_per_camera",
         })
             Assert.True(first.Has(series), $"/metrics of the store has no {series}:\n{first.Text}");
         Assert.Equal(1, first.Value("orleans_edge_link_connected"));

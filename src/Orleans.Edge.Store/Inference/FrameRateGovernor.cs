@@ -18,16 +18,29 @@ public sealed partial class FrameRateGovernor(IOptions<InferenceOptions> options
     private readonly InferenceOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, long> _cameras = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private double _msPerFrame;
+    // The median of the last batches' cost per frame: a batch preempted by another process (common on
+    // a shared 2-core box) must not lower every camera's rate; a machine that stays slow moves the median.
+    private readonly double[] _recent = new double[32];
+    private int _recentCount;
+    private int _recentNext;
     private long _evaluatedAt = Stopwatch.GetTimestamp();
 
     /// <summary>Frames per second each camera may send now.</summary>
     public double AllowedHz => hardware.Current.FrameHzPerCamera;
 
-    /// <summary>Model milliseconds per frame, smoothed over recent batches.</summary>
+    /// <summary>Model milliseconds per frame: the median over the last 32 batches.</summary>
     public double MsPerFrame
     {
-        get { lock (_lock) return _msPerFrame; }
+        get
+        {
+            lock (_lock)
+            {
+                if (_recentCount == 0) return 0;
+                var sorted = _recent[.._recentCount];
+                Array.Sort(sorted);
+                return sorted[_recentCount / 2];
+            }
+        }
     }
 
     /// <summary>A camera's frame was accepted for judging.</summary>
@@ -39,8 +52,9 @@ public sealed partial class FrameRateGovernor(IOptions<InferenceOptions> options
         if (frames <= 0) return;
         lock (_lock)
         {
-            var perFrame = runMs / frames;
-            _msPerFrame = _msPerFrame == 0 ? perFrame : 0.8 * _msPerFrame + 0.2 * perFrame;
+            _recent[_recentNext] = runMs / frames;
+            _recentNext = (_recentNext + 1) % _recent.Length;
+            _recentCount = Math.Min(_recentCount + 1, _recent.Length);
             if (Stopwatch.GetElapsedTime(_evaluatedAt) < EvaluateEvery) return;
             _evaluatedAt = Stopwatch.GetTimestamp();
         }

@@ -40,7 +40,7 @@ public sealed class InferenceMetrics : IDisposable
         _modelsRefused = _meter.CreateCounter<long>("orleans_edge_inference_models_refused_total", description: "Model versions refused at install (hash, shape, load or warm-up)");
         _meter.CreateObservableGauge("orleans_edge_inference_model_info", ModelInfo, description: "1 for the model version serving, tagged with its version, variant and SHA-256");
         _meter.CreateObservableGauge("orleans_edge_inference_frame_hz_per_camera", () => _hardware?.FrameHzPerCamera ?? 0,
-            "Hz", "Frames per second each camera may send (lowered when the silo cannot keep up)");
+            description: "Frames per second each camera may send (lowered when the silo cannot keep up)");
         _meter.CreateObservableGauge("orleans_edge_inference_hardware_info", HardwareInfo,
             description: "Logical cores, tagged with the SIMD sets, ONNX Runtime providers, model variant and intra-op threads detected");
     }

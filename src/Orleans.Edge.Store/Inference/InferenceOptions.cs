@@ -20,8 +20,13 @@ public sealed class InferenceOptions : IValidatedOptions
     /// <summary>Share of the silo's inference time that frames may take before the rate is lowered.</summary>
     public double BudgetFraction { get; set; } = 0.7;
 
-    /// <summary>Most frames run through the model in one batch.</summary>
-    public int MaxBatch { get; set; } = 16;
+    /// <summary>
+    /// Most frames run through the model in one batch. 4 by default: with the shelf CNN on the
+    /// 2-core machine (docs/benchmarks/inference-routes.md) one frame took 0.17 ms (p50), 4 frames
+    /// 0.55 ms (twice the frames per second) and 16 frames 2.3 ms (no more frames per second, four
+    /// times the wait).
+    /// </summary>
+    public int MaxBatch { get; set; } = 4;
 
     /// <summary>
     /// How long the batcher waits for more frames once one is queued. Zero (the default) batches

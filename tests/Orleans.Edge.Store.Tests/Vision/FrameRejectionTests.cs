@@ -69,6 +69,35 @@ public sealed class FrameRejectionTests(StoreClusterFixture fx)
         }
     }
 
+    [Fact]
+    public async Task LoweredFrameRate_ThrottlesFramesAboveIt_AndIsAnnouncedThroughChanged()
+    {
+        await fx.InstallAsync("vision-v1");
+        var shelf = await fx.NewShelfAsync("frames-throttled");
+        var hardware = fx.SiloServices.GetRequiredService<HardwareDetector>();
+        var announced = new List<double>();
+        void Record(HardwareCapabilities c) => announced.Add(c.FrameHzPerCamera);
+        hardware.Changed += Record;
+        try
+        {
+            Assert.True((await shelf.SeeAll(SlotFill.Full)).IsAccepted);   // 250 ms apart: fine at 5 frames/s
+            hardware.SetFrameHz(2);   // as the governor does when the silo cannot keep up
+            var throttled = await shelf.SeeAll(SlotFill.Full);
+            AssertRefused(FrameRejection.Throttled, throttled);
+            Assert.Contains("2 frames/s", throttled.Message, StringComparison.Ordinal);
+            Assert.Equal(2, (await fx.Store.GetInferenceStatusAsync()).Hardware.FrameHzPerCamera);
+            Assert.Equal(2.0, Assert.Single(announced));
+            // 500 ms after the last accepted one: fine at 2 frames/s. (The governor may raise the rate
+            // again after this batch, since this silo has plenty of room: that is its job.)
+            Assert.True((await shelf.SeeAll(SlotFill.Full)).IsAccepted);
+        }
+        finally
+        {
+            hardware.SetFrameHz(new InferenceOptions().FrameHzPerCamera);
+            hardware.Changed -= Record;
+        }
+    }
+
     private static void AssertRefused(FrameRejection expected, FrameResult result)
     {
         Assert.Equal(expected, result.Rejection);
