@@ -53,4 +53,12 @@ public sealed class OptionsPipelineTests
         Assert.Contains("outbox budget must be at least 64 KiB", outbox, StringComparison.Ordinal);
         Assert.Contains("set RedisConfiguration", outbox, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void BadModelDeliverySettings_AreRefusedWithTheirNames()
+    {
+        var sp = Services(new() { ["Edge:Models:ChunkBytes"] = "1024", ["Edge:Models:Directory"] = "/tmp/a" }, s => s.AddEdgeOptions<ModelDeliveryOptions>("Models"));
+        Assert.Contains("ModelDeliveryOptions: ChunkBytes must be 65536–262144, got 1024",
+            Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptions<ModelDeliveryOptions>>().Value).Message, StringComparison.Ordinal);
+    }
 }

@@ -12,8 +12,9 @@ using Orleans.Edge.Vision;
 namespace Orleans.Edge.Hosting.Models;
 
 /// <summary>
-/// Runs on every store silo: waits on the store's model grain for the effective assignment, fetches
-/// its artifact from the region (resumable, verified by SHA-256), hands it to this silo's
+/// Runs on every store silo: waits on the store's model grain for the effective assignment, takes
+/// its artifact from the store's own artifact store or else fetches it from the region (resumable,
+/// verified by SHA-256, then kept locally), hands it to this silo's
 /// <see cref="IModelInstaller"/> and records the outcome, which the store reports up. Transport
 /// errors are retried with backoff; an artifact that fails its hash <see cref="ModelDeliveryOptions.MaxHashFailures"/>
 /// times in a row is recorded as refused and not fetched again (a new assignment is).
@@ -23,6 +24,7 @@ public sealed partial class StoreModelAgent(
     IClusterClient cluster,
     EdgeIdentity identity,
     ArtifactDownloader downloader,
+    IArtifactStore local,
     IOptions<ModelDeliveryOptions> options,
     IOptions<TierLinkClientOptions> linkOptions,
     TimeProvider time,
@@ -89,14 +91,39 @@ public sealed partial class StoreModelAgent(
 
     private async Task InstallAsync(IStoreModelGrain grain, IModelInstaller installer, ModelManifest manifest, CancellationToken ct)
     {
-        var path = await downloader.DownloadAsync(manifest.Sha256, manifest.SizeBytes, ct);
-        var bytes = await File.ReadAllBytesAsync(path, ct);
+        // The store's own copy first: after a restart the last model comes back even while the link is down.
+        var bytes = await ReadLocalAsync(manifest, ct);
+        if (bytes is null)
+        {
+            var path = await downloader.DownloadAsync(manifest.Sha256, manifest.SizeBytes, ct);
+            bytes = await File.ReadAllBytesAsync(path, ct);
+            await local.PutAsync(manifest.Sha256, bytes, ct);
+            File.Delete(path);
+        }
         var result = await installer.InstallAsync(manifest, bytes, ct);
-        File.Delete(path);
         _hashFailures = 0;
         LogInstalled(logger, identity.RequireStore(), manifest.Version, result.Applied, result.Problem);
         await RecordAsync(grain, manifest, result);
     }
+
+    /// <summary>The artifact from the store's own artifact store, if it is there whole and hashes to its name; else null.</summary>
+    private async Task<byte[]?> ReadLocalAsync(ModelManifest manifest, CancellationToken ct)
+    {
+        if (await local.GetLengthAsync(manifest.Sha256, ct) != manifest.SizeBytes) return null;
+        var bytes = new byte[manifest.SizeBytes];
+        for (var offset = 0; offset < bytes.Length;)
+        {
+            var n = await local.ReadAsync(manifest.Sha256, offset, bytes.AsMemory(offset), ct);
+            if (n == 0) return null;
+            offset += n;
+        }
+        if (ArtifactNames.Sha256Of(bytes) == manifest.Sha256) return bytes;
+        LogLocalCopyBad(logger, identity.RequireStore(), manifest.Sha256);
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store}'s own copy of artifact {Sha256} does not match its hash; fetching it again")]
+    private static partial void LogLocalCopyBad(ILogger logger, string store, string sha256);
 
     private static bool IsIntegrityFailure(Exception ex) =>
         ex is ArtifactIntegrityException || ex is RpcException { StatusCode: StatusCode.DataLoss };

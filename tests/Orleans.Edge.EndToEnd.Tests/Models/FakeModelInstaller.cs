@@ -26,3 +26,17 @@ public sealed class FakeModelInstaller : IModelInstaller
     /// <summary>The bytes last offered as <paramref name="version"/>, or null.</summary>
     public byte[]? BytesOf(string version) => Offered.LastOrDefault(o => o.Manifest.Version == version).Bytes;
 }
+
+/// <summary>Stands in for the store's hardware detection (another part of the system); the frame rate can be lowered.</summary>
+public sealed class FakeHardware : IHardwareCapabilitiesSource
+{
+    public HardwareCapabilities Current { get; private set; } = new(2, 3906, ["avx2"], ["CPUExecutionProvider"], "fp32", 1, 5, false);
+
+    public event Action<HardwareCapabilities>? Changed;
+
+    public void LowerFrameRate(double hz)
+    {
+        Current = Current with { FrameHzPerCamera = hz };
+        Changed?.Invoke(Current);
+    }
+}

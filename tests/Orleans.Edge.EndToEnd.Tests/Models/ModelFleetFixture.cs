@@ -24,7 +24,9 @@ public sealed class ModelFleetFixture : IAsyncLifetime
             ConfigureStoreLinks = o => o.MaxBackoff = TimeSpan.FromMilliseconds(500),
             ConfigureServices = (id, services) =>
             {
-                if (id.Contains("-s", StringComparison.Ordinal)) services.AddSingleton<IModelInstaller, FakeModelInstaller>();
+                if (!id.Contains("-s", StringComparison.Ordinal)) return;
+                services.AddSingleton<IModelInstaller, FakeModelInstaller>();
+                services.AddSingleton<IHardwareCapabilitiesSource, FakeHardware>();
             },
         });
 
@@ -33,6 +35,8 @@ public sealed class ModelFleetFixture : IAsyncLifetime
         await Fleet.StopAsync();
         await Fleet.DisposeAsync();
     }
+
+    public static FakeHardware Hardware(EdgeTierHost store) => (FakeHardware)store.Get<IHardwareCapabilitiesSource>()!;
 
     public static FakeModelInstaller Installer(EdgeTierHost store) => (FakeModelInstaller)store.Get<IModelInstaller>()!;
 

@@ -39,4 +39,17 @@ public sealed class ModelRolloutTests(ModelFleetFixture fx) : IClassFixture<Mode
             v => fx.Fleet.Stores.All(s => v.Stores.Any(e => e.StoreId == s.Id && e.AppliedModelVersion == "shelf-v1")), "applied model at the cloud");
         Assert.All(view.Stores.Where(e => e.StoreId.StartsWith("r1-s", StringComparison.Ordinal)), e => Assert.Null(e.RejectedModelVersion));
     }
+
+    [Fact]
+    public async Task StoreHardware_IsReportedState_AndAChangeReachesTheCloud()
+    {
+        var fleet = fx.Fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
+        var view = await Eventually.Get(fleet.GetView, v => v.Stores.Any(s => s.StoreId == fx.Store1.Id && s.Hardware is not null), "hardware at the cloud");
+        var hardware = view.Stores.Single(s => s.StoreId == fx.Store1.Id).Hardware!;
+        Assert.Equal((2, "fp32", 5.0), (hardware.Cores, hardware.ModelVariant, hardware.FrameHzPerCamera));
+        Assert.Equal(["CPUExecutionProvider"], hardware.ExecutionProviders);
+
+        ModelFleetFixture.Hardware(fx.Store1).LowerFrameRate(2.5);
+        await Eventually.Get(fleet.GetView, v => v.Stores.Any(s => s.StoreId == fx.Store1.Id && s.Hardware?.FrameHzPerCamera == 2.5), "the lowered frame rate at the cloud");
+    }
 }
