@@ -52,6 +52,13 @@ public static class EdgeStoreClientServiceCollectionExtensions
             cluster.ClusterId = store.Value.EffectiveClusterId;
             cluster.ServiceId = EdgeNames.ServiceId;
         });
+        // A gateway that accepts and never answers holds an attempt for OpenConnectionTimeout (5 s by
+        // default); no attempt may outlast the whole connect timeout.
+        services.AddOptions<ConnectionOptions>().PostConfigure<IOptions<StoreClientOptions>>((connection, store) =>
+        {
+            if (store.Value.ConnectTimeout > TimeSpan.Zero && store.Value.ConnectTimeout < connection.OpenConnectionTimeout)
+                connection.OpenConnectionTimeout = store.Value.ConnectTimeout;
+        });
         services.AddOrleansClient(client =>
         {
             client.UseStaticClustering(gateways => gateways.Configure<IOptions<StoreClientOptions>>((list, store) =>

@@ -14,7 +14,9 @@ internal sealed class StoreConnectionRetryFilter(StoreClientOptions options, Tim
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
     private const int HandshakeClosuresMeaningWrongCluster = 2;
-    private DateTimeOffset? _firstFailure;
+    // Orleans resolves the filter when the client starts connecting, so the connect timeout runs
+    // from here; counting from the first failure added a whole attempt (OpenConnectionTimeout) to it.
+    private readonly DateTimeOffset _started = time.GetUtcNow();
     private int _handshakeClosures;
 
     public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
@@ -30,8 +32,7 @@ internal sealed class StoreConnectionRetryFilter(StoreClientOptions options, Tim
             throw Unreachable(options, StoreUnreachableReason.WrongCluster,
                 $"the gateway accepted the connection and closed it {_handshakeClosures} times during the Orleans handshake, as a silo does with a client of another cluster (this client's cluster id is '{options.EffectiveClusterId}')", exception);
         }
-        _firstFailure ??= time.GetUtcNow();
-        if (time.GetUtcNow() - _firstFailure >= options.ConnectTimeout)
+        if (time.GetUtcNow() - _started >= options.ConnectTimeout)
             throw Unreachable(options, StoreUnreachableReason.Timeout, $"no gateway answered within {options.ConnectTimeout.TotalSeconds:F0} s; last error: {Innermost(exception).Message}", exception);
         await Task.Delay(RetryDelay, time, cancellationToken);
         return true;
