@@ -61,7 +61,12 @@ public sealed class DemoRun(DemoOptions options)
             ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : options.Chaos ? LogLevel.Critical : LogLevel.Error),
             DataDirectory = dataDirectory, FaultProxies = options.Chaos,
             // The drill fails a share of every store's and region's outbox writes, trims, grain writes and publishes now and then.
-            ConfigureServices = options.Chaos ? _faults.Install : null,
+            ConfigureServices = (id, services) =>
+            {
+                // Six stores' ONNX sessions share this process's 2 cores: one intra-op thread each, not one per core each.
+                if (id.Contains("-s", StringComparison.Ordinal)) services.Configure<Orleans.Edge.Store.Inference.InferenceOptions>(o => o.IntraOpThreads = 1);
+                if (options.Chaos) _faults.Install(id, services);
+            },
         }, CancellationToken.None);
         try
         {
