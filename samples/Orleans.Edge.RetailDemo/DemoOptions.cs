@@ -13,7 +13,8 @@ public sealed record DemoOptions(
     int Seed,
     bool Verbose,
     string? DataDirectory = null,
-    bool Chaos = false)
+    bool Chaos = false,
+    double FrameHz = 1)
 {
     /// <summary>Every problem with the options, each a sentence a person can act on.</summary>
     public IEnumerable<string> Problems()
@@ -24,6 +25,8 @@ public sealed record DemoOptions(
         if (Duration < TimeSpan.FromSeconds(5) || Duration > TimeSpan.FromHours(24)) yield return $"--duration must be 5s–24h, got {Duration.TotalSeconds:0.###}s";
         if (Chaos && Duration < TimeSpan.FromSeconds(20)) yield return $"--chaos needs a --duration of at least 20s, got {Duration.TotalSeconds:0.###}s";
         if (ReadingHz is < 0.2 or > 50) yield return $"--reading-hz must be 0.2–50, got {ReadingHz}";
+        // A store takes 5 frames/s per camera by default (Edge:Inference:FrameHzPerCamera); faster ones are throttled.
+        if (FrameHz is < 0.2 or > 5) yield return $"--frame-hz must be 0.2–5 (the store's per-camera limit), got {FrameHz}";
         if (ReportPath is not null && Path.GetDirectoryName(Path.GetFullPath(ReportPath)) is { } dir && !Directory.Exists(dir))
             yield return $"--report: directory '{dir}' does not exist";
     }

@@ -16,6 +16,37 @@ public sealed record PolicyChangeEntry(
     [property: JsonPropertyName("applied_stores")] int AppliedStores,
     [property: JsonPropertyName("seconds_to_apply_all")] double? SecondsToApplyAll);
 
+/// <summary>
+/// Camera frames judged by the stores' shelf models. <c>frame_bytes_uplinked</c> is measured on every
+/// uplink (store → region and region → cloud): the protobuf bytes of events large enough to hold a
+/// frame (16 KiB or more; a frame is 24 KiB), with the largest event and the bytes per payload kind.
+/// </summary>
+public sealed record InferenceEntry(
+    [property: JsonPropertyName("frames")] long Frames,
+    [property: JsonPropertyName("frames_per_second")] double FramesPerSecond,
+    [property: JsonPropertyName("latency_ms")] Dictionary<string, double?> LatencyMs,
+    [property: JsonPropertyName("model_version")] string? ModelVersion,
+    [property: JsonPropertyName("slot_accuracy_vs_truth")] double? SlotAccuracyVsTruth,
+    [property: JsonPropertyName("frame_bytes_uplinked")] long FrameBytesUplinked,
+    [property: JsonPropertyName("largest_uplinked_event_bytes")] long LargestUplinkedEventBytes,
+    [property: JsonPropertyName("frames_submitted")] long FramesSubmitted,
+    [property: JsonPropertyName("frames_refused")] IReadOnlyDictionary<string, long> FramesRefused,
+    [property: JsonPropertyName("frames_failed")] long FramesFailed,
+    [property: JsonPropertyName("frames_by_model")] IReadOnlyDictionary<string, long> FramesByModel,
+    [property: JsonPropertyName("frame_bytes_submitted")] long FrameBytesSubmitted,
+    [property: JsonPropertyName("uplink_bytes_by_kind")] IReadOnlyDictionary<string, long> UplinkBytesByKind);
+
+/// <summary>The mid-run model assignment at the cloud and how it reached every store.</summary>
+public sealed record ModelRolloutEntry(
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("previous_version")] string PreviousVersion,
+    [property: JsonPropertyName("artifact_bytes")] long ArtifactBytes,
+    [property: JsonPropertyName("targeted_stores")] int TargetedStores,
+    [property: JsonPropertyName("applied_stores")] int AppliedStores,
+    [property: JsonPropertyName("seconds_to_apply_all")] double? SecondsToApplyAll,
+    [property: JsonPropertyName("bytes_from_cloud")] long BytesFromCloud,
+    [property: JsonPropertyName("bytes_from_regions")] long BytesFromRegions);
+
 /// <summary>The demo's report (snake_case JSON).</summary>
 public sealed record DemoReport
 {
@@ -39,6 +70,8 @@ public sealed record DemoReport
     [JsonPropertyName("uplink_events")] public required long UplinkEvents { get; init; }
     [JsonPropertyName("raw_reading_bytes")] public required long RawReadingBytes { get; init; }
     [JsonPropertyName("uplink_ratio")] public required double UplinkRatio { get; init; }
+    [JsonPropertyName("inference")] public required InferenceEntry Inference { get; init; }
+    [JsonPropertyName("model_rollout")] public required ModelRolloutEntry? ModelRollout { get; init; }
     [JsonPropertyName("policy_change")] public required PolicyChangeEntry? PolicyChange { get; init; }
     [JsonPropertyName("delivery")] public required Dictionary<string, object> Delivery { get; init; }
     [JsonPropertyName("process")] public required Dictionary<string, double> Process { get; init; }

@@ -10,11 +10,15 @@ using Orleans.Edge.Hosting;
 using Orleans.Edge.Simulation;
 using Orleans.Edge.Policies;
 using Orleans.Edge.Store;
+using Orleans.Edge.Models;
+using Orleans.Edge.TierLink;
+using Orleans.Edge.Vision;
+using Google.Protobuf;
 using Spectre.Console;
 
 namespace Orleans.Edge.RetailDemo;
 
-/// <summary>Starts the fleet, simulates, changes a policy mid-run, drains, reports, stops.</summary>
+/// <summary>Starts the fleet, assigns shelf model v1, simulates, changes a policy and the model mid-run, drains, reports, stops.</summary>
 public sealed class DemoRun(DemoOptions options)
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
@@ -26,6 +30,16 @@ public sealed class DemoRun(DemoOptions options)
     private ChaosDrill? _drill;
     private readonly FleetFaults _faults = new();
     private string? _scratch;
+    private readonly FrameStats _frames = new();
+    private ModelRolloutEntry? _rollout;
+
+    /// <summary>
+    /// The model assigned mid-run: v1's weights, unchanged, in an artifact whose ONNX doc string names
+    /// the re-release, so it is a new version with its own SHA-256 that really travels down the links.
+    /// </summary>
+    public const string MidRunModelVersion = "shelf-v1-r2";
+
+    private IModelRegistryGrain Registry => _fleet.Cloud.Grains.GetGrain<IModelRegistryGrain>(EdgeNames.CloudKey);
 
     private IPolicyGrain Policies => _fleet.Cloud.Grains.GetGrain<IPolicyGrain>(EdgeNames.CloudKey);
     private IFleetGrain FleetView => _fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
@@ -47,22 +61,29 @@ public sealed class DemoRun(DemoOptions options)
             ConfigureLogging = l => l.SetMinimumLevel(options.Verbose ? LogLevel.Warning : options.Chaos ? LogLevel.Critical : LogLevel.Error),
             DataDirectory = dataDirectory, FaultProxies = options.Chaos,
             // The drill fails a share of every store's and region's outbox writes, trims, grain writes and publishes now and then.
-            ConfigureServices = options.Chaos ? _faults.Install : null,
+            ConfigureServices = (id, services) =>
+            {
+                // Six stores' ONNX sessions share this process's 2 cores: one intra-op thread each, not one per core each.
+                if (id.Contains("-s", StringComparison.Ordinal)) services.Configure<Orleans.Edge.Store.Inference.InferenceOptions>(o => o.IntraOpThreads = 1);
+                if (options.Chaos) _faults.Install(id, services);
+            },
         }, CancellationToken.None);
         try
         {
+            await AssignModel(ShelfModels.V1Manifest(), ShelfModels.V1Bytes());
             var initial = await Policies.SetPolicy(PolicyScope.Global, ReplenishmentPolicy.Default with { SummaryWindow = TimeSpan.FromSeconds(10) });
             var seed = options.Seed;
             foreach (var store in _fleet.Stores)
             {
                 var client = await Connect(store);
-                var sim = new StoreSimulator(_fleet, store.Id, client, options, seed++);
+                var sim = new StoreSimulator(_fleet, store.Id, client, options, seed++, _frames);
                 await sim.ProvisionAsync();
                 _simulators.Add(sim);
             }
-            await WaitUntil(async () => (await FleetView.GetView()).Stores.Count(s => s.AppliedPolicyVersion >= initial.Document!.Version) == _fleet.Stores.Count,
-                TimeSpan.FromSeconds(30));
-            AnsiConsole.MarkupLineInterpolated($"Started and provisioned in {setup.Elapsed.TotalSeconds:F1} s; policy v{initial.Document!.Version} applied everywhere. Ctrl-C stops early.");
+            await WaitUntil(async () => (await FleetView.GetView()).Stores.Count(s => s.AppliedPolicyVersion >= initial.Document!.Version
+                && s.AppliedModelVersion == ShelfModels.V1Version) == _fleet.Stores.Count, TimeSpan.FromSeconds(30));
+            AnsiConsole.MarkupLineInterpolated(
+                $"Started and provisioned in {setup.Elapsed.TotalSeconds:F1} s; policy v{initial.Document!.Version} and shelf model {ShelfModels.V1Version} applied everywhere. Ctrl-C stops early.");
 
             var started = Stopwatch.StartNew();
             _simulationStart = ProcessSnapshot.Take();
@@ -70,14 +91,16 @@ public sealed class DemoRun(DemoOptions options)
             simulation.CancelAfter(options.Duration);
             var running = _simulators.Select(s => s.RunAsync(simulation.Token)).ToList();
             var policyTask = ChangePolicyMidRun(simulation.Token);
+            var modelTask = ChangeModelMidRun(simulation.Token);
             _drill = options.Chaos ? new ChaosDrill(_fleet, new ChaosDrillOptions { Duration = options.Duration, Seed = options.Seed, Restarted = Reconnect }, _faults) : null;
             if (_drill is not null)
                 AnsiConsole.MarkupLineInterpolated(
                     $"Chaos drill: {_drill.Count(ChaosFaultKind.Cut)} link cuts, {_drill.Count(ChaosFaultKind.Crash)} cluster crashes, fault periods: {_drill.Count(ChaosFaultKind.OutboxWrites)} outbox write, {_drill.Count(ChaosFaultKind.OutboxTrims)} outbox trim, {_drill.Count(ChaosFaultKind.GrainWrites)} grain write, {_drill.Count(ChaosFaultKind.StreamPublishes)} stream publish.");
             var chaosTask = _drill?.RunAsync() ?? Task.CompletedTask;
-            await new ProgressView(_fleet, _simulators, () => _policyChange, options.Duration, _drill).RunAsync(simulation.Token);
+            await new ProgressView(_fleet, _simulators, () => _policyChange, options.Duration, _drill, _frames, () => _rollout).RunAsync(simulation.Token);
             await Task.WhenAll(running);
             await policyTask;
+            await modelTask;
             var simulated = started.Elapsed;
             if (!chaosTask.IsCompleted) AnsiConsole.MarkupLine("Waiting for the chaos drill's last faults to end…");
             await chaosTask;
@@ -91,7 +114,10 @@ public sealed class DemoRun(DemoOptions options)
                 await File.WriteAllTextAsync(path, JsonSerializer.Serialize(report, ReportJson), CancellationToken.None);
                 AnsiConsole.MarkupLineInterpolated($"Report written to [bold]{path}[/]");
             }
-            return drained && report.AlertsRaised == report.AlertsReceivedAtCloud
+            // Every frame answered, none refused or failed (a chaos drill's crashes make some fail: not counted against it).
+            var framesWhole = options.Chaos || (_frames.Failed == 0 && _frames.Refused == 0);
+            if (!framesWhole) AnsiConsole.MarkupLineInterpolated($"[red]{_frames.Refused} frames refused and {_frames.Failed} failed[/]");
+            return drained && framesWhole && report.AlertsRaised == report.AlertsReceivedAtCloud
                 && (long)report.Delivery["lost"] == 0 && (long)report.Delivery["duplicates_applied"] == 0 ? 0 : 1;
         }
         finally
@@ -107,6 +133,61 @@ public sealed class DemoRun(DemoOptions options)
     private static Task<EdgeStoreClient> Connect(EdgeTierHost store) => StoreSimulator.ConnectAsync(store);
 
     private Task Reconnect(string id) => _simulators.FirstOrDefault(s => s.StoreId == id)?.ReconnectAsync() ?? Task.CompletedTask;
+
+    /// <summary>Registers a model at the cloud's registry and assigns it to every store (global scope).</summary>
+    private async Task<ModelManifest> AssignModel(ModelManifest draft, byte[] onnx)
+    {
+        var registered = await Registry.Register(draft, onnx);
+        if (registered.Manifest is null || registered.Problems.Count > 0)
+            throw new InvalidOperationException($"the registry refused model {draft.Version}: {string.Join("; ", registered.Problems)}");
+        var assigned = await Registry.Assign(PolicyScope.Global, registered.Manifest.Version);
+        if (assigned.Problems.Count > 0)
+            throw new InvalidOperationException($"the registry refused to assign model {draft.Version}: {string.Join("; ", assigned.Problems)}");
+        return registered.Manifest;
+    }
+
+    /// <summary>
+    /// At 40 % of the run the cloud registers and assigns <see cref="MidRunModelVersion"/>; we time its
+    /// arrival at every store (as the stores report it to the cloud) and read the artifact bytes the
+    /// cloud and the regions streamed for it. Frames keep flowing meanwhile.
+    /// </summary>
+    private async Task ChangeModelMidRun(CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(options.Duration * 0.4, ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var cloudBefore = Served(_fleet.Cloud);
+        var regionsBefore = _fleet.Regions.Sum(Served);
+        var proto = global::Onnx.ModelProto.Parser.ParseFrom(ShelfModels.V1Bytes());
+        proto.DocString = $"{MidRunModelVersion}: the weights of {ShelfModels.V1Version}, re-released by the retail demo to show a rollout";
+        var bytes = proto.ToByteArray();
+        var draft = ShelfModels.V1Manifest() with { Version = MidRunModelVersion, Sha256 = "", SizeBytes = 0 };
+        var changedAt = Stopwatch.StartNew();
+        var manifest = await AssignModel(draft, bytes);
+        var targeted = _fleet.Stores.Count;
+        _rollout = new ModelRolloutEntry(manifest.Version, ShelfModels.V1Version, manifest.SizeBytes, targeted, 0, null, 0, 0);
+        while (changedAt.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var applied = (await FleetView.GetView()).Stores.Count(s => s.AppliedModelVersion == manifest.Version);
+            _rollout = _rollout with
+            {
+                AppliedStores = applied, BytesFromCloud = Served(_fleet.Cloud) - cloudBefore, BytesFromRegions = _fleet.Regions.Sum(Served) - regionsBefore,
+            };
+            if (applied == targeted)
+            {
+                _rollout = _rollout with { SecondsToApplyAll = Math.Round(changedAt.Elapsed.TotalSeconds, 3) };
+                return;
+            }
+            await Task.Delay(50, CancellationToken.None);
+        }
+
+        static long Served(EdgeTierHost host) => host.Get<ModelTransferMetrics>()?.BytesServed ?? 0;
+    }
 
     /// <summary>Halfway through, the cloud tightens the global policy; we time its arrival at every store.</summary>
     private async Task ChangePolicyMidRun(CancellationToken ct)
@@ -236,11 +317,33 @@ public sealed class DemoRun(DemoOptions options)
             UplinkEvents = lives.Sum(s => s.Uplink!.Status.EventsSent),
             RawReadingBytes = raw,
             UplinkRatio = raw == 0 ? 0 : Math.Round((double)uplink / raw, 5),
+            Inference = InferenceFigures(simulated),
+            ModelRollout = _rollout,
             PolicyChange = _policyChange,
             Delivery = delivery,
             Process = _simulationStart!.Until(ProcessSnapshot.Take()),
             Drained = drained,
         };
+    }
+
+    /// <summary>
+    /// What the cameras' frames cost and gave. The frame bytes on the links are read from the links:
+    /// every uplink (stores' and regions', every life) measures each event it sends. A frame is
+    /// 24 KiB of noisy pixels, so an event carrying one is at least 16 KiB: frame_bytes_uplinked is
+    /// the bytes of all events of 16 KiB or more (an upper bound; 0 means no event could hold a
+    /// frame). The largest event and the bytes per payload kind are in the report to check it by.
+    /// </summary>
+    private InferenceEntry InferenceFigures(TimeSpan simulated)
+    {
+        var byKind = _fleet.Stores.Concat(_fleet.Regions).SelectMany(h => _fleet.LivesOf(h.Id))
+            .SelectMany(h => h.Uplink!.Status.PayloadBytesByKind).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.Value));
+        var lives = _fleet.Stores.Concat(_fleet.Regions).SelectMany(h => _fleet.LivesOf(h.Id)).Select(h => h.Uplink!.Status).ToList();
+        return new InferenceEntry(
+            _frames.Judged, Math.Round(_frames.Judged / simulated.TotalSeconds, 1),
+            Percentiles.Summary(_frames.LatenciesMs(), full: false), _frames.LatestModel,
+            _frames.SlotAccuracy is { } a ? Math.Round(a, 4) : null,
+            lives.Sum(l => l.LargeEventBytes), lives.Max(l => l.LargestEventBytes),
+            _frames.Submitted, _frames.RefusedByReason, _frames.Failed, _frames.JudgedByModel, _frames.FrameBytes, byKind);
     }
 
     /// <summary>
@@ -309,6 +412,16 @@ public sealed class DemoRun(DemoOptions options)
         table.AddRow("uplink bytes / raw reading bytes", $"{r.UplinkBytes:N0} / {r.RawReadingBytes:N0} (ratio {r.UplinkRatio:P2})");
         if (r.PolicyChange is { } p)
             table.AddRow("policy change", $"v{p.Version} ({p.Scope}) applied by {p.AppliedStores}/{p.TargetedStores} stores in {(p.SecondsToApplyAll is { } s ? $"{s:F2} s" : "–")}");
+        var i = r.Inference;
+        table.AddRow("camera frames submitted / judged / refused / failed",
+            $"{i.FramesSubmitted:N0} / {i.Frames:N0} / {i.FramesRefused.Values.Sum()} / {i.FramesFailed} ({i.FramesPerSecond:N1}/s)");
+        table.AddRow("frame round trip p50 / p99", $"{Ms(i.LatencyMs, "p50")} / {Ms(i.LatencyMs, "p99")}");
+        table.AddRow("frames by model", string.Join(", ", i.FramesByModel.Select(e => $"{e.Key}: {e.Value:N0}")));
+        table.AddRow("slot fill accuracy vs truth", i.SlotAccuracyVsTruth is { } acc ? $"{acc:P1}" : "–");
+        table.AddRow("frame bytes uplinked / submitted", $"{i.FrameBytesUplinked:N0} / {i.FrameBytesSubmitted:N0} (largest uplinked event {i.LargestUplinkedEventBytes:N0} B)");
+        if (r.ModelRollout is { } m)
+            table.AddRow("model rollout", $"{m.Version} applied by {m.AppliedStores}/{m.TargetedStores} stores in {(m.SecondsToApplyAll is { } ms ? $"{ms:F2} s" : "–")}; " +
+                $"{m.BytesFromCloud:N0} B from cloud, {m.BytesFromRegions:N0} B from regions");
         table.AddRow("restocks by staff", $"{r.Restocks}");
         table.AddRow("upward events produced / delivered / lost", $"{r.Delivery["events_produced"]} / {r.Delivery["events_delivered_unique"]} / {r.Delivery["lost"]}");
         table.AddRow("duplicates dropped / applied", $"{r.Delivery["duplicates_dropped"]} / {r.Delivery["duplicates_applied"]}");

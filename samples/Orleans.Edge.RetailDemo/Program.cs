@@ -8,6 +8,10 @@ var shelves = new Option<int>("--shelves-per-store") { Description = "Shelves pe
 var duration = new Option<string>("--duration") { Description = "How long to simulate, e.g. 30s, 2m, 1m30s", DefaultValueFactory = _ => "30s" };
 var report = new Option<string?>("--report") { Description = "Write the run's report as JSON to this file" };
 var hz = new Option<double>("--reading-hz") { Description = "Load-cell readings per shelf per second", DefaultValueFactory = _ => 10 };
+var frameHz = new Option<double>("--frame-hz")
+{
+    Description = "Camera frames per camera per second (synthetic 128×64 shelf frames, judged by the store's shelf model)", DefaultValueFactory = _ => 1,
+};
 var seed = new Option<int>("--seed") { Description = "Seed of the shoppers' randomness", DefaultValueFactory = _ => 42 };
 var verbose = new Option<bool>("--verbose") { Description = "Show the silos' warnings" };
 var chaos = new Option<bool>("--chaos")
@@ -20,7 +24,7 @@ var dataDir = new Option<string?>("--data-dir") { Description = "Keep every clus
 
 var root = new RootCommand("Orleans.Edge retail demo: a cloud, regions and stores, each its own Orleans cluster, joined by gRPC tier links.")
 {
-    regions, stores, shelves, duration, report, hz, seed, verbose, dataDir, chaos,
+    regions, stores, shelves, duration, report, hz, frameHz, seed, verbose, dataDir, chaos,
 };
 root.SetAction(async (parse, ct) =>
 {
@@ -30,7 +34,7 @@ root.SetAction(async (parse, ct) =>
         return 2;
     }
     var options = new DemoOptions(parse.GetValue(regions), parse.GetValue(stores), parse.GetValue(shelves), length,
-        parse.GetValue(report), parse.GetValue(hz), parse.GetValue(seed), parse.GetValue(verbose), parse.GetValue(dataDir), parse.GetValue(chaos));
+        parse.GetValue(report), parse.GetValue(hz), parse.GetValue(seed), parse.GetValue(verbose), parse.GetValue(dataDir), parse.GetValue(chaos), parse.GetValue(frameHz));
     var problems = options.Problems().ToList();
     if (problems.Count > 0)
     {

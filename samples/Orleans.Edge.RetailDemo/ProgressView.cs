@@ -10,7 +10,7 @@ namespace Orleans.Edge.RetailDemo;
 /// with the time run and left in its title, or a line every 5 s otherwise.
 /// </summary>
 public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator> simulators, Func<PolicyChangeEntry?> policy, TimeSpan duration,
-    ChaosDrill? drill = null)
+    ChaosDrill? drill = null, FrameStats? frames = null, Func<ModelRolloutEntry?>? rollout = null)
 {
     private readonly DateTime _started = DateTime.UtcNow;
 
@@ -43,9 +43,14 @@ public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator>
             Console.WriteLine(
                 $"[{Clock()}] readings {simulators.Sum(s => s.Accepted):N0}, rejected {simulators.Sum(s => s.Rejected)}, " +
                 $"alerts at cloud {cloud.UniqueAlertsRaised}, restocks {simulators.Sum(s => s.Restocks)}, " +
-                $"queued {fleet.Stores.Sum(s => s.Outbox!.Count)}{PolicyText()}{ChaosText()}");
+                $"queued {fleet.Stores.Sum(s => s.Outbox!.Count)}{FramesText()}{PolicyText()}{ModelText()}{ChaosText()}");
         }
     }
+
+    private string FramesText() => frames is null ? "" : $", frames {frames.Judged:N0}/{frames.Submitted:N0} judged ({frames.LatestModel ?? "no model"})";
+
+    private string ModelText() => rollout?.Invoke() is { } m
+        ? $", model {m.Version} at {m.AppliedStores}/{m.TargetedStores} stores{(m.SecondsToApplyAll is { } s ? $" in {s:F2} s" : "")}" : "";
 
     private string ChaosText() => drill is null ? "" : $", chaos {drill.Done}/{drill.Plan.Count} faults";
 
@@ -75,7 +80,8 @@ public sealed class ProgressView(LocalFleet fleet, IReadOnlyList<StoreSimulator>
                 $"{host.Outbox!.Count}", uplink, $"v{link.PolicyVersionReceived}");
         }
         var cloud = await fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey).GetView();
-        table.Caption($"cloud: {cloud.OpenAlerts.Count} open alerts, {cloud.AlertRevisionsReceived} alert revisions received{PolicyText()}{ChaosText()}");
+        table.Caption($"cloud: {cloud.OpenAlerts.Count} open alerts, {cloud.AlertRevisionsReceived} alert revisions received{PolicyText()}{ChaosText()}\n" +
+            $"cameras: {FramesText().TrimStart(',', ' ')}{ModelText()}");
         return table;
     }
 }

@@ -4,18 +4,22 @@ using Orleans.Edge.Domain;
 using Orleans.Edge.Hosting;
 using Orleans.Edge.Simulation;
 using Orleans.Edge.TierLink;
+using Orleans.Edge.Vision;
+using Orleans.Edge.Vision.Frames;
+using System.Diagnostics;
 using Orleans.Runtime;
 
 namespace Orleans.Edge.RetailDemo;
 
 /// <summary>
-/// One simulated store: load cells at the configured rate and cameras at 1 Hz under shoppers who
-/// take items, and staff who watch alerts through the SDK, acknowledge them and restock. Now and
+/// One simulated store: load cells at the configured rate and cameras that send synthetic frames
+/// (the Vision generator, in the store's own camera domain, showing the shelf's simulated stock) at
+/// <c>--frame-hz</c> under shoppers who take items, and staff who watch alerts through the SDK, acknowledge them and restock. Now and
 /// then a sensor glitches (NaN, negative, unknown id) so the store's validation shows. When the
 /// store's cluster crashes, sensors and staff keep trying until <see cref="ReconnectAsync"/> hands
 /// them a client of its next life.
 /// </summary>
-public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreClient client, DemoOptions options, int seed) : IAsyncDisposable
+public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreClient client, DemoOptions options, int seed, FrameStats frames) : IAsyncDisposable
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
     private static readonly (string Sku, double UnitGrams, int Capacity)[] Catalogue =
@@ -36,8 +40,9 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
     private EdgeStoreClient _client = client;
     private CancellationTokenSource _life = new();
 
-    private sealed class ShelfSim(ShelfId id, SensorId cell, SensorId camera, PlanogramEntry planogram, double takesPerSecond)
+    private sealed class ShelfSim(ShelfId id, SensorId cell, SensorId camera, PlanogramEntry planogram, double takesPerSecond, StockedFrameGenerator frames)
     {
+        public StockedFrameGenerator Frames { get; } = frames;
         public ShelfId Id { get; } = id;
         public SensorId Cell { get; } = cell;
         public SensorId Camera { get; } = camera;
@@ -105,13 +110,15 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
             // A store in mid-afternoon: shelves between a third full and full, each emptied by
             // shoppers in 1–3 minutes (a busy day compressed), so a short run sees alerts and restocks.
             var fill = (int)Math.Round(capacity * (0.35 + _rng.NextDouble() * 0.65));
-            _shelves.Add(new ShelfSim(shelf, cell, camera, planogram, capacity / (60 + _rng.NextDouble() * 120)) { Units = fill });
+            var view = ShelfCamera.FromSkus(camera.ToString(), Enumerable.Repeat(sku, ShelfVisionContract.Slots).ToArray());
+            var frameGenerator = new StockedFrameGenerator(CameraDomain.ForStore(storeId), (ulong)(seed * 1000 + i), view);
+            _shelves.Add(new ShelfSim(shelf, cell, camera, planogram, capacity / (60 + _rng.NextDouble() * 120), frameGenerator) { Units = fill });
         }
     }
 
     /// <summary>Runs shoppers, sensors and staff until cancelled.</summary>
     public Task RunAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(SensorLoop(cancellationToken), StaffLoop(cancellationToken));
+        Task.WhenAll(SensorLoop(cancellationToken), CameraLoop(cancellationToken), StaffLoop(cancellationToken));
 
     private async Task SensorLoop(CancellationToken ct)
     {
@@ -126,13 +133,10 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
             return;
         }
         using var timer = new PeriodicTimer(period);
-        var tick = 0L;
-        var cameraEvery = Math.Max(1, (int)Math.Round(options.ReadingHz));
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                tick++;
                 var now = DateTimeOffset.UtcNow;
                 var readings = new List<SensorReading>(_shelves.Count * 2 + 1);
                 foreach (var shelf in _shelves)
@@ -141,11 +145,6 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
                     var units = Volatile.Read(ref shelf.Units);
                     var grams = TareGrams + units * shelf.Planogram.UnitWeightGrams + (_rng.NextDouble() - 0.5) * 3;
                     readings.Add(new SensorReading(shelf.Cell, Math.Round(grams, 2), now));
-                    if (tick % cameraEvery == 0)
-                    {
-                        var occupancy = Math.Clamp((double)units / shelf.Planogram.CapacityUnits + (_rng.NextDouble() - 0.5) * 0.04, 0, 1);
-                        readings.Add(new SensorReading(shelf.Camera, Math.Round(occupancy, 3), now));
-                    }
                 }
                 if (_rng.NextDouble() < 0.02) readings.Add(Glitch(now));
                 IReadOnlyList<IngestResult> results;
@@ -175,6 +174,79 @@ public sealed class StoreSimulator(LocalFleet fleet, string storeId, EdgeStoreCl
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Every camera sends a frame of its shelf per period, all of a store's cameras at once; each
+    /// frame's result (or failure) is counted, with the per-slot truth it is judged against.
+    /// </summary>
+    private async Task CameraLoop(CancellationToken ct)
+    {
+        var period = TimeSpan.FromSeconds(1 / options.FrameHz);
+        var rng = new Random(seed ^ 0x5EED);
+        try
+        {
+            await Task.Delay(period * rng.NextDouble(), ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(period);
+        var index = 0L;
+        var slots = new int[ShelfVisionContract.Slots];
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                index++;
+                var sends = new List<Task>(_shelves.Count);
+                foreach (var shelf in _shelves)
+                {
+                    SlotsOf(shelf, slots);
+                    var rgb = new byte[ShelfVisionContract.FrameBytes];
+                    var truth = shelf.Frames.GenerateInto(index, slots, rgb);
+                    var frame = new CameraFrame(shelf.Camera.ToString(), DateTimeOffset.UtcNow, ShelfVisionContract.Width, ShelfVisionContract.Height, rgb);
+                    sends.Add(Send(frame, truth));
+                }
+                await Task.WhenAll(sends);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        async Task Send(CameraFrame frame, SlotTruth[] truth)
+        {
+            frames.OnSubmitted(frame.Rgb.Length);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                // Not cancelled with the run: a frame submitted is always answered, so the count stays exact.
+                var result = await Client.SubmitFrameAsync(frame, CancellationToken.None).WaitAsync(CallTimeout, CancellationToken.None);
+                frames.OnResult(result, truth, watch.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception)
+            {
+                // The store's cluster is down (a chaos drill crashed it) or did not answer in time.
+                frames.OnFailed();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The camera's 8 slots × 4 deep as the shelf's stock: the shelf's fill fraction of 32 units,
+    /// slots filled from the left, so ground truth follows what shoppers took and staff restocked.
+    /// </summary>
+    private static void SlotsOf(ShelfSim shelf, int[] slots)
+    {
+        var depth = shelf.Frames.Depth;
+        var units = (int)Math.Round((double)Volatile.Read(ref shelf.Units) / shelf.Planogram.CapacityUnits * slots.Length * depth);
+        for (var s = 0; s < slots.Length; s++)
+        {
+            slots[s] = Math.Clamp(units, 0, depth);
+            units -= slots[s];
         }
     }
 

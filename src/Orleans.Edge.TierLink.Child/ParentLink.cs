@@ -18,6 +18,9 @@ public sealed class LinkStatus
     private long _faults;
     private long _parked;
     private long _policiesRejected;
+    private long _largeEventBytes;
+    private long _largestEvent;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<P.UpEvent.PayloadOneofCase, long> _payloadBytesByKind = new();
 
     /// <summary>True after a successful exchange, false after a failure.</summary>
     public bool Connected { get; set; }
@@ -42,6 +45,25 @@ public sealed class LinkStatus
 
     /// <summary>Protobuf bytes of the batches sent (without gRPC and HTTP/2 framing).</summary>
     public long PayloadBytes => Interlocked.Read(ref _payloadBytes);
+
+    /// <summary>
+    /// Protobuf bytes of the events sent, by payload kind (<c>alert</c>, <c>shelf_summary</c>, …): measured
+    /// per event as it goes on the link, so a reader can see what every uplinked byte carried.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> PayloadBytesByKind =>
+        _payloadBytesByKind.ToDictionary(e => e.Key.ToString(), e => e.Value);
+
+    /// <summary>Events of at least this many protobuf bytes are counted in <see cref="LargeEventBytes"/>.</summary>
+    public const int LargeEventThreshold = 16 * 1024;
+
+    /// <summary>
+    /// Bytes of the events sent that were <see cref="LargeEventThreshold"/> or larger: an upper bound on
+    /// anything bulky (a camera frame is 24 KiB of pixels) that crossed the link.
+    /// </summary>
+    public long LargeEventBytes => Interlocked.Read(ref _largeEventBytes);
+
+    /// <summary>The largest single event sent, in protobuf bytes.</summary>
+    public long LargestEventBytes => Interlocked.Read(ref _largestEvent);
 
     /// <summary>Batches sent.</summary>
     public long Batches => Interlocked.Read(ref _batches);
@@ -71,6 +93,21 @@ public sealed class LinkStatus
     public long PoliciesRejected => Interlocked.Read(ref _policiesRejected);
 
     internal void OnPolicyRejected() => Interlocked.Increment(ref _policiesRejected);
+
+    internal void OnSent(IEnumerable<P.UpEvent> events, int bytes, bool compressed)
+    {
+        var count = 0;
+        foreach (var e in events)
+        {
+            count++;
+            var size = e.CalculateSize();
+            _payloadBytesByKind.AddOrUpdate(e.PayloadCase, size, (_, sum) => sum + size);
+            if (size >= LargeEventThreshold) Interlocked.Add(ref _largeEventBytes, size);
+            long largest;
+            while (size > (largest = Interlocked.Read(ref _largestEvent)) && Interlocked.CompareExchange(ref _largestEvent, size, largest) != largest) { }
+        }
+        OnSent(count, bytes, compressed);
+    }
 
     internal void OnSent(int events, int bytes, bool compressed)
     {

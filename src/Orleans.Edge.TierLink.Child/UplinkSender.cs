@@ -113,7 +113,7 @@ public sealed partial class UplinkSender(
             session.TryReset();
             var ack = call.ResponseStream.Current;
             // Sent means the parent has it: a write into a link that then died is only an attempt.
-            link.Status.OnSent(entries.Count, batch.CalculateSize(), compress);
+            link.Status.OnSent(batch.Events, batch.CalculateSize(), compress);
             read = call.ResponseStream.MoveNext(session.Token);
             ulong[] acked = [ack.AckedThrough, ack.BulkAckedThrough];
             for (var lane = 0; lane < acked.Length; lane++) await outbox.AckAsync(lane, (long)acked[lane], stoppingToken);

@@ -40,5 +40,19 @@ provision.SetAction(async (p, _) =>
     await ProvisionBench.RunAsync(p.GetValue(sizes)!, p.GetValue(perShelf), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision };
+var modelRegions = new Option<int>("--regions") { Description = "Regions of the fleet", DefaultValueFactory = _ => 2 };
+var modelStores = new Option<int>("--stores-per-region") { Description = "Stores per region", DefaultValueFactory = _ => 10 };
+var modelSizes = new Option<int[]>("--sizes-mb") { Description = "Artifact sizes in MiB", DefaultValueFactory = _ => [1, 64], AllowMultipleArgumentsPerToken = true };
+var models = new Command("model-rollout", "Time to apply a model to every store, with and without the region cache, and the bytes the cloud sent")
+{
+    modelRegions, modelStores, modelSizes, output,
+};
+models.SetAction(async (p, _) =>
+{
+    var report = new Report("model-rollout", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- model-rollout --regions {p.GetValue(modelRegions)} " +
+        $"--stores-per-region {p.GetValue(modelStores)} --sizes-mb {string.Join(' ', p.GetValue(modelSizes)!)}");
+    await ModelRolloutBench.RunAsync(p.GetValue(modelRegions), p.GetValue(modelStores), p.GetValue(modelSizes)!, report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models };
 return await root.Parse(args).InvokeAsync();
