@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
@@ -23,7 +22,7 @@ internal static class TrainCommand
         Directory.CreateDirectory(output);
         var modelPath = Path.Combine(output, name + ".onnx");
         await File.WriteAllBytesAsync(modelPath, onnx, ct);
-        var sha = Convert.ToHexStringLower(SHA256.HashData(onnx));
+        var sha = Models.ArtifactNames.Sha256Of(onnx);
         log.WriteLine($"wrote {modelPath} ({onnx.Length} bytes, sha256 {sha})");
 
         using var sessionOptions = new SessionOptions { IntraOpNumThreads = o.Threads, InterOpNumThreads = 1 };

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Orleans.Edge.Vision;
@@ -24,16 +23,7 @@ public static class ShelfModels
     /// </summary>
     public static ModelManifest V1Manifest()
     {
-        var bytes = V1Bytes();
-        return new ModelManifest(
-            V1Version,
-            Convert.ToHexStringLower(SHA256.HashData(bytes)),
-            bytes.Length,
-            "fp32",
-            [-1, 3, ShelfVisionContract.Height, ShelfVisionContract.Width],
-            [-1, ShelfVisionContract.Slots, ShelfVisionContract.FillClasses],
-            [-1, ShelfVisionContract.Slots, ShelfVisionContract.SkuDesigns],
-            Metrics(Read(V1ReportResource)));
+        return ModelManifest.ForShelfModel(V1Version, V1Bytes(), "fp32", Metrics(Read(V1ReportResource)));
     }
 
     private static Dictionary<string, double> Metrics(byte[] reportJson)

@@ -57,9 +57,7 @@ public static class ModelRolloutBench
                     var bytes = new byte[mb * 1024 * 1024];
                     new Random(mb).NextBytes(bytes);
                     var version = $"bench-{mb}mb";
-                    var registered = await registry.Register(new ModelManifest(version, "", 0, "fp32",
-                        [-1, 3, ShelfVisionContract.Height, ShelfVisionContract.Width], [-1, ShelfVisionContract.Slots, ShelfVisionContract.FillClasses],
-                        [-1, ShelfVisionContract.Slots, ShelfVisionContract.SkuDesigns], new Dictionary<string, double>()), bytes);
+                    var registered = await registry.Register(ModelManifest.ForShelfModel(version, bytes), bytes);
                     if (registered.Problems.Count > 0) throw new InvalidOperationException(string.Join("; ", registered.Problems));
                     var cloudBefore = Served(fleet.Cloud);
                     var regionsBefore = fleet.Regions.Sum(Served);

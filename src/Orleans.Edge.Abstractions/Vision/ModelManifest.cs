@@ -21,7 +21,18 @@ public sealed record ModelManifest(
     [property: Id(4)] int[] InputShape,
     [property: Id(5)] int[] FillShape,
     [property: Id(6)] int[] SkuShape,
-    [property: Id(7)] IReadOnlyDictionary<string, double> Metrics);
+    [property: Id(7)] IReadOnlyDictionary<string, double> Metrics)
+{
+    /// <summary>
+    /// The manifest of a shelf model at hand: SHA-256 and size from <paramref name="onnx"/>, the
+    /// contract's shapes (<see cref="ShelfVisionContract"/>), and <paramref name="metrics"/> (none if null).
+    /// </summary>
+    public static ModelManifest ForShelfModel(string version, ReadOnlySpan<byte> onnx, string variant = "fp32",
+        IReadOnlyDictionary<string, double>? metrics = null) => new(
+        version, Models.ArtifactNames.Sha256Of(onnx), onnx.Length, variant,
+        ShelfVisionContract.InputShape(), ShelfVisionContract.FillShape(), ShelfVisionContract.SkuShape(),
+        metrics ?? new Dictionary<string, double>());
+}
 
 /// <summary>Outcome of offering a model to a store.</summary>
 /// <param name="Applied">True when the store now serves this version.</param>

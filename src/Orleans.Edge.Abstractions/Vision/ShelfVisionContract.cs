@@ -31,6 +31,15 @@ public static class ShelfVisionContract
     /// <summary>Model output: float32 logits [N, Slots, SkuDesigns].</summary>
     public const string SkuOutputName = "sku";
 
+    /// <summary>The input shape a manifest declares: -1 for the batch dimension (a fresh array).</summary>
+    public static int[] InputShape() => [-1, 3, Height, Width];
+
+    /// <summary>The fill output shape a manifest declares: -1 for the batch dimension (a fresh array).</summary>
+    public static int[] FillShape() => [-1, Slots, FillClasses];
+
+    /// <summary>The SKU output shape a manifest declares: -1 for the batch dimension (a fresh array).</summary>
+    public static int[] SkuShape() => [-1, Slots, SkuDesigns];
+
     /// <summary>Bytes of one frame's packed RGB.</summary>
     public const int FrameBytes = Width * Height * 3;
 

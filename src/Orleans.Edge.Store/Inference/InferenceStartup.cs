@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,20 +20,13 @@ public sealed partial class InferenceStartup(
         hardware.Changed += c => LogRate(logger, c.FrameHzPerCamera);
         if (options.Value.InitialModelPath is not { Length: > 0 } path) return;
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-        var manifest = LocalManifest(options.Value.InitialModelVersion, bytes, h.ModelVariant);
+        var manifest = ModelManifest.ForShelfModel(options.Value.InitialModelVersion, bytes, h.ModelVariant);
         var result = await host.InstallAsync(manifest, bytes, cancellationToken);
         if (!result.Applied) throw new InvalidOperationException($"the initial shelf model '{path}' was refused: {result.Problem}");
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>A manifest for a model file at hand (the contract's shapes; hash and size from the bytes).</summary>
-    public static ModelManifest LocalManifest(string version, byte[] onnx, string variant = "fp32") => new(
-        version, Convert.ToHexStringLower(SHA256.HashData(onnx)), onnx.Length, variant,
-        [-1, 3, ShelfVisionContract.Height, ShelfVisionContract.Width],
-        [-1, ShelfVisionContract.Slots, ShelfVisionContract.FillClasses],
-        [-1, ShelfVisionContract.Slots, ShelfVisionContract.SkuDesigns],
-        new Dictionary<string, double>());
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inference hardware: {Cores} cores, {MemoryMb} MiB, SIMD {Simd}, ONNX Runtime providers {Providers}; serving {Variant} with {IntraOpThreads} intra-op threads at {FrameHz} frames/s per camera; can train: {CanTrain}")]
     private static partial void LogCapabilities(ILogger logger, int cores, long memoryMb, string simd, string providers, string variant, int intraOpThreads, double frameHz, bool canTrain);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -143,9 +142,9 @@ public sealed partial class ModelHost(
 /// <summary>The checks a model passes before it may serve.</summary>
 public static class ModelChecks
 {
-    private static readonly int[] InputShape = [-1, 3, ShelfVisionContract.Height, ShelfVisionContract.Width];
-    private static readonly int[] FillShape = [-1, ShelfVisionContract.Slots, ShelfVisionContract.FillClasses];
-    private static readonly int[] SkuShape = [-1, ShelfVisionContract.Slots, ShelfVisionContract.SkuDesigns];
+    private static readonly int[] InputShape = ShelfVisionContract.InputShape();
+    private static readonly int[] FillShape = ShelfVisionContract.FillShape();
+    private static readonly int[] SkuShape = ShelfVisionContract.SkuShape();
 
     /// <summary>Frames in the warm-up batch: more than one, since the store batches across cameras.</summary>
     public const int WarmUpFrames = 2;
@@ -156,7 +155,7 @@ public static class ModelChecks
         ArgumentNullException.ThrowIfNull(manifest);
         if (EdgeId.Problem(manifest.Version, "model version") is { } id) return id;
         if (manifest.SizeBytes != onnx.Length) return $"the manifest says {manifest.SizeBytes} bytes, the artifact has {onnx.Length}";
-        var sha = Convert.ToHexStringLower(SHA256.HashData(onnx));
+        var sha = Orleans.Edge.Models.ArtifactNames.Sha256Of(onnx);
         if (!string.Equals(sha, manifest.Sha256, StringComparison.Ordinal)) return $"the artifact's SHA-256 is {sha}, the manifest says {manifest.Sha256}";
         if (!Same(manifest.InputShape, InputShape)) return $"the manifest's input shape {Show(manifest.InputShape)} is not the contract's {Show(InputShape)}";
         if (!Same(manifest.FillShape, FillShape)) return $"the manifest's fill shape {Show(manifest.FillShape)} is not the contract's {Show(FillShape)}";

@@ -54,7 +54,7 @@ public static class ColourShelfModel
     }
 
     /// <summary>The manifest of <paramref name="onnx"/> as <paramref name="version"/>.</summary>
-    public static ModelManifest Manifest(string version, byte[] onnx) => InferenceStartup.LocalManifest(version, onnx);
+    public static ModelManifest Manifest(string version, byte[] onnx) => ModelManifest.ForShelfModel(version, onnx);
 
     /// <summary>The colour that the model reads as <paramref name="fill"/> of <paramref name="design"/>.</summary>
     public static (byte R, byte G, byte B) Colour(int design, SlotFill fill)
