@@ -18,7 +18,7 @@ public sealed record ModelAssignment(
     [property: Id(0)] PolicyScope Scope,
     [property: Id(1)] long Version,
     [property: Id(2)] ModelManifest Manifest,
-    [property: Id(3)] DateTimeOffset ChangedAt);
+    [property: Id(3)] DateTimeOffset ChangedAt) : IScopedDocument;
 
 /// <summary>What the registry did with a model version offered to it.</summary>
 /// <param name="Manifest">The manifest as registered (SHA-256 and size computed by the registry); null when refused.</param>
@@ -61,37 +61,11 @@ public sealed record StoreModelStatus(
 /// The latest assignment per scope, as the cloud, a region's relay and a store keep them: a child
 /// that was away gets the current assignment per scope, not every intermediate one.
 /// </summary>
-public sealed class ModelAssignmentBook
+public sealed class ModelAssignmentBook : ScopedBook<ModelAssignment>
 {
-    private readonly Dictionary<string, ModelAssignment> _byScope = new(StringComparer.Ordinal);
-
-    /// <summary>Highest assignment version held.</summary>
-    public long MaxVersion { get; private set; }
-
     /// <summary>All assignments held.</summary>
-    public IReadOnlyCollection<ModelAssignment> Assignments => _byScope.Values;
-
-    /// <summary>Keeps <paramref name="assignment"/> unless its scope holds the same or a newer version; true when it changed the book.</summary>
-    public bool Apply(ModelAssignment assignment)
-    {
-        if (_byScope.TryGetValue(assignment.Scope.Key, out var held) && held.Version >= assignment.Version) return false;
-        _byScope[assignment.Scope.Key] = assignment;
-        MaxVersion = Math.Max(MaxVersion, assignment.Version);
-        return true;
-    }
-
-    /// <summary>Assignments newer than <paramref name="afterVersion"/> that reach the region (and store, if given).</summary>
-    public IReadOnlyList<ModelAssignment> NewerFor(long afterVersion, string region, string? store) =>
-        [.. _byScope.Values
-            .Where(a => a.Version > afterVersion && (store is null ? a.Scope.Reaches(region) : a.Scope.Reaches(region, store)))
-            .OrderBy(a => a.Version)];
+    public IReadOnlyCollection<ModelAssignment> Assignments => Held;
 
     /// <summary>The most specific assignment that reaches the store; null when none does.</summary>
-    public ModelAssignment? Resolve(string region, string store)
-    {
-        ModelAssignment? best = null;
-        foreach (var a in _byScope.Values)
-            if (a.Scope.Reaches(region, store) && (best is null || a.Scope.Level > best.Scope.Level)) best = a;
-        return best;
-    }
+    public ModelAssignment? Resolve(string region, string store) => MostSpecific(scope => scope.Reaches(region, store));
 }

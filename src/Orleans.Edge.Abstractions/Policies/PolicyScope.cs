@@ -80,7 +80,7 @@ public sealed record PolicyDocument(
     [property: Id(0)] PolicyScope Scope,
     [property: Id(1)] long Version,
     [property: Id(2)] ReplenishmentPolicy Policy,
-    [property: Id(3)] DateTimeOffset ChangedAt);
+    [property: Id(3)] DateTimeOffset ChangedAt) : IScopedDocument;
 
 /// <summary>The policy that applies to a shelf and the document version it came from (0 = built-in default).</summary>
 [GenerateSerializer, Immutable]
