@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
 using Orleans.Edge.Models;
 using Orleans.Edge.Simulation;
@@ -16,7 +17,8 @@ public sealed class ModelFleetFixture : IAsyncLifetime
     public EdgeTierHost Store2 => Fleet.Stores[1];
     public IModelRegistryGrain Registry => Fleet.Cloud.Grains.GetGrain<IModelRegistryGrain>(EdgeNames.CloudKey);
 
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
         Fleet = await LocalFleet.StartAsync(new LocalFleetOptions
         {
             Regions = 1, StoresPerRegion = 2, FaultProxies = true, RegionSummaryWindow = TimeSpan.FromSeconds(2),
@@ -29,6 +31,18 @@ public sealed class ModelFleetFixture : IAsyncLifetime
                 services.AddSingleton<IHardwareCapabilitiesSource, FakeHardware>();
             },
         });
+        // A parent serves artifacts only to children whose uplink it has heard from: wait for that,
+        // so no test's first fetch races the first uplink batch.
+        foreach (var region in Fleet.Regions)
+        {
+            await KnownAt(Fleet.Cloud, EdgeNames.CloudKey, region.Id);
+            foreach (var store in Fleet.Stores) await KnownAt(region, region.Id, store.Id);
+        }
+    }
+
+    private static Task KnownAt(EdgeTierHost parent, string parentOrigin, string child) =>
+        Eventually.Get(() => parent.Grains.GetGrain<IInboxDirectoryGrain>(parentOrigin).GetOrigins(),
+            origins => origins.Contains(child), $"{child}'s uplink heard at {parent.Id}", TimeSpan.FromSeconds(30));
 
     public async Task DisposeAsync()
     {
