@@ -72,6 +72,8 @@ public sealed partial class LinkInboxGrain(
             (_cursorSegment, _cursorOffset) = (0, 0);
             await state.ReadStateAsync();
             if (await _segments.ReconcileTailAsync(Data)) await state.WriteStateAsync();
+            // The reconciled tail may hold events the failed call never published: the timer sees to them.
+            KeepPublishing();
         }
         catch (Exception ex)
         {
@@ -142,11 +144,9 @@ public sealed partial class LinkInboxGrain(
         await _segments.AppendAsync(data, fresh, Options.SegmentEvents);
         await state.WriteStateAsync();
         if (duplicates > 0) LogDuplicates(logger, batch.Origin, duplicates, data.Watermark);
-        if (fresh.Count > 0)
-        {
-            KeepPublishing();
-            await PumpAsync();
-        }
+        // Even an all-duplicate batch: a log mended by a reload may hold events not yet published.
+        KeepPublishing();
+        if (fresh.Count > 0) await PumpAsync();
         return new InboxResult(data.Watermark, fresh.Count, duplicates, data.BulkWatermark, refused);
     }
 
