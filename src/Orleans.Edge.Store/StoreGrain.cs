@@ -212,6 +212,15 @@ public sealed partial class StoreGrain(
         NotifySaved(upTo);
     }
 
+    public Task<bool> HasSavedAlertRevision(string alertId, int revision)
+    {
+        // Open alerts in memory may be ahead of storage while a write is pending: only a later
+        // revision there proves this one was saved; the journal says so up to the last saved change.
+        if (state.State.OpenAlerts.TryGetValue(alertId, out var open) && open.Revision > revision) return Task.FromResult(true);
+        var saved = _saved;
+        return Task.FromResult(state.State.AlertJournal.Exists(c => c.Number <= saved && c.Alert.AlertId == alertId && c.Alert.Revision >= revision));
+    }
+
     public Task<IReadOnlyList<Alert>> GetOpenAlerts() =>
         Task.FromResult<IReadOnlyList<Alert>>([.. state.State.OpenAlerts.Values.OrderBy(a => a.RaisedAt)]);
 

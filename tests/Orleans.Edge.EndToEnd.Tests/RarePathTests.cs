@@ -20,7 +20,7 @@ namespace Orleans.Edge.EndToEnd.Tests;
 /// </summary>
 public sealed class RarePathTests
 {
-    private static async Task<(LocalFleet Fleet, Faults Faults)> StartAsync(string faulty, Action<IServiceCollection>? more = null,
+    internal static async Task<(LocalFleet Fleet, Faults Faults)> StartAsync(string faulty, Action<IServiceCollection>? more = null,
         string? dataDirectory = null)
     {
         var faults = new Faults();
@@ -38,7 +38,7 @@ public sealed class RarePathTests
         return (fleet, faults);
     }
 
-    private static async Task<FleetView> CloudHas(LocalFleet fleet, IReadOnlyCollection<string> alertIds, string what) =>
+    internal static async Task<FleetView> CloudHas(LocalFleet fleet, IReadOnlyCollection<string> alertIds, string what) =>
         await Eventually.Get(fleet.Cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey).GetView,
             v => alertIds.All(id => v.OpenAlerts.Any(a => a.AlertId == id)), what, TimeSpan.FromSeconds(30));
 

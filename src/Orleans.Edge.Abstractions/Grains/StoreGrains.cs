@@ -133,6 +133,13 @@ public interface IStoreGrain : IGrainWithStringKey
     /// <summary>A shelf reports an alert change.</summary>
     [Alias("alert-changed"), AlwaysInterleave] Task OnAlertChanged(Alert alert);
 
+    /// <summary>
+    /// True when the store has saved this revision of the alert (or a later one): a shelf that finds
+    /// a change still marked unpublished after a failed write or a crash asks before sending it up
+    /// again, since the uplink heard of it before the store did.
+    /// </summary>
+    [Alias("has-alert-revision"), AlwaysInterleave] Task<bool> HasSavedAlertRevision(string alertId, int revision);
+
     /// <summary>Alerts not yet resolved.</summary>
     [Alias("open-alerts")] Task<IReadOnlyList<Alert>> GetOpenAlerts();
 

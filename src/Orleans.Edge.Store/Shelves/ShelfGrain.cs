@@ -44,6 +44,9 @@ public sealed partial class ShelfGrain(
     private bool _headUplinked;
     // Storage still lists changes this activation has published: the next write (or a tick) clears them.
     private bool _publishedUnsaved;
+    // How many of the unpublished changes came from storage: an earlier activation may have sent
+    // them up already (its last write failed, or it crashed after publishing), so ask the store first.
+    private int _restored;
 
     private ShelfId Id => new(this.GetPrimaryKeyString());
     private StoreId Store => new(_storeId);
@@ -51,8 +54,9 @@ public sealed partial class ShelfGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Setup is not null) Start();
-        // A previous activation saved these but crashed before publishing them all.
-        if (state.State.Unpublished.Count > 0) await TryPublishSaved();
+        // A previous activation saved these but crashed, or failed a write, before it recorded them all as published.
+        _restored = state.State.Unpublished.Count;
+        if (_restored > 0) await TryPublishSaved();
     }
 
     public async Task Configure(ShelfSetup setup)
@@ -296,15 +300,25 @@ public sealed partial class ShelfGrain(
     private async Task PublishSaved()
     {
         var pending = state.State.Unpublished;
+        var store = GrainFactory.GetGrain<IStoreGrain>(_storeId);
         while (pending.Count > 0)
         {
-            if (!_headUplinked)
+            // The uplink hears of a change before the store does, so a change the store saved went up
+            // too. One it did not save may still have gone up (a crash between the two): the tiers
+            // above drop that revision as a duplicate.
+            if (_restored > 0 && !_headUplinked && await store.HasSavedAlertRevision(pending[0].AlertId, pending[0].Revision))
+                LogAlreadyPublished(logger, _storeId, Id.Value, pending[0].AlertId, pending[0].Revision);
+            else
             {
-                await _uplink!.OnNextAsync(new AlertEvent(pending[0]));
-                _headUplinked = true;
+                if (!_headUplinked)
+                {
+                    await _uplink!.OnNextAsync(new AlertEvent(pending[0]));
+                    _headUplinked = true;
+                }
+                await store.OnAlertChanged(pending[0]);
             }
-            await GrainFactory.GetGrain<IStoreGrain>(_storeId).OnAlertChanged(pending[0]);
             pending.RemoveAt(0);
+            if (_restored > 0) _restored--;
             _headUplinked = false;
             _publishedUnsaved = true;
         }
@@ -333,6 +347,9 @@ public sealed partial class ShelfGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} shelf {Shelf} raised {Type} alert {AlertId} {LatencyMs:F2} ms after its reading")]
     private static partial void LogRaised(ILogger logger, string store, string shelf, AlertType type, string alertId, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} shelf {Shelf}: alert {AlertId} revision {Revision} was published by an earlier activation; not sent again")]
+    private static partial void LogAlreadyPublished(ILogger logger, string store, string shelf, string alertId, int revision);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} shelf {Shelf} could not publish its saved alert changes ({Pending} left); it tries again")]
     private static partial void LogPublishFailed(ILogger logger, string store, string shelf, int pending, Exception ex);
