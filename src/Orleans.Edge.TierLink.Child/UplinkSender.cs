@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Edge.Events;
 using Orleans.Edge.TierLink.Outbox;
 using P = Orleans.Edge.TierLink.Protocol;
 
@@ -99,6 +100,7 @@ public sealed partial class UplinkSender(
             // Child id and epoch go with the session's first batch only; the parent remembers them.
             var batch = first ? new P.UpBatch { ChildId = identity.Origin, Epoch = (ulong)outbox.Epoch } : new P.UpBatch();
             first = false;
+            batch.Evicted.AddRange(EvictedPerLane());
             batch.Events.AddRange(entries.Select(e => e.Message));
             var compress = entries.Count >= o.CompressFromEvents;
             _inFlight = entries;
@@ -144,6 +146,14 @@ public sealed partial class UplinkSender(
         link.Status.OnParked($"{entry.Class} #{entry.Sequence} ({entry.Size:N0} bytes): {ex.StatusCode} {ex.Status.Detail}");
         LogParked(logger, identity.Origin, entry.Class.ToString(), entry.Sequence, entry.Size, ex.StatusCode, ex.Status.Detail);
         _limit = o.MaxBatchEvents;
+    }
+
+    // What this epoch numbered and dropped unsent, per lane: the parent takes a gap in a lane's numbers only as far as these explain it.
+    private ulong[] EvictedPerLane()
+    {
+        var lanes = new ulong[Lanes.Count];
+        foreach (var ((eventClass, _), count) in outbox.Evicted) lanes[eventClass.LaneOf()] += (ulong)count;
+        return lanes;
     }
 
     // What the parent says about a batch's content, as opposed to the link or the parent's state.

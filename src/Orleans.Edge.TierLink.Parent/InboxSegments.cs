@@ -77,8 +77,8 @@ internal sealed class InboxSegments(IGrainStorage storage, GrainId grain)
                     data.Accepted += segment.Events.Count - tail.Count;
                     foreach (var e in segment.Events.Skip(tail.Count).Where(e => e.Epoch >= data.Epoch))
                     {
-                        if (e.Epoch > data.Epoch) (data.Epoch, data.Watermark, data.BulkWatermark) = (e.Epoch, 0, 0);
-                        data.SetWatermark(e.Lane, Math.Max(data.WatermarkOf(e.Lane), e.Sequence));
+                        if (e.Epoch > data.Epoch) data.StartEpoch(e.Epoch);
+                        if (e.Sequence > data.WatermarkOf(e.Lane)) data.Take(e.Lane, e.Sequence);
                     }
                     data.Segments[^1] = tail = rebuilt;
                     changed = true;

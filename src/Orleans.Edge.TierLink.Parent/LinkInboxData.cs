@@ -49,7 +49,30 @@ public sealed class LinkInboxData
     /// <summary>Batches refused (in whole or part) because the log held as much as it may.</summary>
     [Id(11)] public long Refusals { get; set; }
 
+    /// <summary>
+    /// Distinct events of the priority lane appended for that epoch. With the watermark it says how
+    /// many numbers the lane skipped, which the child's evictions must account for. Null in logs
+    /// written before it was kept: taken as the watermark (no gap).
+    /// </summary>
+    [Id(12)] public long? Delivered { get; set; }
+
+    /// <summary>The same for the bulk lane.</summary>
+    [Id(13)] public long? BulkDelivered { get; set; }
+
     public long WatermarkOf(int lane) => lane == Lanes.Priority ? Watermark : BulkWatermark;
+
+    public long DeliveredOf(int lane) => (lane == Lanes.Priority ? Delivered : BulkDelivered) ?? WatermarkOf(lane);
+
+    /// <summary>Records one more event of <paramref name="lane"/> appended at <paramref name="sequence"/>.</summary>
+    public void Take(int lane, long sequence)
+    {
+        if (lane == Lanes.Priority) Delivered = DeliveredOf(lane) + 1;
+        else BulkDelivered = DeliveredOf(lane) + 1;
+        SetWatermark(lane, sequence);
+    }
+
+    /// <summary>A new epoch of the origin: its lanes start again from nothing.</summary>
+    public void StartEpoch(long epoch) => (Epoch, Watermark, BulkWatermark, Delivered, BulkDelivered) = (epoch, 0, 0, 0, 0);
 
     public void SetWatermark(int lane, long value)
     {

@@ -31,6 +31,7 @@ public sealed partial class LinkInboxGrain(
     private int _cursorOffset;
     private DateTimeOffset _lastProgress;
     private IGrainTimer? _timer;
+    private long _protocolErrors;
 
     private LinkInboxData Data => state.State;
 
@@ -85,21 +86,18 @@ public sealed partial class LinkInboxGrain(
     private async Task<InboxResult> AppendCore(SequencedBatch batch)
     {
         var data = Data;
-        if (batch.Epoch < data.Epoch)
+        if (SequenceProblem(batch, data) is { } problem)
         {
-            // A batch from an outbox incarnation that has since been replaced: everything in it was
-            // either delivered before or superseded. Ack it so the stale sender stops.
-            data.Duplicates += batch.Events.Count;
-            await state.WriteStateAsync();
-            long Highest(int lane) => batch.Events.Where(e => e.Event.Class.LaneOf() == lane).Select(e => e.Sequence).DefaultIfEmpty(0).Max();
-            return new InboxResult(Highest(Lanes.Priority), 0, batch.Events.Count, Highest(Lanes.Bulk));
+            // Refused whole, before anything changes: what was accepted before keeps its place, and a
+            // forged epoch or sequence cannot make the origin's genuine later events look like duplicates.
+            _protocolErrors++;
+            if (_protocolErrors == 1 || _protocolErrors % 1000 == 0) LogProtocolError(logger, batch.Origin, _protocolErrors, problem);
+            return new InboxResult(data.Watermark, 0, 0, data.BulkWatermark, 0, problem);
         }
         if (batch.Epoch > data.Epoch)
         {
             if (data.Epoch != 0) LogNewEpoch(logger, batch.Origin, data.Epoch, batch.Epoch, data.Watermark);
-            data.Epoch = batch.Epoch;
-            data.Watermark = 0;
-            data.BulkWatermark = 0;
+            data.StartEpoch(batch.Epoch);
         }
 
         int duplicates = 0, refused = 0;
@@ -123,7 +121,7 @@ public sealed partial class LinkInboxGrain(
                 continue;
             }
             fresh.Add((new InboundEvent(batch.Origin, e.Sequence, e.Event, now, batch.Epoch), e.Size));
-            data.SetWatermark(lane, e.Sequence);
+            data.Take(lane, e.Sequence);
             heldEvents++;
             heldBytes += e.Size;
         }
@@ -148,6 +146,38 @@ public sealed partial class LinkInboxGrain(
         KeepPublishing();
         if (fresh.Count > 0) await PumpAsync();
         return new InboxResult(data.Watermark, fresh.Count, duplicates, data.BulkWatermark, refused);
+    }
+
+    /// <summary>
+    /// Why the batch breaks the sequence protocol, or null. An epoch is the time the child's outbox
+    /// was made: one from the future (beyond <see cref="TierLinkServerOptions.MaxEpochAhead"/> of clock
+    /// skew) or older than the log's is refused, not taken as a reset. Within an epoch a lane's numbers
+    /// may skip only as many as the child says it dropped unsent (<see cref="SequencedBatch.Evicted"/>).
+    /// </summary>
+    private string? SequenceProblem(SequencedBatch batch, LinkInboxData data)
+    {
+        var ahead = batch.Epoch - time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (ahead > Options.MaxEpochAhead.TotalMilliseconds)
+            return $"epoch {batch.Epoch} of '{batch.Origin}' is {ahead / 3_600_000.0:F1} h ahead of this parent's clock (at most {Options.MaxEpochAhead:g}); " +
+                "an epoch is the time the child's outbox was made, so check the child's clock";
+        if (batch.Epoch < data.Epoch)
+            return $"epoch {batch.Epoch} of '{batch.Origin}' is older than epoch {data.Epoch}, which this parent already has: " +
+                "a sender of a replaced outbox must stop";
+        var fresh = batch.Epoch > data.Epoch;
+        for (var lane = 0; lane < Lanes.Count; lane++)
+        {
+            var (watermark, delivered) = fresh ? (0L, 0L) : (data.WatermarkOf(lane), data.DeliveredOf(lane));
+            foreach (var e in batch.Events.Where(e => e.Event.Class.LaneOf() == lane).OrderBy(e => e.Sequence))
+            {
+                if (e.Sequence <= watermark) continue;
+                (watermark, delivered) = (e.Sequence, delivered + 1);
+                var skipped = watermark - delivered;
+                if (skipped > batch.EvictedIn(lane))
+                    return $"lane {lane} of '{batch.Origin}' jumps to sequence {e.Sequence}, skipping {skipped} numbers in epoch {batch.Epoch}, " +
+                        $"but the child says it dropped only {batch.EvictedIn(lane)} unsent: a gap is not a new watermark";
+            }
+        }
+        return null;
     }
 
     // Summaries and bulk stop at 80 % of the bound, so alerts still find room behind a backlog of them.
@@ -282,6 +312,9 @@ public sealed partial class LinkInboxGrain(
         Data.Pending = [];
         await state.WriteStateAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound log of {Origin} refused a batch that breaks the sequence protocol ({Count} so far): {Problem}")]
+    private static partial void LogProtocolError(ILogger logger, string origin, long count, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Origin {Origin} restarted its outbox (epoch {Old} → {New}) after sequence {Watermark}")]
     private static partial void LogNewEpoch(ILogger logger, string origin, long old, long @new, long watermark);

@@ -32,6 +32,14 @@ public sealed class TierLinkServerOptions : IValidatedOptions
     /// <summary>Most events an inbound log has published and not yet seen confirmed; more wait their turn.</summary>
     public int PublishWindow { get; set; } = 2048;
 
+    /// <summary>
+    /// How far ahead of this parent's clock a child's outbox epoch (the Unix time in ms it was made)
+    /// may be. Beyond it the batch is refused, not taken as a new epoch: a forged or wrong future
+    /// epoch would make every genuine later batch look stale. A child whose clock runs ahead is held
+    /// back only until this parent's clock catches up.
+    /// </summary>
+    public TimeSpan MaxEpochAhead { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often an inbound log with events held retries a failed publish.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -52,6 +60,7 @@ public sealed class TierLinkServerOptions : IValidatedOptions
         OptionRules.Between(SegmentEvents, 1, 100_000, nameof(SegmentEvents)),
         OptionRules.Between(PublishWindow, 1, 1_000_000, nameof(PublishWindow)),
         OptionRules.Positive(RetryPeriod, nameof(RetryPeriod)),
+        OptionRules.Positive(MaxEpochAhead, nameof(MaxEpochAhead)),
         OptionRules.Positive(RepublishAfter, nameof(RepublishAfter)));
 }
 

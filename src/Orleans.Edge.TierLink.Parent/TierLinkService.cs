@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
+using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Models;
 using P = Orleans.Edge.TierLink.Protocol;
@@ -55,6 +56,9 @@ public sealed partial class TierLinkService(
         if (request.Events.Count > o.MaxBatchEvents)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"a batch from '{request.ChildId}' carries {request.Events.Count} events; send at most {o.MaxBatchEvents} per batch"));
+        if (request.Evicted.Count > Lanes.Count)
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                $"a batch from '{request.ChildId}' gives evicted counts for {request.Evicted.Count} lanes; there are {Lanes.Count}"));
         var events = new List<SequencedEvent>(request.Events.Count);
         foreach (var e in request.Events)
         {
@@ -65,8 +69,9 @@ public sealed partial class TierLinkService(
             if (e.Origin.Length > 0 && e.Origin != request.ChildId)
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     $"child '{request.ChildId}' may only send its own events, not those of '{e.Origin}'"));
-            if (e.Sequence == 0)
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"event from '{request.ChildId}' has sequence 0; sequences start at 1"));
+            if (e.Sequence == 0 || e.Sequence > long.MaxValue)
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"event from '{request.ChildId}' has sequence {e.Sequence}; sequences start at 1 and stay below 2^63"));
             try
             {
                 events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e, request.ChildId), size));
@@ -77,7 +82,10 @@ public sealed partial class TierLinkService(
             }
         }
         var result = await grains.GetGrain<ILinkInboxGrain>(request.ChildId)
-            .Append(new SequencedBatch(request.ChildId, (long)request.Epoch, events));
+            .Append(new SequencedBatch(request.ChildId, (long)Math.Min(request.Epoch, long.MaxValue), events,
+                [.. request.Evicted.Select(n => (long)Math.Min(n, long.MaxValue))]));
+        if (result.ProtocolError is { } protocolError)
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, protocolError));
         // Nothing new fitted: say so, so the child backs off with its outbox intact. Part of a
         // batch fitted: ack that part; the child resends the rest, and hears this next time.
         if (result.Refused > 0 && result.Appended == 0)

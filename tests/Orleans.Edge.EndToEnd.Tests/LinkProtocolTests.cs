@@ -107,8 +107,10 @@ public sealed class LinkProtocolTests(FleetFixture fx) : IDisposable
         await Link.PushAsync(Batch(store, 1, LinkMapping.ToWire(store, 1, state), LinkMapping.ToWire(store, 2, state)));
         var restarted = await Link.PushAsync(Batch(store, 2, LinkMapping.ToWire(store, 1, state)));
         Assert.Equal((1ul, 1u, 0u), (restarted.AckedThrough, restarted.Appended, restarted.Duplicates));
-        var stale = await Link.PushAsync(Batch(store, 1, LinkMapping.ToWire(store, 3, state)));   // a zombie of the old epoch
-        Assert.Equal(0u, stale.Appended);
+        // A zombie of the old epoch is refused, not acked: an ack would let it drop what it holds.
+        var stale = await Assert.ThrowsAsync<RpcException>(() => Link.PushAsync(Batch(store, 1, LinkMapping.ToWire(store, 3, state))).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, stale.StatusCode);
+        Assert.Contains("older than epoch 2", stale.Status.Detail, StringComparison.Ordinal);
         await Eventually.Get(() => RegionView(store), v => v is { EventsReceived: 3 }, "three events at the region");
     }
 

@@ -131,6 +131,8 @@ public static class PersistedSamples
             Epoch = 639_077_000_000_000_000,
             Watermark = 912,
             BulkWatermark = 4410,
+            Delivered = 910,
+            BulkDelivered = 4402,
             Duplicates = 3,
             Accepted = 5322,
             Registered = true,

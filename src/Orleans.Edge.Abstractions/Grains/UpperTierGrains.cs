@@ -85,11 +85,20 @@ public interface IFleetGrain : IGrainWithStringKey
 }
 
 /// <summary>A batch of upward events from one origin, in sequence order.</summary>
+/// <param name="Origin">The child the batch comes from.</param>
+/// <param name="Epoch">Incarnation of the child's outbox (the Unix time in ms it was made).</param>
+/// <param name="Events">The events, each with its sequence number in its lane.</param>
+/// <param name="Evicted">Per lane, the events of this epoch the child numbered and dropped unsent; gaps in a lane's sequence must not exceed them. Null: none.</param>
 [GenerateSerializer, Immutable]
 public sealed record SequencedBatch(
     [property: Id(0)] string Origin,
     [property: Id(1)] long Epoch,
-    [property: Id(2)] IReadOnlyList<SequencedEvent> Events);
+    [property: Id(2)] IReadOnlyList<SequencedEvent> Events,
+    [property: Id(3)] IReadOnlyList<long>? Evicted = null)
+{
+    /// <summary>What the child says it dropped unsent in <paramref name="lane"/> (0 if it said nothing).</summary>
+    public long EvictedIn(int lane) => Evicted is { } e && lane < e.Count ? e[lane] : 0;
+}
 
 /// <summary>One upward event with its per-origin sequence number and its size on the wire.</summary>
 [GenerateSerializer, Immutable]
@@ -104,13 +113,18 @@ public sealed record SequencedEvent(
 /// <param name="Duplicates">Events dropped as already appended.</param>
 /// <param name="BulkAckedThrough">The same for the bulk lane.</param>
 /// <param name="Refused">New events not taken because the log held as much as it may; the child keeps and resends them.</param>
+/// <param name="ProtocolError">
+/// Set when the batch broke the sequence protocol (an epoch older than the log's, or from the future;
+/// a gap its evictions do not explain): nothing of it was taken, and the log is as it was.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record InboxResult(
     [property: Id(0)] long AckedThrough,
     [property: Id(1)] int Appended,
     [property: Id(2)] int Duplicates,
     [property: Id(3)] long BulkAckedThrough = 0,
-    [property: Id(4)] int Refused = 0);
+    [property: Id(4)] int Refused = 0,
+    [property: Id(5)] string? ProtocolError = null);
 
 /// <summary>A parent's inbound log for one origin; key: origin. Deduplicates by (epoch, sequence).</summary>
 [Alias("edge.link-inbox")]
