@@ -67,23 +67,35 @@ public static class LinkMapping
     {
         P.UpEvent.PayloadOneofCase.Alert => new AlertEvent(FromWire(e.Alert, origin))
         {
-            Source = e.SourceSequence == 0 ? null : new AppliedMark((long)e.SourceEpoch, (long)e.SourceSequence),
+            Source = e.SourceSequence == 0 ? null
+                : new AppliedMark(WireRanges.Int64Of(e.SourceEpoch, "source epoch"), WireRanges.Int64Of(e.SourceSequence, "source sequence")),
         },
         P.UpEvent.PayloadOneofCase.ShelfSummary => new ShelfSummaryEvent(FromWire(e.ShelfSummary, origin)),
         P.UpEvent.PayloadOneofCase.StoreState => new StoreStateEvent(
             new StoreId(Id(e.StoreState.StoreId, "store id")), new RegionId(Id(e.StoreState.RegionId, "region id")),
-            e.StoreState.AppliedPolicyVersion, e.StoreState.Shelves, FromUs(e.StoreState.AtUs),
-            e.StoreState.RejectedPolicyVersion, Empty(e.StoreState.PolicyRejection),
-            Empty(e.StoreState.AppliedModelVersion), Empty(e.StoreState.RejectedModelVersion), Empty(e.StoreState.ModelRejection),
+            WireRanges.NotNegative(e.StoreState.AppliedPolicyVersion, "applied policy version"),
+            (int)WireRanges.NotNegative(e.StoreState.Shelves, "shelf count"), WireRanges.Instant(e.StoreState.AtUs, "store state time"),
+            WireRanges.NotNegative(e.StoreState.RejectedPolicyVersion, "rejected policy version"),
+            Empty(WireRanges.Text(e.StoreState.PolicyRejection, WireRanges.MaxTextLength, "policy rejection")),
+            OptionalId(e.StoreState.AppliedModelVersion, "applied model version"), OptionalId(e.StoreState.RejectedModelVersion, "rejected model version"),
+            Empty(WireRanges.Text(e.StoreState.ModelRejection, WireRanges.MaxTextLength, "model rejection")),
             e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null),
-        P.UpEvent.PayloadOneofCase.RegionSummary => new RegionSummaryEvent(
-            new RegionId(Id(e.RegionSummary.RegionId, "region id")), FromUs(e.RegionSummary.WindowStartUs), FromUs(e.RegionSummary.WindowEndUs),
-            [.. e.RegionSummary.Stores.Select(h => new StoreHealth(new StoreId(Id(h.StoreId, "store id")),
-                h.LastSeenUs == 0 ? null : FromUs(h.LastSeenUs), h.OpenAlerts,
-                h.HasAvailability ? h.Availability : null, h.AppliedPolicyVersion))]),
+        P.UpEvent.PayloadOneofCase.RegionSummary => FromWire(e.RegionSummary),
         P.UpEvent.PayloadOneofCase.RawReading => throw new FormatException("raw readings never cross a tier link"),
         _ => throw new FormatException($"event #{e.Sequence} has no payload"),
     };
+
+    private static RegionSummaryEvent FromWire(P.RegionSummary r)
+    {
+        if (r.Stores.Count > WireRanges.MaxStoresPerSummary)
+            throw new FormatException($"a region summary lists {r.Stores.Count:N0} stores; at most {WireRanges.MaxStoresPerSummary:N0} are taken");
+        return new RegionSummaryEvent(
+            new RegionId(Id(r.RegionId, "region id")), WireRanges.Instant(r.WindowStartUs, "window start"), WireRanges.Instant(r.WindowEndUs, "window end"),
+            [.. r.Stores.Select(h => new StoreHealth(new StoreId(Id(h.StoreId, "store id")),
+                h.LastSeenUs == 0 ? null : WireRanges.Instant(h.LastSeenUs, "last seen"), (int)WireRanges.NotNegative(h.OpenAlerts, "open alerts"),
+                h.HasAvailability ? WireRanges.Fraction(h.Availability, "availability") : null,
+                WireRanges.NotNegative(h.AppliedPolicyVersion, "applied policy version")))]);
+    }
 
     private static P.Alert ToWire(Alert a, string origin)
     {
@@ -106,12 +118,17 @@ public static class LinkMapping
         var shelf = new ShelfId(Id(a.ShelfId, "shelf id"));
         if (!Enum.IsDefined((AlertType)a.Type) || !Enum.IsDefined((AlertState)a.State) || a.Revision < 1 || a.Number < 1)
             throw new FormatException($"alert {a.Number} of shelf {a.ShelfId} has an unknown type, state, number or revision");
-        var triggered = FromUs(a.TriggeredAtUs);
-        var raised = triggered.AddTicks((long)a.RaiseDelayUs * 10);
-        return new Alert(Alert.IdOf(shelf, (AlertType)a.Type, (int)a.Number), new StoreId(Id(a.StoreId.Length == 0 ? origin : a.StoreId, "store id")), shelf,
+        var number = WireRanges.Int32Of(a.Number, "alert number");
+        var triggered = WireRanges.Instant(a.TriggeredAtUs, "alert trigger time");
+        var raised = triggered.AddTicks(WireRanges.Delay(a.RaiseDelayUs, "raise delay") * 10);
+        if (a.ChangedBy.Length > 0 && ActorName.Problem(a.ChangedBy) is { } actorProblem) throw new FormatException(actorProblem);
+        return new Alert(Alert.IdOf(shelf, (AlertType)a.Type, number), new StoreId(Id(a.StoreId.Length == 0 ? origin : a.StoreId, "store id")), shelf,
             a.SensorId.Length == 0 ? null : new SensorId(Id(a.SensorId, "sensor id")), (AlertType)a.Type, (AlertState)a.State,
-            (int)a.Revision, a.Sku, a.Units, a.Threshold, a.Detail.Length == 0 ? null : a.Detail, triggered, raised,
-            raised.AddTicks((long)a.ChangeDelayUs * 10), a.ChangedBy.Length == 0 ? "system" : a.ChangedBy, a.PolicyVersion);
+            WireRanges.Int32Of(a.Revision, "alert revision"), WireRanges.Text(a.Sku, WireRanges.MaxSkuLength, "sku"),
+            WireRanges.Finite(a.Units, WireRanges.MaxUnits, "alert units"), WireRanges.Finite(a.Threshold, WireRanges.MaxUnits, "alert threshold"),
+            a.Detail.Length == 0 ? null : WireRanges.Text(a.Detail, WireRanges.MaxTextLength, "alert detail"), triggered, raised,
+            raised.AddTicks(WireRanges.Delay(a.ChangeDelayUs, "change delay") * 10), a.ChangedBy.Length == 0 ? "system" : a.ChangedBy,
+            WireRanges.NotNegative(a.PolicyVersion, "policy version"));
     }
 
     private static P.ShelfSummary ToWire(ShelfSummary s, string origin) => new()
@@ -125,7 +142,11 @@ public static class LinkMapping
 
     private static ShelfSummary FromWire(P.ShelfSummary s, string origin)
     {
-        var end = FromUs(s.WindowEndUs);
+        var end = WireRanges.Instant(s.WindowEndUs, "window end");
+        if (s.WindowLengthMs > WireRanges.MaxWindowMs) throw new FormatException($"a summary window of {s.WindowLengthMs} ms is longer than a week");
+        if (s.AvailabilityBp > 10_000) throw new FormatException($"availability of {s.AvailabilityBp} basis points is above 10,000");
+        WireRanges.Int32Of(s.Readings, "readings");
+        WireRanges.Text(s.Sku, WireRanges.MaxSkuLength, "sku");
         return new(new StoreId(Id(s.StoreId.Length == 0 ? origin : s.StoreId, "store id")), new ShelfId(Id(s.ShelfId, "shelf id")), s.Sku,
             end.AddMilliseconds(-s.WindowLengthMs), end, s.UnitsMinCenti / 100.0, s.UnitsMaxCenti / 100.0, s.UnitsLastCenti / 100.0,
             (int)s.Readings, s.SalesCenti / 100.0, s.RestockCenti / 100.0, s.AvailabilityBp / 10_000.0);
@@ -162,7 +183,7 @@ public static class LinkMapping
         var problems = scope.Problems().Concat(policy.Problems()).ToList();
         if (!Enum.IsDefined(scope.Level) || d.Version <= 0 || problems.Count > 0)
             throw new FormatException($"policy document v{d.Version} for {scope.Key} is invalid: {string.Join("; ", problems)}");
-        return new PolicyDocument(scope, d.Version, policy, FromUs(d.ChangedAtUs));
+        return new PolicyDocument(scope, d.Version, policy, WireRanges.Instant(d.ChangedAtUs, "policy change time"));
     }
 
     /// <summary>
@@ -187,6 +208,8 @@ public static class LinkMapping
     }
 
     private static string? Empty(string s) => s.Length == 0 ? null : s;
+
+    private static string? OptionalId(string value, string what) => value.Length == 0 ? null : Id(value, what);
 
     private static string Id(string value, string what) =>
         EdgeId.Problem(value, what) is { } problem ? throw new FormatException(problem) : value;
