@@ -32,6 +32,13 @@ public sealed class StoreOptions : IValidatedOptions
     /// <summary>A camera reading older than this is not fused with weight.</summary>
     public TimeSpan CameraFreshness { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Lets clients outside the store cluster call every grain method, not only the store-app API
+    /// (<see cref="Grains.StoreAppApiAttribute"/>). Off by default; for diagnostics and tests that
+    /// inspect a store from another process. A silo started with it says so in its log.
+    /// </summary>
+    public bool OpenGatewayToInternalGrains { get; set; }
+
     /// <inheritdoc />
     public IEnumerable<string> Problems() => OptionRules.Collect(
         OptionRules.Positive(ClockSkewTolerance, nameof(ClockSkewTolerance)),

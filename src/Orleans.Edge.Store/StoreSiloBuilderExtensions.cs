@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Store.Inference;
+using Orleans.Edge.Store.Security;
 
 namespace Orleans.Edge.Store;
 
@@ -15,7 +16,8 @@ public static class StoreSiloBuilderExtensions
     /// at start-up), their metrics (<see cref="StoreCounters"/>) and, unless the host set one, the
     /// system clock as <see cref="EdgeNames.Clock"/>. The host adds grain storage, the
     /// <see cref="EdgeNames.StreamProvider"/> streams and the <see cref="EdgeNames.UplinkProvider"/> (the tier link's outbox).
-    /// Camera inference comes with it (<see cref="InferenceServiceCollectionExtensions.AddEdgeInference"/>, <c>Edge:Inference</c>).
+    /// Camera inference comes with it (<see cref="InferenceServiceCollectionExtensions.AddEdgeInference"/>, <c>Edge:Inference</c>),
+    /// and the gateway check that lets clients outside the cluster call only the store-app API (<see cref="GatewayCallFilter"/>).
     /// </summary>
     /// <param name="silo">The store's silo.</param>
     /// <param name="identity">The store and its region.</param>
@@ -34,6 +36,8 @@ public static class StoreSiloBuilderExtensions
         silo.Services.TryAddSingleton(sp => new StoreCounters(sp.GetRequiredService<IMeterFactory>()) { RawReadingSize = rawReadingSize });
         silo.Services.TryAddKeyedSingleton(EdgeNames.Clock, TimeProvider.System);
         silo.Services.AddEdgeInference();
+        silo.AddIncomingGrainCallFilter<GatewayCallFilter>();
+        silo.Services.AddHostedService<OpenGatewayWarning>();
         return silo;
     }
 }

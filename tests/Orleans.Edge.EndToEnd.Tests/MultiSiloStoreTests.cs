@@ -38,7 +38,9 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
         {
             var (siloPort, gateway) = (FreePorts.Next(), FreePorts.Next());
             var process = await TierProcess.StartAsync($"--tier store --id ms-s1 --region ms-r --parent http://127.0.0.1:{regionLink} " +
-                                                       $"--silo-port {siloPort} --gateway-port {gateway} --redis {redis.Configuration}");
+                                                       $"--silo-port {siloPort} --gateway-port {gateway} --redis {redis.Configuration}",
+                // The test asks the uplink's owner grain, internal to the store, where it lives.
+                new Dictionary<string, string> { ["Edge__Store__OpenGatewayToInternalGrains"] = "true" });
             _processes.Add(process);
             silos[siloPort] = process;
             gateways.Add(gateway);

@@ -12,7 +12,7 @@ public sealed class TierProcess : IAsyncDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<string> _output = [];
 
-    private TierProcess(string arguments)
+    private TierProcess(string arguments, IReadOnlyDictionary<string, string>? environment)
     {
         var silo = Path.Combine(AppContext.BaseDirectory, "Orleans.Edge.Silo.dll");
         _process = new Process
@@ -23,6 +23,7 @@ public sealed class TierProcess : IAsyncDisposable
                 Environment = { ["Logging__LogLevel__Default"] = "Warning" },
             },
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) _process.StartInfo.Environment[name] = value;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         _process.Start();
@@ -32,10 +33,10 @@ public sealed class TierProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    /// <summary>Starts the silo executable and waits until it says it is ready.</summary>
-    public static async Task<TierProcess> StartAsync(string arguments)
+    /// <summary>Starts the silo executable (with <paramref name="environment"/> added to its own) and waits until it says it is ready.</summary>
+    public static async Task<TierProcess> StartAsync(string arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var tier = new TierProcess(arguments);
+        var tier = new TierProcess(arguments, environment);
         var exited = tier._process.WaitForExitAsync();
         var first = await Task.WhenAny(tier._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
         if (first != tier._ready.Task)

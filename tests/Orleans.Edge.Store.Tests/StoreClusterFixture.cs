@@ -30,6 +30,12 @@ public sealed class StoreClusterFixture : IAsyncLifetime
     public int? AlertJournalLength { get; init; }
 
     /// <summary>
+    /// The tests read and drive internal grains through the test cluster's client, which comes from
+    /// outside the cluster: open the gateway to them, unless a test checks that it is closed.
+    /// </summary>
+    public bool OpenGateway { get; init; } = true;
+
+    /// <summary>
     /// The store's outbox, as a store tier has it but in memory and with no link draining it, so
     /// everything the store put on its uplink stays there for the tests to read.
     /// </summary>
@@ -47,6 +53,7 @@ public sealed class StoreClusterFixture : IAsyncLifetime
             silo.AddEdgeStoreGrains(EdgeIdentity.Store(RegionId, StoreId), o =>
             {
                 if (AlertJournalLength is { } length) o.AlertJournalLength = length;
+                o.OpenGatewayToInternalGrains = OpenGateway;
             }, reading => LinkMapping.RawReadingSize(1, reading));
             silo.Services.AddKeyedSingleton<TimeProvider>(EdgeNames.Clock, Time);
             // The uplink as production wires it (AddEdgeStoreTier): the outbox stream provider over the silo's outbox.

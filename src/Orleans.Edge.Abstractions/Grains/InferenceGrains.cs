@@ -23,5 +23,5 @@ public sealed record InferenceStatus(
 public interface IInferenceStatusGrain : IGrainWithIntegerKey
 {
     /// <summary>This silo's inference status.</summary>
-    [Alias("status")] Task<InferenceStatus> GetStatus();
+    [Alias("status"), StoreAppApi] Task<InferenceStatus> GetStatus();
 }

@@ -13,10 +13,10 @@ public interface ISensorGrain : IGrainWithStringKey
     [Alias("configure")] Task Configure(SensorSpec spec);
 
     /// <summary>Validates and processes one reading.</summary>
-    [Alias("ingest")] Task<IngestResult> Ingest(SensorReading reading);
+    [Alias("ingest"), StoreAppApi] Task<IngestResult> Ingest(SensorReading reading);
 
     /// <summary>The sensor's status, or null if it is not installed.</summary>
-    [Alias("status")] Task<SensorStatus?> GetStatus();
+    [Alias("status"), StoreAppApi] Task<SensorStatus?> GetStatus();
 
     /// <summary>Checks for silence now (the grain also does so on a timer).</summary>
     [Alias("check-health")] Task CheckHealth();
@@ -26,10 +26,10 @@ public interface ISensorGrain : IGrainWithStringKey
     /// camera's shelf. A refused frame (unknown camera, wrong size, undecodable, clock skew, no
     /// model, above the camera's frame rate) changes nothing. Frames are never stored.
     /// </summary>
-    [Alias("frame")] Task<FrameResult> SubmitFrame(CameraFrame frame);
+    [Alias("frame"), StoreAppApi] Task<FrameResult> SubmitFrame(CameraFrame frame);
 
     /// <summary>The estimate of this camera's latest accepted frame, or null.</summary>
-    [Alias("vision")] Task<VisionEstimate?> GetVision();
+    [Alias("vision"), StoreAppApi] Task<VisionEstimate?> GetVision();
 }
 
 /// <summary>
@@ -40,7 +40,7 @@ public interface ISensorGrain : IGrainWithStringKey
 public interface IReadingIngressGrain : IGrainWithIntegerKey
 {
     /// <summary>Each reading's outcome, in order.</summary>
-    [Alias("submit")] Task<IReadOnlyList<IngestResult>> Submit(IReadOnlyList<SensorReading> readings);
+    [Alias("submit"), StoreAppApi] Task<IReadOnlyList<IngestResult>> Submit(IReadOnlyList<SensorReading> readings);
 }
 
 /// <summary>One shelf of the store; key: shelf id. Estimates units, owns its alerts and summary window.</summary>
@@ -60,7 +60,7 @@ public interface IShelfGrain : IGrainWithStringKey
     [Alias("on-vision")] Task OnVision(SensorId camera, VisionEstimate estimate);
 
     /// <summary>The latest vision estimate from any of the shelf's cameras, or null.</summary>
-    [Alias("vision")] Task<VisionEstimate?> GetVision();
+    [Alias("vision"), StoreAppApi] Task<VisionEstimate?> GetVision();
 
     /// <summary>A sensor of this shelf became faulty (reason given) or recovered (reason null).</summary>
     [Alias("sensor-fault")] Task OnSensorHealth(SensorId sensor, string? fault, DateTimeOffset timestamp);
@@ -69,16 +69,16 @@ public interface IShelfGrain : IGrainWithStringKey
     [Alias("apply-policy")] Task ApplyPolicy(EffectivePolicy policy);
 
     /// <summary>The shelf's state, or null if the shelf is not provisioned.</summary>
-    [Alias("state")] Task<ShelfState?> GetState();
+    [Alias("state"), StoreAppApi] Task<ShelfState?> GetState();
 
     /// <summary>Staff acknowledge an alert.</summary>
-    [Alias("ack")] Task<AlertCommandResult> Acknowledge(string alertId, string by);
+    [Alias("ack"), StoreAppApi] Task<AlertCommandResult> Acknowledge(string alertId, string by);
 
     /// <summary>Staff resolve an alert.</summary>
-    [Alias("resolve")] Task<AlertCommandResult> Resolve(string alertId, string by);
+    [Alias("resolve"), StoreAppApi] Task<AlertCommandResult> Resolve(string alertId, string by);
 
     /// <summary>Staff counted the shelf; recalibrates the tare. Null if the shelf is not provisioned.</summary>
-    [Alias("manual-count")] Task<ShelfState?> RecordManualCount(int units, string by);
+    [Alias("manual-count"), StoreAppApi] Task<ShelfState?> RecordManualCount(int units, string by);
 
     /// <summary>Closes the current summary window now if it has ended.</summary>
     [Alias("tick")] Task Tick();
@@ -117,7 +117,7 @@ public interface IAlertObserver : IGrainObserver
 public interface IStoreGrain : IGrainWithStringKey
 {
     /// <summary>Provisions a shelf and its sensors. Returns the problems found; empty when done.</summary>
-    [Alias("provision")] Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup);
+    [Alias("provision"), StoreAppApi] Task<IReadOnlyList<string>> ProvisionShelf(ShelfSetup setup);
 
     /// <summary>
     /// Provisions shelves and their sensors in one step: the whole batch is checked first and,
@@ -125,10 +125,10 @@ public interface IStoreGrain : IGrainWithStringKey
     /// id listed twice in the batch, or a sensor already installed on another shelf, is a problem;
     /// a shelf already provisioned is set up anew. Costs the same whatever the store's size.
     /// </summary>
-    [Alias("provision-many")] Task<IReadOnlyList<string>> ProvisionShelves(IReadOnlyList<ShelfSetup> setups);
+    [Alias("provision-many"), StoreAppApi] Task<IReadOnlyList<string>> ProvisionShelves(IReadOnlyList<ShelfSetup> setups);
 
     /// <summary>Provisioned shelves.</summary>
-    [Alias("shelves")] Task<IReadOnlyList<ShelfSetup>> GetShelves();
+    [Alias("shelves"), StoreAppApi] Task<IReadOnlyList<ShelfSetup>> GetShelves();
 
     /// <summary>A shelf reports an alert change.</summary>
     [Alias("alert-changed"), AlwaysInterleave] Task OnAlertChanged(Alert alert);
@@ -141,7 +141,7 @@ public interface IStoreGrain : IGrainWithStringKey
     [Alias("has-alert-revision"), AlwaysInterleave] Task<bool> HasSavedAlertRevision(string alertId, int revision);
 
     /// <summary>Alerts not yet resolved.</summary>
-    [Alias("open-alerts")] Task<IReadOnlyList<Alert>> GetOpenAlerts();
+    [Alias("open-alerts"), StoreAppApi] Task<IReadOnlyList<Alert>> GetOpenAlerts();
 
     /// <summary>
     /// Registers (or renews) an observer, which then hears of every change; registrations expire
@@ -149,13 +149,13 @@ public interface IStoreGrain : IGrainWithStringKey
     /// <paramref name="afterChange"/> from the store's journal (none for -1), so a renewing
     /// watcher catches up on whatever its observer missed.
     /// </summary>
-    [Alias("watch")] Task<AlertFeed> Watch(IAlertObserver observer, long afterChange);
+    [Alias("watch"), StoreAppApi] Task<AlertFeed> Watch(IAlertObserver observer, long afterChange);
 
     /// <summary>Removes an observer.</summary>
-    [Alias("unsubscribe")] Task Unsubscribe(IAlertObserver observer);
+    [Alias("unsubscribe"), StoreAppApi] Task Unsubscribe(IAlertObserver observer);
 
     /// <summary>Alert counters and local raise latencies.</summary>
-    [Alias("alert-stats")] Task<StoreAlertStats> GetAlertStats();
+    [Alias("alert-stats"), StoreAppApi] Task<StoreAlertStats> GetAlertStats();
 }
 
 /// <summary>The store's policy book; key: store id. Fed by the config stream, feeds the shelves.</summary>

@@ -39,7 +39,7 @@ public sealed record UplinkStatus(
 public interface IUplinkStatusGrain : IGrainWithIntegerKey
 {
     /// <summary>The uplink's state now.</summary>
-    [Alias("get")] Task<UplinkStatus?> GetStatus();
+    [Alias("get"), StoreAppApi] Task<UplinkStatus?> GetStatus();
 }
 
 /// <summary>
