@@ -101,8 +101,10 @@ public sealed class NodeCredentials
         }
         var reading = SpiffeSan.Read(certificate);
         if (reading.Identity is not { } identity) throw new TrustException($"{certPath}: {reading.Problem}");
-        // The node checks itself as a peer would: a certificate its parent would refuse is not worth serving.
-        var self = new PeerValidator(identity.TrustDomain, roots, revocations, time).Validate(certificate, intermediates, PeerRole.Client);
+        // The node checks itself as a peer would (chain to its bundle, validity, SPIFFE ID, EKU): a
+        // certificate its parent would refuse is not worth serving. The deny-list is left out here, so
+        // a new deny-list is applied even when it names this node itself.
+        var self = new PeerValidator(identity.TrustDomain, roots, RevocationList.Empty, time).Validate(certificate, intermediates, PeerRole.Client);
         if (!self.IsAuthenticated) throw new TrustException($"{certPath}: this node's own certificate would be refused: {self.Problem}");
         return new NodeCredentials(identity, certificate, intermediates, roots, revocations);
     }

@@ -87,9 +87,6 @@ public sealed record NodeIdentity
     /// <summary>A short name safe as a directory name: <c>cloud</c>, <c>region-eu</c>, <c>store-eu-s1</c> (the Orleans cluster id).</summary>
     public string ClusterId => ToEdgeIdentity().ClusterId;
 
-    /// <summary>The SPIFFE ID as a <see cref="System.Uri"/> (for a certificate's SAN).</summary>
-    public Uri Uri => new(ToString(), UriKind.Absolute);
-
     /// <summary>The SPIFFE ID, e.g. <c>spiffe://fleet.example/region/eu/store/eu-s1</c>.</summary>
     public override string ToString() => Kind switch
     {
@@ -105,10 +102,12 @@ public sealed record NodeIdentity
     /// <summary>Parses a SPIFFE ID; on failure <paramref name="problem"/> says what is wrong.</summary>
     public static bool TryParse(string? value, [NotNullWhen(true)] out NodeIdentity? identity, [NotNullWhen(false)] out string? problem)
     {
+        problem = Problem(value, out identity);
+        if (problem is null && identity is not null) return true;
+        // Messages echo parts of the input: never let control or bidi characters into a log line.
+        problem = Printable(problem ?? "the SPIFFE ID is invalid");
         identity = null;
-        problem = Problem(value, out var parsed);
-        identity = parsed;
-        return problem is null;
+        return false;
     }
 
     /// <summary>Why <paramref name="trustDomain"/> is not a valid trust domain, or null when it is.</summary>
@@ -118,6 +117,9 @@ public sealed record NodeIdentity
         if (trustDomain.Length > MaxTrustDomainLength) return $"the trust domain is longer than {MaxTrustDomainLength} characters";
         var bad = trustDomain.AsSpan().IndexOfAnyExcept(TrustDomainChars);
         if (bad >= 0) return $"the trust domain contains {Describe(trustDomain[bad])}; use lower-case letters, digits, '-', '_' or '.'";
+        // Dot-separated labels, as a host name: a SPIFFE ID must stay a valid URI.
+        if (trustDomain.StartsWith('.') || trustDomain.EndsWith('.') || trustDomain.Contains("..", StringComparison.Ordinal))
+            return "the trust domain must be dot-separated labels (no leading, trailing or doubled '.')";
         return null;
     }
 
@@ -183,6 +185,18 @@ public sealed record NodeIdentity
     private static string Describe(char c) => char.IsControl(c) || char.IsWhiteSpace(c) || char.IsSurrogate(c)
         ? $"U+{(int)c:X4}"
         : $"'{c}'";
+
+    private static string Printable(string text) =>
+        string.Create(text.Length, text, (span, s) =>
+        {
+            for (var i = 0; i < s.Length; i++)
+            {
+                var category = char.GetUnicodeCategory(s[i]);
+                span[i] = char.IsControl(s[i]) || category is System.Globalization.UnicodeCategory.Format
+                    or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.LineSeparator
+                    or System.Globalization.UnicodeCategory.ParagraphSeparator ? '?' : s[i];
+            }
+        });
 
     private static string Shorten(string value)
     {

@@ -17,9 +17,14 @@ public static class SpiffeSan
     public static X509Extension CreateExtension(NodeIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        var builder = new SubjectAlternativeNameBuilder();
-        builder.AddUri(identity.Uri);
-        return builder.Build(critical: false);
+        // Written with AsnWriter rather than SubjectAlternativeNameBuilder.AddUri: System.Uri rejects
+        // some valid trust domains (labels with '_' or a trailing '-') and might normalise the text.
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteCharacterString(UniversalTagNumber.IA5String, identity.ToString(), UriTag);
+        }
+        return new X509Extension(SubjectAltNameOid, writer.Encode(), critical: false);
     }
 
     /// <summary>
