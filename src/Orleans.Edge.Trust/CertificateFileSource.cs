@@ -27,6 +27,7 @@ public sealed partial class CertificateFileSource : IDisposable
     private readonly ITimer _debounced;
     private volatile NodeCredentials _current;
     private byte[] _lastSeen;
+    private byte[] _lastGood;
     private bool _disposed;
 
     /// <summary>
@@ -43,7 +44,7 @@ public sealed partial class CertificateFileSource : IDisposable
         _debounce = debounce ?? TimeSpan.FromMilliseconds(250);
         _expected = expected;
         var files = NodeCredentials.Read(_directory);
-        _lastSeen = Fingerprint(files);
+        _lastSeen = _lastGood = Fingerprint(files);
         _current = Check(NodeCredentials.Load(files, _directory, _time));
         var poll = pollInterval ?? TimeSpan.FromSeconds(5);
         _debounced = _time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -94,6 +95,8 @@ public sealed partial class CertificateFileSource : IDisposable
             var fingerprint = Fingerprint(files);
             if (fingerprint.AsSpan().SequenceEqual(_lastSeen)) return false;
             _lastSeen = fingerprint;
+            // Files put back to what is being served (after a botched copy) are nothing new.
+            if (fingerprint.AsSpan().SequenceEqual(_lastGood)) return false;
             try
             {
                 loaded = Check(NodeCredentials.Load(files, _directory, _time));
@@ -104,6 +107,7 @@ public sealed partial class CertificateFileSource : IDisposable
                 return false;
             }
             _current = loaded;
+            _lastGood = fingerprint;
         }
         LogReloaded(_logger, loaded.Identity.ToString(), loaded.Certificate.SerialNumber, loaded.Certificate.NotAfter.ToUniversalTime(), loaded.Revocations.Serials.Count + loaded.Revocations.Ids.Count);
         Changed?.Invoke(loaded);
