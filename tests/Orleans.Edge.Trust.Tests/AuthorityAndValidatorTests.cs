@@ -88,6 +88,17 @@ public sealed class AuthorityAndValidatorTests : IDisposable
     }
 
     [Fact]
+    public void CertificateNotYetValid_IsRefused()
+    {
+        var store = _fleet.Issue(Fleet.StoreEu1);
+        var earlier = new FakeTimeProvider(_time.GetUtcNow().AddHours(-1)); // a peer whose clock is an hour behind
+
+        var validator = new PeerValidator(Fleet.Domain, [_fleet.Root.Root], null, earlier);
+
+        Assert.Equal(PeerRefusal.NotYetValid, validator.Validate(store.Certificate, store.Chain).Refusal);
+    }
+
+    [Fact]
     public void RevokedSerial_IsRefused()
     {
         var store = _fleet.Issue(Fleet.StoreEu1);
