@@ -29,6 +29,7 @@ public sealed partial class CertificateFileSource : IDisposable
     private byte[] _lastSeen;
     private byte[] _lastGood;
     private bool _disposed;
+    private volatile CachedValidator? _validator;
 
     /// <summary>
     /// Loads <paramref name="directory"/> now (throws <see cref="TrustException"/> when it does not
@@ -71,6 +72,23 @@ public sealed partial class CertificateFileSource : IDisposable
 
     /// <summary>The node's certificate with its key, e.g. for Kestrel: <c>ServerCertificateSelector = (_, _) =&gt; source.Certificate</c>.</summary>
     public X509Certificate2 Certificate => _current.Certificate;
+
+    /// <summary>
+    /// A validator under the current trust bundle and deny-list, on this source's clock; replaced
+    /// with the credentials, so a callback reading it per handshake applies a new deny-list at once.
+    /// </summary>
+    public PeerValidator Validator
+    {
+        get
+        {
+            var current = _current;
+            var cached = _validator;
+            if (cached is not null && cached.For == current) return cached.Validator;
+            var fresh = current.CreateValidator(_time);
+            _validator = new CachedValidator(current, fresh); // one reference: never a torn pair
+            return fresh;
+        }
+    }
 
     /// <summary>Raised after new credentials replaced the old ones.</summary>
     public event Action<NodeCredentials>? Changed;
@@ -163,4 +181,6 @@ public sealed partial class CertificateFileSource : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot watch {Directory} for changes ({Problem}); relying on the periodic check")]
     private static partial void LogWatcherUnavailable(ILogger logger, string directory, string problem);
+
+    private sealed record CachedValidator(NodeCredentials For, PeerValidator Validator);
 }

@@ -53,8 +53,9 @@ public sealed class CertificateFileSourceTests : IDisposable
 
         PemFiles.WritePublic(Path.Combine(_dir.Path, NodeDirectory.RevocationsFile), $"{Fleet.StoreEu1}\n");
 
-        await Eventually.Get(() => Task.FromResult(source.Current.CreateValidator().Validate(store.Certificate, store.Chain).Refusal),
+        await Eventually.Get(() => Task.FromResult(source.Validator.Validate(store.Certificate, store.Chain).Refusal),
             refusal => refusal == PeerRefusal.Revoked, "the deny-list to be applied", TimeSpan.FromSeconds(5));
+        Assert.Same(source.Validator, source.Validator);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class SpiffeIdTests
             Assert.Equal(identity, parsed);
             Assert.Equal(identity.ToString(), parsed.ToString());
             Assert.Equal(identity, SpiffeSan.Read([SpiffeSan.CreateExtension(identity)]).Identity);
-        }, iter: Iterations, seed: "0N0XIzNsQ0O2");
+        }, iter: Iterations);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class SpiffeIdTests
                 var ex = Assert.Throws<FormatException>(() => NodeIdentity.Parse(text));
                 Assert.Equal(problem, ex.Message);
             }
-        }, iter: Iterations * 2, seed: "0N0XIzNsQ0O3");
+        }, iter: Iterations * 2);
         Assert.True(refused > 10_000, $"only {refused} hostile strings were refused; the generator is too tame");
     }
 
