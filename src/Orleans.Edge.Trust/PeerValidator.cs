@@ -108,17 +108,18 @@ public sealed class PeerValidator
         }
         var built = chain.Build(certificate);
         var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
+        var flags = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
+        // Another CA first: its other flaws are not worth reporting.
+        var anchored = elements.Count > 0 && _roots.Any(r => r.RawDataMemory.Span.SequenceEqual(elements[^1].RawDataMemory.Span));
+        if (!anchored || (flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
+            return PeerValidation.Refuse(PeerRefusal.UntrustedIssuer,
+                $"the certificate '{certificate.Subject}' (issuer '{certificate.Issuer}') does not chain to the fleet's root CA", serial);
         foreach (var element in elements.Skip(1))
         {
             if (TimeProblem(element, now, $"its issuer '{element.Subject}'") is { } issuerTime) return issuerTime with { Serial = serial };
         }
-        var anchored = elements.Count > 0 && _roots.Any(r => r.RawDataMemory.Span.SequenceEqual(elements[^1].RawDataMemory.Span));
-        if (!built || !anchored)
+        if (!built)
         {
-            var flags = chain.ChainStatus.Aggregate(X509ChainStatusFlags.NoError, (all, s) => all | s.Status);
-            if (!anchored || (flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
-                return PeerValidation.Refuse(PeerRefusal.UntrustedIssuer,
-                    $"the certificate '{certificate.Subject}' (issuer '{certificate.Issuer}') does not chain to the fleet's root CA", serial);
             if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
                 return PeerValidation.Refuse(PeerRefusal.Expired, "a certificate in the chain is outside its validity period", serial);
             return PeerValidation.Refuse(PeerRefusal.InvalidChain, $"the certificate chain is invalid: {flags}", serial);

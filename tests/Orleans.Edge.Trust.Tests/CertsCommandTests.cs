@@ -37,6 +37,8 @@ public sealed class CertsCommandTests : IDisposable
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(store, NodeDirectory.KeyFile)));
         var keyBefore = File.ReadAllText(Path.Combine(store, NodeDirectory.KeyFile));
+        var showCsr = await Run("show", Path.Combine(store, NodeDirectory.CsrFile));
+        Assert.Equal($"CSR O=fleet.test, CN=store-eu-s1: requests {storeId}", Assert.Single(showCsr.Output).Replace("CN=store-eu-s1, O=fleet.test", "O=fleet.test, CN=store-eu-s1", StringComparison.Ordinal));
 
         var sign = await Run("sign", "--ca", region, "--csr", Path.Combine(store, NodeDirectory.CsrFile), "--identity", storeId, "--out", store, "--days", "7");
         Assert.Equal(0, sign.Exit);
