@@ -83,17 +83,45 @@ public sealed class InboundProgress(Dictionary<string, AppliedMark> applied)
     /// confirms to each log every mark it has not yet confirmed. A confirm that fails is tried again
     /// at the next checkpoint, whether or not anything new was applied.
     /// </summary>
-    public async Task CheckpointAsync(Func<Task> persist, IGrainFactory grains)
+    public Task CheckpointAsync(Func<Task> persist, IGrainFactory grains)
     {
-        if (_dirty)
+        ArgumentNullException.ThrowIfNull(grains);
+        return CheckpointAsync(persist, (origin, mark) => grains.GetGrain<ILinkInboxGrain>(origin).Confirm(mark));
+    }
+
+    /// <summary>
+    /// As <see cref="CheckpointAsync(Func{Task}, IGrainFactory)"/>, confirming through <paramref name="confirm"/>.
+    /// Applies wait while the state is persisted: the runtime may interleave a stream delivery with the
+    /// checkpoint, and an event applied during the write would be half in it (counted but not marked,
+    /// so applied twice after a crash) or, once the write clears the dirty flag, confirmed to its log
+    /// without ever being saved (lost after a crash). Only marks that storage holds are confirmed.
+    /// </summary>
+    public async Task CheckpointAsync(Func<Task> persist, Func<string, AppliedMark, Task> confirm)
+    {
+        ArgumentNullException.ThrowIfNull(persist);
+        ArgumentNullException.ThrowIfNull(confirm);
+        List<KeyValuePair<string, AppliedMark>> saved;
+        var previous = _applying;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _applying = done.Task;
+        try
         {
-            await persist();
-            _dirty = false;
+            await previous;
+            if (_dirty)
+            {
+                await persist();
+                _dirty = false;
+            }
+            saved = [.. applied];
         }
-        foreach (var (key, mark) in applied)
+        finally
+        {
+            done.SetResult();
+        }
+        foreach (var (key, mark) in saved)
         {
             if (_confirmed.GetValueOrDefault(key) == mark) continue;
-            await grains.GetGrain<ILinkInboxGrain>(OriginOf(key)).Confirm(mark);
+            await confirm(OriginOf(key), mark);
             _confirmed[key] = mark;
         }
     }
