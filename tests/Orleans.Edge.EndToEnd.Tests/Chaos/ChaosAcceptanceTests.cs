@@ -155,28 +155,41 @@ public sealed class ChaosAcceptanceTests(ITestOutputHelper output) : IAsyncLifet
         // Store → region: every event a store ever numbered is in the region's log, or counted as evicted.
         foreach (var driver in _drivers)
         {
-            var status = await driver.StatusAsync();
-            var accepted = await region.Grains.GetGrain<ILinkInboxGrain>(driver.StoreId).GetAccepted();
-            var evicted = status.Evicted.Values.Sum();
-            Log($"{driver.StoreId}: produced {status.EventsProduced}, delivered {accepted}, evicted {evicted}, readings {driver.Accepted}, " +
-                $"batches refused while down {driver.FailedBatches}");
-            Assert.Equal(status.EventsProduced, accepted + evicted);
+            // A store keeps producing after the load stops (a summary window closing, a reported state),
+            // so read a settled picture: the store produced nothing new while its region's log and view were read.
+            var inbox = region.Grains.GetGrain<ILinkInboxGrain>(driver.StoreId);
+            var settled = await Eventually.Get(async () =>
+            {
+                var before = await driver.StatusAsync();
+                var accepted = await inbox.GetAccepted();
+                var received = (await aggregator.GetStores()).Single(v => v.StoreId == driver.StoreId).EventsReceived;
+                var after = await driver.StatusAsync();
+                return (Status: after, Accepted: accepted, Received: received, Quiet: before.QueuedEvents == 0 && before.EventsProduced == after.EventsProduced);
+            }, p => p.Quiet && p.Received >= p.Accepted, $"a settled picture of {driver.StoreId} and its region", TimeSpan.FromSeconds(30));
+            var (status, evicted) = (settled.Status, settled.Status.Evicted.Values.Sum());
+            Log($"{driver.StoreId}: produced {status.EventsProduced}, delivered {settled.Accepted}, applied {settled.Received}, evicted {evicted}, " +
+                $"readings {driver.Accepted}, batches refused while down {driver.FailedBatches}");
+            Assert.Equal(status.EventsProduced, settled.Accepted + evicted);
             Assert.DoesNotContain(status.Evicted.Keys, k => k.StartsWith("Alert", StringComparison.Ordinal));
             // No event was applied twice by the region: what its view counted is what its log accepted.
-            var received = await Eventually.Get(async () => (await aggregator.GetStores()).Single(v => v.StoreId == driver.StoreId).EventsReceived,
-                n => n >= accepted, $"the region to apply what it accepted from {driver.StoreId}");
-            Assert.Equal(accepted, received);
+            Assert.Equal(settled.Accepted, settled.Received);
         }
 
-        // Region → cloud: the same, and the cloud applied each accepted event once.
-        // What the region applied last may still be on its way up: wait for its outbox to empty again.
-        var regionStatus = (await Eventually.Get(() => region.Grains.GetGrain<IUplinkStatusGrain>(0).GetStatus(),
-            s => s is { QueuedEvents: 0 }, "the region's outbox drained", TimeSpan.FromSeconds(30)))!;
-        var cloudAccepted = await _cloud.Grains.GetGrain<ILinkInboxGrain>(Region).GetAccepted();
-        Log($"{Region}: produced {regionStatus.EventsProduced}, delivered {cloudAccepted}, evicted {regionStatus.Evicted.Values.Sum()}");
+        // Region → cloud: the same, and the cloud applied each accepted event once. The region summarises
+        // every window, so again read a settled picture.
+        var regionUplink = region.Grains.GetGrain<IUplinkStatusGrain>(0);
+        var cloudSide = await Eventually.Get(async () =>
+        {
+            var before = (await regionUplink.GetStatus())!;
+            var accepted = await _cloud.Grains.GetGrain<ILinkInboxGrain>(Region).GetAccepted();
+            var applied = (await fleet.GetEventsApplied()).GetValueOrDefault(Region);
+            var after = (await regionUplink.GetStatus())!;
+            return (Status: after, Accepted: accepted, Applied: applied, Quiet: before.QueuedEvents == 0 && before.EventsProduced == after.EventsProduced);
+        }, p => p.Quiet && p.Applied >= p.Accepted, "a settled picture of the region and the cloud", TimeSpan.FromSeconds(30));
+        var (regionStatus, cloudAccepted) = (cloudSide.Status, cloudSide.Accepted);
+        Log($"{Region}: produced {regionStatus.EventsProduced}, delivered {cloudAccepted}, applied {cloudSide.Applied}, evicted {regionStatus.Evicted.Values.Sum()}");
         Assert.Equal(regionStatus.EventsProduced, cloudAccepted + regionStatus.Evicted.Values.Sum());
-        var applied = await Eventually.Get(fleet.GetEventsApplied, a => a.GetValueOrDefault(Region) >= cloudAccepted, "the cloud to apply what it accepted");
-        Assert.Equal(cloudAccepted, applied[Region]);
+        Assert.Equal(cloudAccepted, cloudSide.Applied);
 
         // Every alert raised at a store is at the cloud once, in the store's order, in the same state.
         var stats = await fleet.GetAlertStats();
