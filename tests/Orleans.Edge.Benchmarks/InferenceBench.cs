@@ -48,6 +48,8 @@ public static class InferenceBench
             "in-silo = the same SubmitFrameAsync from the silo's own client (no gateway); batcher = FrameBatcher.JudgeAsync alone (queue, CHW conversion, Run, slot decoding)";
         report.Facts["route choice"] = "one grain per camera (the camera's sensor grain) in front of one batcher per silo; why: docs/benchmarks/inference-routes.md, kept as the historical record of that choice";
         report.Facts["percentiles"] = "nearest rank over every frame of the row; latency is from the call until its answer";
+        report.Facts["alloc_kib_per_frame"] = "bytes the whole process allocated while the route ran (GC.GetTotalAllocatedBytes), per frame: includes the client side and anything else running";
+        report.Facts["interleaving"] = $"table a: the four routes take turns in blocks of {Block} frames after a warm-up of 200 frames each, so that a busy moment of a shared machine falls on all of them";
 
         var bare = new BareOrt(model, rgb);
         // (a) with the store's defaults (MaxBatch 4).
@@ -58,22 +60,42 @@ public static class InferenceBench
             report.Facts["simd"] = string.Join(",", hardware.Simd);
             report.Facts["intra_op_threads"] = hardware.IntraOpThreads;
             bare.Open(hardware);
-            await LatencyAsync(store, bare, frames, report);
+            await LatencyAsync(store, bare, frames, report, "a. latency, one frame in flight", headline: true);
             await LoadedAsync(store, frames, report);
         }
         // (b) frames/s per silo at MaxBatch 1, 4, 16, and the bare ceiling at those batches.
+        var perSilo = new List<string>();
         foreach (var maxBatch in new[] { 1, 4, 16 })
         {
             report.Add(bare.Throughput(maxBatch, Math.Max(frames, 2000)));
             await using var store = await BenchStore.StartAsync(maxBatch, throughputCameras, rgb);
-            report.Add(await store.ThroughputAsync(maxBatch, throughputCameras, 2 * frames));
+            var row = await store.ThroughputAsync(maxBatch, throughputCameras, 2 * frames);
+            report.Add(row);
+            perSilo.Add($"MaxBatch {maxBatch}: {row["frames_per_s"]}");
         }
+        report.Facts["target: >= 200 frames/s per store silo"] = $"{string.Join(", ", perSilo)} frames/s " +
+            "(the cameras' client runs in the same process and shares the cores)";
         bare.Dispose();
+
+        // (c) the same with one intra-op thread (InferenceOptions.IntraOpThreads = 1, the default being one per core):
+        // on 2 shared cores a run that waits for its second ORT thread to be scheduled can wait a whole time slice.
+        using var single = new BareOrt(model, rgb);
+        await using (var store = await BenchStore.StartAsync(4, throughputCameras, rgb, intraOpThreads: 1))
+        {
+            single.Open(store.Host.Get<IHardwareCapabilitiesSource>()!.Current);
+            await LatencyAsync(store, single, frames, report, "c. intra-op threads 1: latency, one frame in flight", headline: false);
+            var row = single.Throughput(4, Math.Max(frames, 2000));
+            row["table"] = "c. intra-op threads 1: throughput";
+            report.Add(row);
+            row = await store.ThroughputAsync(4, throughputCameras, 2 * frames);
+            row["table"] = "c. intra-op threads 1: throughput";
+            report.Add(row);
+        }
         report.Facts["loadavg_after"] = LoadAverage();
     }
 
     /// <summary>One camera, one frame in flight; the routes take turns in blocks so each sees the same machine.</summary>
-    private static async Task LatencyAsync(BenchStore store, BareOrt bare, int frames, Report report)
+    private static async Task LatencyAsync(BenchStore store, BareOrt bare, int frames, Report report, string table, bool headline)
     {
         var camera = store.Cameras[0];
         var routes = new (string Name, Func<int, ValueTask<double>> Once)[]
@@ -84,13 +106,18 @@ public static class InferenceBench
             ("sdk: SubmitFrameAsync via the gateway (production)", i => store.TimeAsync(() => store.Sdk.SubmitFrameAsync(store.Frame(camera, i)))),
         };
         var times = routes.Select(_ => new List<double>(frames)).ToArray();
+        var allocated = new long[routes.Length];
         // Warm-up: JIT, activations, ORT's first runs.
         for (var i = 0; i < 200; i++) foreach (var r in routes) await r.Once(i);
         store.BatchSizes.Clear();
         for (var done = 0; done < frames; done += Block)
         {
             for (var r = 0; r < routes.Length; r++)
+            {
+                var before = GC.GetTotalAllocatedBytes();
                 for (var i = done; i < Math.Min(frames, done + Block); i++) times[r].Add(await routes[r].Once(i));
+                allocated[r] += GC.GetTotalAllocatedBytes() - before;
+            }
         }
         var sizes = store.BatchSizes.ToArray();
         var meanBatch = sizes.Length == 0 ? 0 : Math.Round(sizes.Average(), 2);
@@ -100,11 +127,14 @@ public static class InferenceBench
             var p99 = Percentile(times[r], 0.99);
             report.Add(new()
             {
-                ["table"] = "a. latency, one frame in flight", ["route"] = routes[r].Name, ["max_batch"] = r == 0 ? 1 : 4, ["cameras"] = 1,
+                ["table"] = table, ["route"] = routes[r].Name, ["max_batch"] = r == 0 ? 1 : 4, ["cameras"] = 1,
                 ["frames"] = times[r].Count, ["frames_per_s"] = Math.Round(times[r].Count / times[r].Sum() * 1000, 0),
                 ["p50_ms"] = Math.Round(Percentile(times[r], 0.5), 3), ["p99_ms"] = Math.Round(p99, 3),
                 ["p99_vs_bare"] = Math.Round(p99 / bareP99, 2), ["mean_batch"] = r == 0 ? 1 : meanBatch, ["refused"] = r == 0 ? 0 : store.Refused,
+                ["alloc_kib_per_frame"] = Math.Round(allocated[r] / 1024.0 / times[r].Count, 1),
             });
+            if (headline && r == routes.Length - 1)
+                report.Facts["target: grain-path p99 within 1.5x of bare"] = $"sdk p99 {p99:F3} ms / bare p99 {bareP99:F3} ms = {p99 / bareP99:F2} ({(p99 <= 1.5 * bareP99 ? "met" : "NOT met")})";
         }
     }
 
@@ -122,7 +152,7 @@ public static class InferenceBench
 
     private static Dictionary<string, object?> Ordered(Dictionary<string, object?> row)
     {
-        string[] order = ["table", "route", "max_batch", "cameras", "frames", "frames_per_s", "p50_ms", "p99_ms", "p99_vs_bare", "mean_batch", "refused"];
+        string[] order = ["table", "route", "max_batch", "cameras", "frames", "frames_per_s", "p50_ms", "p99_ms", "p99_vs_bare", "mean_batch", "refused", "alloc_kib_per_frame"];
         return order.ToDictionary(k => k, k => row.GetValueOrDefault(k));
     }
 
@@ -231,7 +261,7 @@ public static class InferenceBench
         public ConcurrentQueue<int> BatchSizes { get; } = new();
         public long Refused => Interlocked.Read(ref _refused);
 
-        public static async Task<BenchStore> StartAsync(int maxBatch, int cameras, byte[][] rgb)
+        public static async Task<BenchStore> StartAsync(int maxBatch, int cameras, byte[][] rgb, int intraOpThreads = 0)
         {
             var gateway = FreePorts.Next();
             var host = EdgeTierHost.CreateStore(new StoreTierSettings
@@ -241,6 +271,7 @@ public static class InferenceBench
                 ConfigureServices = services => services.Configure<InferenceOptions>(o =>
                 {
                     o.MaxBatch = maxBatch;
+                    o.IntraOpThreads = intraOpThreads;
                     o.FrameHzPerCamera = 100_000;
                     o.AdaptFrameRate = false;
                 }),

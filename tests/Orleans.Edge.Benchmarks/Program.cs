@@ -54,7 +54,7 @@ models.SetAction(async (p, _) =>
     await ModelRolloutBench.RunAsync(p.GetValue(modelRegions), p.GetValue(modelStores), p.GetValue(modelSizes)!, report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var inferenceFrames = new Option<int>("--frames") { Description = "Frames per latency row (twice that per throughput row)", DefaultValueFactory = _ => 3_000 };
+var inferenceFrames = new Option<int>("--frames") { Description = "Frames per latency row (twice that per throughput row)", DefaultValueFactory = _ => 5_000 };
 var inferenceCameras = new Option<int>("--cameras") { Description = "Cameras driving the throughput rows (enough to fill batch 16)", DefaultValueFactory = _ => 16 };
 var inference = new Command("inference", "Camera inference through the store silo against bare ONNX Runtime: latency at one frame in flight, frames/s at MaxBatch 1, 4, 16")
 {
