@@ -47,6 +47,9 @@ public static class InferenceBench
         report.Facts["routes"] = "sdk = EdgeStoreClient.ConnectAsync over the store's gateway (loopback TCP), the production path: camera's sensor grain, batcher, model, shelf grain; " +
             "in-silo = the same SubmitFrameAsync from the silo's own client (no gateway); batcher = FrameBatcher.JudgeAsync alone (queue, CHW conversion, Run, slot decoding)";
         report.Facts["route choice"] = "one grain per camera (the camera's sensor grain) in front of one batcher per silo; why: docs/benchmarks/inference-routes.md, kept as the historical record of that choice";
+        report.Facts["reading"] = "table a is the like-for-like comparison (one frame in flight on every route, same frames, same minutes); " +
+            "a2 is the production path under load (8 cameras at once: queueing, so not comparable with bare batch 1); b is frames/s per silo against the bare ceiling; " +
+            "c repeats a and b with one ONNX Runtime thread; loadavg_1m is the machine's 1-minute load when the row ended (2 cores: above 2 means others were waiting for them)";
         report.Facts["percentiles"] = "nearest rank over every frame of the row; latency is from the call until its answer";
         report.Facts["alloc_kib_per_frame"] = "bytes the whole process allocated while the route ran (GC.GetTotalAllocatedBytes), per frame: includes the client side and anything else running";
         report.Facts["interleaving"] = $"table a: the four routes take turns in blocks of {Block} frames after a warm-up of 200 frames each, so that a busy moment of a shared machine falls on all of them";
@@ -131,7 +134,7 @@ public static class InferenceBench
                 ["frames"] = times[r].Count, ["frames_per_s"] = Math.Round(times[r].Count / times[r].Sum() * 1000, 0),
                 ["p50_ms"] = Math.Round(Percentile(times[r], 0.5), 3), ["p99_ms"] = Math.Round(p99, 3),
                 ["p99_vs_bare"] = Math.Round(p99 / bareP99, 2), ["mean_batch"] = r == 0 ? 1 : meanBatch, ["refused"] = r == 0 ? 0 : store.Refused,
-                ["alloc_kib_per_frame"] = Math.Round(allocated[r] / 1024.0 / times[r].Count, 1),
+                ["alloc_kib_per_frame"] = Math.Round(allocated[r] / 1024.0 / times[r].Count, 1), ["loadavg_1m"] = LoadAverage().Split(' ')[0],
             });
             if (headline && r == routes.Length - 1)
                 report.Facts["target: grain-path p99 within 1.5x of bare"] = $"sdk p99 {p99:F3} ms / bare p99 {bareP99:F3} ms = {p99 / bareP99:F2} ({(p99 <= 1.5 * bareP99 ? "met" : "NOT met")})";
@@ -152,7 +155,8 @@ public static class InferenceBench
 
     private static Dictionary<string, object?> Ordered(Dictionary<string, object?> row)
     {
-        string[] order = ["table", "route", "max_batch", "cameras", "frames", "frames_per_s", "p50_ms", "p99_ms", "p99_vs_bare", "mean_batch", "refused", "alloc_kib_per_frame"];
+        string[] order = ["table", "route", "max_batch", "cameras", "frames", "frames_per_s", "p50_ms", "p99_ms", "p99_vs_bare", "mean_batch", "refused", "alloc_kib_per_frame", "loadavg_1m"];
+        row["loadavg_1m"] = LoadAverage().Split(' ')[0];
         return order.ToDictionary(k => k, k => row.GetValueOrDefault(k));
     }
 
