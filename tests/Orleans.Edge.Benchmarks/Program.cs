@@ -54,5 +54,17 @@ models.SetAction(async (p, _) =>
     await ModelRolloutBench.RunAsync(p.GetValue(modelRegions), p.GetValue(modelStores), p.GetValue(modelSizes)!, report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models };
+var inferenceFrames = new Option<int>("--frames") { Description = "Frames per latency row (twice that per throughput row)", DefaultValueFactory = _ => 5_000 };
+var inferenceCameras = new Option<int>("--cameras") { Description = "Cameras driving the throughput rows (enough to fill batch 16)", DefaultValueFactory = _ => 16 };
+var inference = new Command("inference", "Camera inference through the store silo against bare ONNX Runtime: latency at one frame in flight, frames/s at MaxBatch 1, 4, 16")
+{
+    inferenceFrames, inferenceCameras, output,
+};
+inference.SetAction(async (p, _) =>
+{
+    var report = new Report("inference", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- inference --frames {p.GetValue(inferenceFrames)} --cameras {p.GetValue(inferenceCameras)}");
+    await InferenceBench.RunAsync(p.GetValue(inferenceFrames), p.GetValue(inferenceCameras), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference };
 return await root.Parse(args).InvokeAsync();

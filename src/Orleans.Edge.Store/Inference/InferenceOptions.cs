@@ -31,7 +31,8 @@ public sealed class InferenceOptions : IValidatedOptions
     /// <summary>
     /// How long the batcher waits for more frames once one is queued. Zero (the default) batches
     /// whatever is queued when the previous batch ends: no added latency, and batches grow by
-    /// themselves under load.
+    /// themselves under load. A lone frame (the model idle, nothing queued, no burst going on) never
+    /// waits for the window: it is judged at once (docs/benchmarks/inference.md).
     /// </summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.Zero;
 

@@ -18,6 +18,8 @@ public static class InferenceServiceCollectionExtensions
     {
         services.AddEdgeOptions("Inference", configure);
         services.AddMetrics();
+        // The silo's clock (tests give the silo a fake one); the batch window waits on it.
+        services.TryAddKeyedSingleton(EdgeNames.Clock, TimeProvider.System);
         services.TryAddSingleton<InferenceMetrics>();
         services.TryAddSingleton<HardwareDetector>();
         services.TryAddSingleton<IHardwareCapabilitiesSource>(sp => sp.GetRequiredService<HardwareDetector>());

@@ -9,9 +9,10 @@ public sealed class InferenceServices : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    public InferenceServices(Action<InferenceOptions>? configure = null)
+    public InferenceServices(Action<InferenceOptions>? configure = null, TimeProvider? time = null)
     {
         var services = new ServiceCollection();
+        if (time is not null) services.AddKeyedSingleton(EdgeNames.Clock, time);
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging();
         services.AddEdgeInference(configure);
