@@ -60,6 +60,15 @@ internal static class QuantizeCommand
             using var session = new InferenceSession(bytes, new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL });
             var accuracy = evalDomains.Select((d, i) => OnnxEvaluator.Evaluate(session, evalData[i], d.Name)).ToArray();
             foreach (var a in accuracy) log.WriteLine($"{variant} {TrainCommand.Describe(a)}");
+            if (variant == "int8")
+            {
+                await File.WriteAllTextAsync(Path.Combine(output, $"{name}-int8.report.json"), JsonSerializer.Serialize(new
+                {
+                    model = $"{name}-int8", sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)), size_bytes = bytes.Length, command,
+                    from_sha256 = Convert.ToHexStringLower(SHA256.HashData(fp32)), calibration = $"{ShelfModelQuantizer.CalibrationFrames} lab frames, seed {ShelfModelQuantizer.CalibrationSeed}",
+                    domains = accuracy,
+                }, TrainCommand.JsonOptions), ct);
+            }
             variants.Add(new { variant, size_bytes = bytes.Length, sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)), optimized_ops = ops, latency = rows, accuracy });
             md.AppendLine(CultureInfo.InvariantCulture, $"### {variant}: {bytes.Length:N0} bytes").AppendLine()
               .AppendLine(CultureInfo.InvariantCulture, $"Optimised graph: {string.Join(", ", ops.Select(kv => $"{kv.Key}×{kv.Value}"))}").AppendLine()

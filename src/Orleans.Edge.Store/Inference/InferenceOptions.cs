@@ -42,8 +42,8 @@ public sealed class InferenceOptions : IValidatedOptions
     public int IntraOpThreads { get; set; }
 
     /// <summary>
-    /// The model variant the store asks for: <c>fp32</c>, <c>int8</c>, or <c>auto</c> (int8 where the
-    /// processor has 8-bit dot-product instructions). fp32 by default: the registry has no int8 model yet.
+    /// The model variant the store asks for: <c>fp32</c>, <c>int8</c>, or <c>auto</c> (fp32 until int8
+    /// is measured faster on some processor; see <see cref="HardwareDetector.ChooseVariant"/>).
     /// </summary>
     public string ModelVariant { get; set; } = "fp32";
 
