@@ -50,6 +50,9 @@ public sealed class InferenceOptions : IValidatedOptions
     /// <summary>A slot must show a foreign design with at least this confidence to count as a wrong SKU.</summary>
     public double WrongSkuConfidence { get; set; } = 0.8;
 
+    /// <summary>Camera frames in a row that must show a wrong SKU before a Mismatch alert.</summary>
+    public int WrongSkuFrames { get; set; } = 2;
+
     /// <summary>An ONNX file to install at start (e.g. the demo's model v1); none when empty.</summary>
     public string? InitialModelPath { get; set; }
 
@@ -67,6 +70,7 @@ public sealed class InferenceOptions : IValidatedOptions
         OptionRules.Between(MaxQueuedFrames, 1, 100_000, nameof(MaxQueuedFrames)),
         OptionRules.Between(IntraOpThreads, 0, 1024, nameof(IntraOpThreads)),
         ModelVariant is "fp32" or "int8" or "auto" ? null : $"{nameof(ModelVariant)} must be fp32, int8 or auto, got '{ModelVariant}'",
+        OptionRules.Between(WrongSkuFrames, 1, 3600, nameof(WrongSkuFrames)),
         WrongSkuConfidence is > 0 and <= 1 ? null : $"{nameof(WrongSkuConfidence)} must be in (0, 1], got {WrongSkuConfidence}",
         string.IsNullOrEmpty(InitialModelPath) || File.Exists(InitialModelPath) ? null : $"{nameof(InitialModelPath)} '{InitialModelPath}' does not exist",
         EdgeId.Problem(InitialModelVersion, nameof(InitialModelVersion)));
