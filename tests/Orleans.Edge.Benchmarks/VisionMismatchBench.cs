@@ -14,8 +14,8 @@ namespace Orleans.Edge.Benchmarks;
 
 /// <summary>
 /// How many Mismatch alerts shelf model v1 raises on correctly stocked shelves, per camera domain,
-/// and how fast it raises one for a real wrong product. A real store cluster in process (its
-/// clock simulated: 1 s per frame), v1 installed, and per domain a shelf of 8 slots × 4 units
+/// and how fast it raises one for a real wrong product. A real store cluster in process per domain
+/// (its clock simulated: 1 s per frame), v1 installed, and per domain a shelf of 8 slots × 4 units
 /// whose camera (<see cref="StockedFrameGenerator"/>) sees exactly what is stocked; a sale takes a
 /// unit every 2 minutes on average, a restock fills the shelf when 12 units are left; the load cell
 /// reports the true weight (±5 g) every second, just before the frame. Every Mismatch on those
@@ -28,38 +28,43 @@ public static class VisionMismatchBench
     private const int Depth = ShelfCamera.DefaultDepth;
     private const int Capacity = C.Slots * Depth;
 
-    public static async Task RunAsync(int frames, int trials, string[] domains, double? confidence, int? wrongSkuFrames, Report report)
+    public static async Task RunAsync(int frames, int trials, string[] domains, double? confidence, int? wrongSkuFrames, double? minDesignAccuracy, Report report)
     {
-        var clock = new SimClock(DateTimeOffset.UtcNow);
-        await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
-        {
-            StoreId = "bench-store", RegionId = "bench-region", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
-            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), Time = clock,
-            ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Critical),
-            ConfigureServices = s => s.Configure<InferenceOptions>(o =>
-            {
-                if (confidence is { } c) o.WrongSkuConfidence = c;
-                if (wrongSkuFrames is { } k) o.WrongSkuFrames = k;
-            }),
-        });
-        await store.StartAsync();
-        var installed = await store.Get<IModelInstaller>()!.InstallAsync(ShelfModels.V1Manifest(), ShelfModels.V1Bytes(), CancellationToken.None);
-        if (!installed.Applied) throw new InvalidOperationException(installed.Problem);
-        var options = store.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<InferenceOptions>>().Value;
-        var client = EdgeStoreClient.Create(store.Grains, "bench-store");
-        report.Facts["store"] = "one store cluster in process (EdgeTierHost.CreateStore), simulated clock advanced 1 s per frame; frames and weights through the SDK (SubmitFrameAsync, SubmitReadingAsync)";
-        report.Facts["model"] = $"{ShelfModels.V1Version} fp32 ({installed.Version})";
-        report.Facts["rule"] = $"WrongSkuConfidence {options.WrongSkuConfidence}, WrongSkuFrames {options.WrongSkuFrames}; policy default (MismatchToleranceFraction 0.3 of {Capacity} units)";
+        report.Facts["store"] = "one store cluster per domain in process (EdgeTierHost.CreateStore), its id the domain's name (so the model's design_accuracy/<store> metric applies), " +
+            "simulated clock advanced 1 s per frame; frames and weights through the SDK (SubmitFrameAsync, SubmitReadingAsync)";
+        report.Facts["model"] = $"{ShelfModels.V1Version} fp32, its registered metrics";
         report.Facts["shelf"] = $"8 slots × {Depth} units = {Capacity}, 100 g units on a 500 g tare; sale every 120 s on average; restock to full at 12 units";
         report.Facts["frames per domain"] = frames;
         report.Facts["true-positive trials per domain"] = trials;
         report.Facts["loadavg start"] = LoadAverage();
-
         foreach (var domainName in domains)
         {
             var domain = domainName == "lab" ? CameraDomain.Lab : CameraDomain.ForStore(domainName);
+            var clock = new SimClock(DateTimeOffset.UtcNow);
+            await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
+            {
+                StoreId = domain.Name, RegionId = "bench-region", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+                SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), Time = clock,
+                ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Critical),
+                ConfigureServices = s => s.Configure<InferenceOptions>(o =>
+                {
+                    if (confidence is { } c) o.WrongSkuConfidence = c;
+                    if (wrongSkuFrames is { } k) o.WrongSkuFrames = k;
+                    if (minDesignAccuracy is { } m) o.MinDesignAccuracy = m;
+                }),
+            });
+            await store.StartAsync();
+            var installed = await store.Get<IModelInstaller>()!.InstallAsync(ShelfModels.V1Manifest(), ShelfModels.V1Bytes(), CancellationToken.None);
+            if (!installed.Applied) throw new InvalidOperationException(installed.Problem);
+            var options = store.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<InferenceOptions>>().Value;
+            report.Facts["rule"] = $"WrongSkuConfidence {options.WrongSkuConfidence}, WrongSkuFrames {options.WrongSkuFrames} (same slot, same design), " +
+                $"MinDesignAccuracy {options.MinDesignAccuracy}; policy default (MismatchToleranceFraction 0.3 of {Capacity} units)";
+            var counters = store.Get<Orleans.Edge.Store.StoreCounters>()!;
+            var client = EdgeStoreClient.Create(store.Grains, domain.Name);
             var wall = Stopwatch.StartNew();
+            var ignoredBefore = counters.WrongSkuIgnored;
             var stocked = await StockedShelf(client, clock, domain, frames, null, stopAtWrongSku: false);
+            var ignored = counters.WrongSkuIgnored - ignoredBefore;
             var detections = new List<int?>();
             for (var t = 0; t < trials; t++)
                 detections.Add((await StockedShelf(client, clock, domain, 120, (Slot: (t * 3) % C.Slots, Seed: (ulong)t), stopAtWrongSku: true)).FirstWrongSkuFrame);
@@ -67,6 +72,7 @@ public static class VisionMismatchBench
             report.Add(new()
             {
                 ["domain"] = domain.Name,
+                ["design_accuracy_metric"] = Orleans.Edge.Store.Shelves.DesignTrust.DesignAccuracy(ShelfModels.V1Manifest(), domain.Name),
                 ["frames"] = stocked.Frames,
                 ["refused"] = stocked.Refused,
                 ["false_mismatch"] = stocked.WrongSku + stocked.Disagree,
@@ -74,6 +80,7 @@ public static class VisionMismatchBench
                 ["false_weight_vs_camera"] = stocked.Disagree,
                 ["per_day_equivalent"] = Math.Round((stocked.WrongSku + stocked.Disagree) * 86_400.0 / Math.Max(1, stocked.Frames), 1),
                 ["mismatch_open_share"] = Math.Round((double)stocked.OpenSeconds / Math.Max(1, stocked.Frames), 3),
+                ["wrong_sku_calls_ignored"] = ignored,
                 ["wrong_sku_detected"] = $"{found.Count}/{trials}",
                 ["frames_to_detect_median"] = found.Count > 0 ? found[found.Count / 2] : null,
                 ["frames_to_detect_max"] = found.Count > 0 ? found[^1] : null,

@@ -50,8 +50,15 @@ public sealed class InferenceOptions : IValidatedOptions
     /// <summary>A slot must show a foreign design with at least this confidence to count as a wrong SKU.</summary>
     public double WrongSkuConfidence { get; set; } = 0.8;
 
-    /// <summary>Camera frames in a row that must show a wrong SKU before a Mismatch alert.</summary>
+    /// <summary>Camera frames in a row that must show the same foreign design in the same slot before a Mismatch alert.</summary>
     public int WrongSkuFrames { get; set; } = 2;
+
+    /// <summary>
+    /// Wrong-SKU calls raise alerts only from a model whose recorded design accuracy for this store
+    /// (its manifest's <c>design_accuracy/&lt;store&gt;</c>, see <see cref="Shelves.DesignTrust"/>) is
+    /// at least this; a model with no such figure is trusted. 0.9: v1 reads 99 % in the lab, 17–52 % in stores.
+    /// </summary>
+    public double MinDesignAccuracy { get; set; } = 0.9;
 
     /// <summary>An ONNX file to install at start (e.g. the demo's model v1); none when empty.</summary>
     public string? InitialModelPath { get; set; }
@@ -71,6 +78,7 @@ public sealed class InferenceOptions : IValidatedOptions
         OptionRules.Between(IntraOpThreads, 0, 1024, nameof(IntraOpThreads)),
         ModelVariant is "fp32" or "int8" or "auto" ? null : $"{nameof(ModelVariant)} must be fp32, int8 or auto, got '{ModelVariant}'",
         OptionRules.Between(WrongSkuFrames, 1, 3600, nameof(WrongSkuFrames)),
+        MinDesignAccuracy is >= 0 and <= 1 ? null : $"{nameof(MinDesignAccuracy)} must be in [0, 1], got {MinDesignAccuracy}",
         WrongSkuConfidence is > 0 and <= 1 ? null : $"{nameof(WrongSkuConfidence)} must be in (0, 1], got {WrongSkuConfidence}",
         string.IsNullOrEmpty(InitialModelPath) || File.Exists(InitialModelPath) ? null : $"{nameof(InitialModelPath)} '{InitialModelPath}' does not exist",
         EdgeId.Problem(InitialModelVersion, nameof(InitialModelVersion)));
