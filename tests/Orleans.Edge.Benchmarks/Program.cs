@@ -60,17 +60,19 @@ var vmDomains = new Option<string[]>("--domains") { DefaultValueFactory = _ => [
 var vmConfidence = new Option<double?>("--wrong-sku-confidence") { Description = "Overrides InferenceOptions.WrongSkuConfidence" };
 var vmK = new Option<int?>("--wrong-sku-frames") { Description = "Overrides InferenceOptions.WrongSkuFrames" };
 var vmMinAccuracy = new Option<double?>("--min-design-accuracy") { Description = "Overrides InferenceOptions.MinDesignAccuracy (0: trust every model)" };
+var vmCameraK = new Option<int?>("--camera-mismatch-frames") { Description = "Overrides InferenceOptions.CameraMismatchFrames" };
 var vmName = new Option<string>("--name") { Description = "Report name", DefaultValueFactory = _ => "vision-mismatch" };
 var visionMismatch = new Command("vision-mismatch", "False Mismatch alerts of shelf model v1 on correctly stocked shelves per camera domain, and frames to catch a real wrong SKU")
 {
-    vmFrames, vmTrials, vmDomains, vmConfidence, vmK, vmMinAccuracy, vmName, output,
+    vmFrames, vmTrials, vmDomains, vmConfidence, vmK, vmMinAccuracy, vmCameraK, vmName, output,
 };
 visionMismatch.SetAction(async (p, _) =>
 {
     var report = new Report(p.GetValue(vmName)!, $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- vision-mismatch --frames {p.GetValue(vmFrames)} --trials {p.GetValue(vmTrials)} " +
         $"--domains {string.Join(' ', p.GetValue(vmDomains)!)}" + (p.GetValue(vmConfidence) is { } c ? $" --wrong-sku-confidence {c}" : "") +
-        (p.GetValue(vmK) is { } k ? $" --wrong-sku-frames {k}" : "") + (p.GetValue(vmMinAccuracy) is { } m ? $" --min-design-accuracy {m}" : "") + $" --name {p.GetValue(vmName)}");
-    await VisionMismatchBench.RunAsync(p.GetValue(vmFrames), p.GetValue(vmTrials), p.GetValue(vmDomains)!, p.GetValue(vmConfidence), p.GetValue(vmK), p.GetValue(vmMinAccuracy), report);
+        (p.GetValue(vmK) is { } k ? $" --wrong-sku-frames {k}" : "") + (p.GetValue(vmMinAccuracy) is { } m ? $" --min-design-accuracy {m}" : "") +
+        (p.GetValue(vmCameraK) is { } ck ? $" --camera-mismatch-frames {ck}" : "") + $" --name {p.GetValue(vmName)}");
+    await VisionMismatchBench.RunAsync(p.GetValue(vmFrames), p.GetValue(vmTrials), p.GetValue(vmDomains)!, p.GetValue(vmConfidence), p.GetValue(vmK), p.GetValue(vmMinAccuracy), p.GetValue(vmCameraK), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
 var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, visionMismatch };

@@ -28,7 +28,7 @@ public static class VisionMismatchBench
     private const int Depth = ShelfCamera.DefaultDepth;
     private const int Capacity = C.Slots * Depth;
 
-    public static async Task RunAsync(int frames, int trials, string[] domains, double? confidence, int? wrongSkuFrames, double? minDesignAccuracy, Report report)
+    public static async Task RunAsync(int frames, int trials, string[] domains, double? confidence, int? wrongSkuFrames, double? minDesignAccuracy, int? cameraMismatchFrames, Report report)
     {
         report.Facts["store"] = "one store cluster per domain in process (EdgeTierHost.CreateStore), its id the domain's name (so the model's design_accuracy/<store> metric applies), " +
             "simulated clock advanced 1 s per frame; frames and weights through the SDK (SubmitFrameAsync, SubmitReadingAsync)";
@@ -51,6 +51,7 @@ public static class VisionMismatchBench
                     if (confidence is { } c) o.WrongSkuConfidence = c;
                     if (wrongSkuFrames is { } k) o.WrongSkuFrames = k;
                     if (minDesignAccuracy is { } m) o.MinDesignAccuracy = m;
+                    if (cameraMismatchFrames is { } ck) o.CameraMismatchFrames = ck;
                 }),
             });
             await store.StartAsync();
@@ -58,7 +59,7 @@ public static class VisionMismatchBench
             if (!installed.Applied) throw new InvalidOperationException(installed.Problem);
             var options = store.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<InferenceOptions>>().Value;
             report.Facts["rule"] = $"WrongSkuConfidence {options.WrongSkuConfidence}, WrongSkuFrames {options.WrongSkuFrames} (same slot, same design), " +
-                $"MinDesignAccuracy {options.MinDesignAccuracy}; policy default (MismatchToleranceFraction 0.3 of {Capacity} units)";
+                $"MinDesignAccuracy {options.MinDesignAccuracy}, CameraMismatchFrames {options.CameraMismatchFrames}; policy default (MismatchToleranceFraction 0.3 of {Capacity} units)";
             var counters = store.Get<Orleans.Edge.Store.StoreCounters>()!;
             var client = EdgeStoreClient.Create(store.Grains, domain.Name);
             var wall = Stopwatch.StartNew();

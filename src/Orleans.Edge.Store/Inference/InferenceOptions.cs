@@ -54,6 +54,12 @@ public sealed class InferenceOptions : IValidatedOptions
     public int WrongSkuFrames { get; set; } = 2;
 
     /// <summary>
+    /// Camera readings in a row whose units disagree with the weight's beyond the policy's tolerance
+    /// before a Mismatch alert.
+    /// </summary>
+    public int CameraMismatchFrames { get; set; } = 2;
+
+    /// <summary>
     /// Wrong-SKU calls raise alerts only from a model whose recorded design accuracy for this store
     /// (its manifest's <c>design_accuracy/&lt;store&gt;</c>, see <see cref="Shelves.DesignTrust"/>) is
     /// at least this; a model with no such figure is trusted. 0.9: v1 reads 99 % in the lab, 17–52 % in stores.
@@ -78,6 +84,7 @@ public sealed class InferenceOptions : IValidatedOptions
         OptionRules.Between(IntraOpThreads, 0, 1024, nameof(IntraOpThreads)),
         ModelVariant is "fp32" or "int8" or "auto" ? null : $"{nameof(ModelVariant)} must be fp32, int8 or auto, got '{ModelVariant}'",
         OptionRules.Between(WrongSkuFrames, 1, 3600, nameof(WrongSkuFrames)),
+        OptionRules.Between(CameraMismatchFrames, 1, 3600, nameof(CameraMismatchFrames)),
         MinDesignAccuracy is >= 0 and <= 1 ? null : $"{nameof(MinDesignAccuracy)} must be in [0, 1], got {MinDesignAccuracy}",
         WrongSkuConfidence is > 0 and <= 1 ? null : $"{nameof(WrongSkuConfidence)} must be in (0, 1], got {WrongSkuConfidence}",
         string.IsNullOrEmpty(InitialModelPath) || File.Exists(InitialModelPath) ? null : $"{nameof(InitialModelPath)} '{InitialModelPath}' does not exist",

@@ -203,7 +203,7 @@ public sealed partial class ShelfGrain(
             double? gap = estimate is { Weight: { } w, Camera: { } c } ? Math.Abs(w - c) : null;
             _mismatchStreak = gap > tolerance ? _mismatchStreak + 1 : 0;
             var detail = _wrongSku is not null ? _wrongSku
-                : _mismatchStreak >= 2 ? $"weight says {estimate.Weight:F1} units, camera says {estimate.Camera:F1}"
+                : _mismatchStreak >= inference.Value.CameraMismatchFrames ? $"weight says {estimate.Weight:F1} units, camera says {estimate.Camera:F1}"
                 : null;
             if (detail is not null)
                 changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold, detail, triggeredAt)));
