@@ -43,5 +43,15 @@ var framesPerPass = new Option<int>("--frames") { Description = "Frames per time
 var framesBench = new Command("frames", "Cost of rendering one synthetic frame, per domain") { framesPerPass, output };
 framesBench.SetAction(async (p, ct) => await FrameBench.RunAsync(p.GetValue(framesPerPass), p.GetValue(output)!, Console.Out, ct));
 
-var root = new RootCommand("Orleans.Edge model lab: shelf model training and measurement") { train, bench, eval, framesBench };
+var fp32Model = new Option<string?>("--model") { Description = "fp32 ONNX file to quantize; default: the embedded shelf-v1" };
+var reports = new Option<string>("--reports") { Description = "Folder for vision-int8.json and .md", DefaultValueFactory = _ => "docs/benchmarks" };
+var quantize = new Command("quantize", "Build the int8 variant of an fp32 model and compare size, kernels, latency and accuracy") { fp32Model, benchFrames, evalFrames, output, reports };
+quantize.SetAction(async (p, ct) =>
+{
+    var command = "dotnet run --project src/Orleans.Edge.ModelLab -c Release -- quantize" + (p.GetValue(fp32Model) is { } m ? $" --model {m}" : "") +
+        $" --frames {p.GetValue(benchFrames)} --eval-frames {p.GetValue(evalFrames)}";
+    await QuantizeCommand.RunAsync(p.GetValue(fp32Model), p.GetValue(benchFrames), p.GetValue(evalFrames), p.GetValue(output)!, p.GetValue(reports)!, command, Console.Out, ct);
+});
+
+var root = new RootCommand("Orleans.Edge model lab: shelf model training and measurement") { train, bench, eval, framesBench, quantize };
 return await root.Parse(args).InvokeAsync();

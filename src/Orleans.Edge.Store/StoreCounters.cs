@@ -18,6 +18,8 @@ public sealed class StoreCounters : IDisposable
     private readonly Counter<long> _alerts;
     private readonly Histogram<double> _alertLatency;
     private readonly Counter<long> _rawBytes;
+    private readonly Counter<long> _wrongSkuIgnored;
+    private long _wrongSkuIgnoredTotal;
     private long _policyVersion;
     private long _accepted;
     private long _rejectedTotal;
@@ -36,6 +38,8 @@ public sealed class StoreCounters : IDisposable
             description: "Saved alert changes a shelf could not yet hand to the uplink or the store's index; it tries again");
         _rawBytes = _meter.CreateCounter<long>("orleans_edge_readings_raw_bytes_total", "By",
             "Bytes the accepted readings would take on the uplink if they were sent raw (set against orleans_edge_uplink_wire_bytes_total)");
+        _wrongSkuIgnored = _meter.CreateCounter<long>("orleans_edge_wrong_sku_calls_ignored_total",
+            description: "Persistent wrong-SKU calls that raised no alert because the serving model's design accuracy for this store is too low");
         _meter.CreateObservableGauge("orleans_edge_config_version_applied", () => Interlocked.Read(ref _policyVersion),
             description: "Highest policy version the store has applied");
     }
@@ -56,6 +60,16 @@ public sealed class StoreCounters : IDisposable
         _alerts.Add(1, tag);
         _alertLatency.Record(latencyMs, tag);
     }
+
+    /// <summary>Counts a persistent wrong-SKU call from a model not trusted to read designs in this store.</summary>
+    public void OnWrongSkuIgnored()
+    {
+        Interlocked.Increment(ref _wrongSkuIgnoredTotal);
+        _wrongSkuIgnored.Add(1);
+    }
+
+    /// <summary>Wrong-SKU calls ignored in this silo (see <see cref="OnWrongSkuIgnored"/>).</summary>
+    public long WrongSkuIgnored => Interlocked.Read(ref _wrongSkuIgnoredTotal);
 
     /// <summary>Counts a failed attempt to publish a saved alert change.</summary>
     public void OnAlertPublishFailed()

@@ -66,5 +66,26 @@ inference.SetAction(async (p, _) =>
     await InferenceBench.RunAsync(p.GetValue(inferenceFrames), p.GetValue(inferenceCameras), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference };
+var vmFrames = new Option<int>("--frames") { Description = "Frames (simulated seconds) per stocked shelf", DefaultValueFactory = _ => 3600 };
+var vmTrials = new Option<int>("--trials") { Description = "Wrong-SKU shelves per domain", DefaultValueFactory = _ => 5 };
+var vmDomains = new Option<string[]>("--domains") { DefaultValueFactory = _ => ["lab", "eu-s1", "eu-s2", "eu-s3", "us-s1", "us-s2", "us-s3"], AllowMultipleArgumentsPerToken = true };
+var vmConfidence = new Option<double?>("--wrong-sku-confidence") { Description = "Overrides InferenceOptions.WrongSkuConfidence" };
+var vmK = new Option<int?>("--wrong-sku-frames") { Description = "Overrides InferenceOptions.WrongSkuFrames" };
+var vmMinAccuracy = new Option<double?>("--min-design-accuracy") { Description = "Overrides InferenceOptions.MinDesignAccuracy (0: trust every model)" };
+var vmCameraK = new Option<int?>("--camera-mismatch-frames") { Description = "Overrides InferenceOptions.CameraMismatchFrames" };
+var vmName = new Option<string>("--name") { Description = "Report name", DefaultValueFactory = _ => "vision-mismatch" };
+var visionMismatch = new Command("vision-mismatch", "False Mismatch alerts of shelf model v1 on correctly stocked shelves per camera domain, and frames to catch a real wrong SKU")
+{
+    vmFrames, vmTrials, vmDomains, vmConfidence, vmK, vmMinAccuracy, vmCameraK, vmName, output,
+};
+visionMismatch.SetAction(async (p, _) =>
+{
+    var report = new Report(p.GetValue(vmName)!, $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- vision-mismatch --frames {p.GetValue(vmFrames)} --trials {p.GetValue(vmTrials)} " +
+        $"--domains {string.Join(' ', p.GetValue(vmDomains)!)}" + (p.GetValue(vmConfidence) is { } c ? $" --wrong-sku-confidence {c}" : "") +
+        (p.GetValue(vmK) is { } k ? $" --wrong-sku-frames {k}" : "") + (p.GetValue(vmMinAccuracy) is { } m ? $" --min-design-accuracy {m}" : "") +
+        (p.GetValue(vmCameraK) is { } ck ? $" --camera-mismatch-frames {ck}" : "") + $" --name {p.GetValue(vmName)}");
+    await VisionMismatchBench.RunAsync(p.GetValue(vmFrames), p.GetValue(vmTrials), p.GetValue(vmDomains)!, p.GetValue(vmConfidence), p.GetValue(vmK), p.GetValue(vmMinAccuracy), p.GetValue(vmCameraK), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference, visionMismatch };
 return await root.Parse(args).InvokeAsync();

@@ -43,13 +43,29 @@ public sealed class InferenceOptions : IValidatedOptions
     public int IntraOpThreads { get; set; }
 
     /// <summary>
-    /// The model variant the store asks for: <c>fp32</c>, <c>int8</c>, or <c>auto</c> (int8 where the
-    /// processor has 8-bit dot-product instructions). fp32 by default: the registry has no int8 model yet.
+    /// The model variant the store asks for: <c>fp32</c>, <c>int8</c>, or <c>auto</c> (fp32 until int8
+    /// is measured faster on some processor; see <see cref="HardwareDetector.ChooseVariant"/>).
     /// </summary>
     public string ModelVariant { get; set; } = "fp32";
 
     /// <summary>A slot must show a foreign design with at least this confidence to count as a wrong SKU.</summary>
     public double WrongSkuConfidence { get; set; } = 0.8;
+
+    /// <summary>Camera frames in a row that must show the same foreign design in the same slot before a Mismatch alert.</summary>
+    public int WrongSkuFrames { get; set; } = 2;
+
+    /// <summary>
+    /// Camera readings in a row whose units disagree with the weight's beyond the policy's tolerance
+    /// before a Mismatch alert.
+    /// </summary>
+    public int CameraMismatchFrames { get; set; } = 2;
+
+    /// <summary>
+    /// Wrong-SKU calls raise alerts only from a model whose recorded design accuracy for this store
+    /// (its manifest's <c>design_accuracy/&lt;store&gt;</c>, see <see cref="Shelves.DesignTrust"/>) is
+    /// at least this; a model with no such figure is trusted. 0.9: v1 reads 99 % in the lab, 17–52 % in stores.
+    /// </summary>
+    public double MinDesignAccuracy { get; set; } = 0.9;
 
     /// <summary>An ONNX file to install at start (e.g. the demo's model v1); none when empty.</summary>
     public string? InitialModelPath { get; set; }
@@ -68,6 +84,9 @@ public sealed class InferenceOptions : IValidatedOptions
         OptionRules.Between(MaxQueuedFrames, 1, 100_000, nameof(MaxQueuedFrames)),
         OptionRules.Between(IntraOpThreads, 0, 1024, nameof(IntraOpThreads)),
         ModelVariant is "fp32" or "int8" or "auto" ? null : $"{nameof(ModelVariant)} must be fp32, int8 or auto, got '{ModelVariant}'",
+        OptionRules.Between(WrongSkuFrames, 1, 3600, nameof(WrongSkuFrames)),
+        OptionRules.Between(CameraMismatchFrames, 1, 3600, nameof(CameraMismatchFrames)),
+        MinDesignAccuracy is >= 0 and <= 1 ? null : $"{nameof(MinDesignAccuracy)} must be in [0, 1], got {MinDesignAccuracy}",
         WrongSkuConfidence is > 0 and <= 1 ? null : $"{nameof(WrongSkuConfidence)} must be in (0, 1], got {WrongSkuConfidence}",
         string.IsNullOrEmpty(InitialModelPath) || File.Exists(InitialModelPath) ? null : $"{nameof(InitialModelPath)} '{InitialModelPath}' does not exist",
         EdgeId.Problem(InitialModelVersion, nameof(InitialModelVersion)));

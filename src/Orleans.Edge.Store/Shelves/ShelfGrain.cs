@@ -23,6 +23,7 @@ public sealed partial class ShelfGrain(
     IOptions<InferenceOptions> inference,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
     StoreCounters counters,
+    ModelHost models,
     ILogger<ShelfGrain> logger) : Grain, IShelfGrain
 {
     private readonly StoreOptions _options = options.Value;
@@ -37,9 +38,9 @@ public sealed partial class ShelfGrain(
     private IGrainTimer? _timer;
     private int _mismatchStreak;
     private VisionEstimate? _vision;
-    // What the latest camera frame shows that does not belong on this shelf, and for how many frames in a row.
+    // Which slots have shown a foreign design, and for how many frames in a row; what to say once one persisted.
+    private readonly WrongSkuTracker _wrongSkus = new();
     private string? _wrongSku;
-    private int _wrongSkuStreak;
     // The first unpublished change is in the outbox already; only the store's index is yet to hear of it.
     private bool _headUplinked;
     // Storage still lists changes this activation has published: the next write (or a tick) clears them.
@@ -81,6 +82,7 @@ public sealed partial class ShelfGrain(
     {
         _occupancy = occupancy;
         _occupancyAt = timestamp;
+        _wrongSkus.Reset();
         _wrongSku = null;
         return OnReading(timestamp, fromCamera: true);
     }
@@ -91,7 +93,15 @@ public sealed partial class ShelfGrain(
         _vision = estimate;
         _occupancy = VisionUnits.Fraction(estimate.Slots);
         _occupancyAt = estimate.CapturedAt;
-        _wrongSku = VisionUnits.WrongSku(estimate.Slots, setup.Planogram.Sku, inference.Value.WrongSkuConfidence);
+        var o = inference.Value;
+        _wrongSku = _wrongSkus.Observe(estimate.Slots, setup.Planogram.Sku, o.WrongSkuConfidence, o.WrongSkuFrames);
+        if (_wrongSku is not null && !DesignTrust.Trusted(models.CurrentManifest, _storeId, o.MinDesignAccuracy))
+        {
+            // Not an alert: this model's wrong-SKU calls are mostly false in this store. Counted, so it shows.
+            counters.OnWrongSkuIgnored();
+            _wrongSku = null;
+            _wrongSkus.Reset();
+        }
         return OnReading(estimate.CapturedAt, fromCamera: true);
     }
 
@@ -162,7 +172,9 @@ public sealed partial class ShelfGrain(
     /// Re-judges the shelf. Camera/weight agreement is judged on camera readings only, and a
     /// Mismatch needs two disagreeing camera readings in a row: the camera reports less often than
     /// the load cell, so right after a restock or a big sale they disagree for a moment by design.
-    /// A wrong product in a slot also needs two frames in a row: a shopper's arm can fool one.
+    /// A wrong product needs <see cref="InferenceOptions.WrongSkuFrames"/> frames in a row showing the
+    /// same foreign design in the same slot: an arm or a store's camera can fool the model on a frame or
+    /// two, in changing slots, while a real wrong product stays put.
     /// </summary>
     /// <returns>The shelf's unit estimate, or null before any reading.</returns>
     private async Task<double?> Evaluate(DateTimeOffset triggeredAt, bool fromCamera = false)
@@ -194,13 +206,12 @@ public sealed partial class ShelfGrain(
             var tolerance = policy.Policy.MismatchToleranceFraction * capacity;
             double? gap = estimate is { Weight: { } w, Camera: { } c } ? Math.Abs(w - c) : null;
             _mismatchStreak = gap > tolerance ? _mismatchStreak + 1 : 0;
-            _wrongSkuStreak = _wrongSku is null ? 0 : _wrongSkuStreak + 1;
-            var detail = _wrongSkuStreak >= 2 ? _wrongSku
-                : _mismatchStreak >= 2 ? $"weight says {estimate.Weight:F1} units, camera says {estimate.Camera:F1}"
+            var detail = _wrongSku is not null ? _wrongSku
+                : _mismatchStreak >= inference.Value.CameraMismatchFrames ? $"weight says {estimate.Weight:F1} units, camera says {estimate.Camera:F1}"
                 : null;
             if (detail is not null)
                 changes.Add(book.Raise(AlertBook.KeyOf(AlertType.Mismatch), n => NewAlert(n, AlertType.Mismatch, null, fused, threshold, detail, triggeredAt)));
-            else if (_wrongSku is null && (gap is null ? estimate.Weight is null : gap <= tolerance / 2))
+            else if (!_wrongSkus.SeenNow && (gap is null ? estimate.Weight is null : gap <= tolerance / 2))
                 changes.Add(book.Clear(AlertBook.KeyOf(AlertType.Mismatch), fused, now));
         }
 

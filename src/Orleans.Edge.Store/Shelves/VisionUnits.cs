@@ -2,7 +2,7 @@ using Orleans.Edge.Vision;
 
 namespace Orleans.Edge.Store.Shelves;
 
-/// <summary>What a vision estimate says about a shelf: how full it looks, and whether a slot shows another product.</summary>
+/// <summary>What a vision estimate says about a shelf: how full it looks, and (see <see cref="WrongSkuTracker"/> for whether a slot shows another product).</summary>
 public static class VisionUnits
 {
     /// <summary>
@@ -15,21 +15,5 @@ public static class VisionUnits
         double sum = 0;
         foreach (var slot in slots) sum += slot.Fill switch { SlotFill.Full => 1, SlotFill.Partial => 0.5, _ => 0 };
         return Math.Clamp(sum / ShelfVisionContract.Slots, 0, 1);
-    }
-
-    /// <summary>
-    /// A sentence naming the first stocked slot whose packaging design is not the shelf SKU's with at
-    /// least <paramref name="confidence"/>, or null when every stocked slot shows the right product.
-    /// </summary>
-    public static string? WrongSku(IReadOnlyList<SlotEstimate> slots, string sku, double confidence)
-    {
-        ArgumentNullException.ThrowIfNull(slots);
-        var expected = ShelfVisionContract.DesignOf(sku);
-        foreach (var slot in slots)
-        {
-            if (slot.Fill == SlotFill.Empty || slot.Design == expected || slot.DesignConfidence < confidence) continue;
-            return $"camera sees design {slot.Design} in slot {slot.Slot} ({slot.DesignConfidence:P0} sure); {sku} is design {expected}";
-        }
-        return null;
     }
 }

@@ -23,6 +23,15 @@ internal sealed class OnnxGraph(string name)
         return tensor;
     }
 
+    /// <summary>An initializer of any element type from its little-endian bytes (quantized weights, scales, zero points).</summary>
+    public string Raw(string tensor, TensorProto.Types.DataType type, long[] shape, byte[] littleEndian)
+    {
+        var proto = new TensorProto { Name = tensor, DataType = (int)type, RawData = ByteString.CopyFrom(littleEndian) };
+        proto.Dims.AddRange(shape);
+        Proto.Initializer.Add(proto);
+        return tensor;
+    }
+
     public string Int64s(string tensor, long[] values)
     {
         var proto = new TensorProto { Name = tensor, DataType = Int64Type };
@@ -41,6 +50,9 @@ internal sealed class OnnxGraph(string name)
         Proto.Node.Add(node);
         return output;
     }
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     public static AttributeProto Ints(string name, params long[] values)
     {
@@ -65,7 +77,7 @@ internal sealed class OnnxGraph(string name)
         };
     }
 
-    private static byte[] LittleEndian(float[] values)
+    public static byte[] LittleEndian(float[] values)
     {
         var bytes = new byte[values.Length * sizeof(float)];
         for (var i = 0; i < values.Length; i++)

@@ -16,19 +16,37 @@ public static class ShelfModelOnnx
     public const int Opset = 17;
 
     /// <summary>Variants this writer produces.</summary>
-    public static IReadOnlyList<string> Variants { get; } = ["fp32"];
+    public static IReadOnlyList<string> Variants { get; } = ["fp32", "int8"];
 
     private const long IrVersion = 8;
 
     /// <summary>The model's ONNX bytes.</summary>
     /// <param name="weights">Trained or <see cref="ShelfModelWeights.Random"/> weights.</param>
-    /// <param name="variant">Numeric variant; only <c>fp32</c> so far.</param>
+    /// <param name="variant">
+    /// <c>fp32</c>, or <c>int8</c>: <see cref="ShelfModelQuantizer"/> calibrated on its default lab frames.
+    /// </param>
     public static byte[] Write(ShelfModelWeights weights, string variant = "fp32")
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (!Variants.Contains(variant))
-            throw new ArgumentException($"variant '{variant}' is not written yet; supported: {string.Join(", ", Variants)}", nameof(variant));
-        return Build(weights, variant, C.FillClasses).ToByteArray();
+        return variant switch
+        {
+            "fp32" => Build(weights, variant, C.FillClasses).ToByteArray(),
+            "int8" => ShelfModelQuantizer.Quantize(weights, ShelfModelQuantizer.LabCalibrationFrames()),
+            _ => throw new ArgumentException($"variant '{variant}' is not written yet; supported: {string.Join(", ", Variants)}", nameof(variant)),
+        };
+    }
+
+    /// <summary>The <c>variant</c> metadata of a shelf model's bytes; null when it has none or is not ONNX.</summary>
+    public static string? VariantOf(ReadOnlySpan<byte> onnx)
+    {
+        try
+        {
+            return ModelProto.Parser.ParseFrom(onnx).MetadataProps.FirstOrDefault(p => p.Key == "variant")?.Value;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -66,6 +84,12 @@ public static class ShelfModelOnnx
         Head(g, "fill", x, fillClasses, C.FillOutputName, n);
         Head(g, "sku", x, C.SkuDesigns, C.SkuOutputName, n);
 
+        return Wrap(g, variant);
+    }
+
+    /// <summary>The model around a finished graph: IR version, opset, the architecture and variant metadata.</summary>
+    internal static ModelProto Wrap(OnnxGraph g, string variant)
+    {
         var model = new ModelProto
         {
             IrVersion = IrVersion,
@@ -89,7 +113,7 @@ public static class ShelfModelOnnx
     }
 
     /// <summary>1x1 conv to <paramref name="classes"/> logits per slot, then [N,C,1,S] → [N,S,C].</summary>
-    private static void Head(OnnxGraph g, string layer, string input, int classes, string output, DimParamOrValue n)
+    internal static void Head(OnnxGraph g, string layer, string input, int classes, string output, DimParamOrValue n)
     {
         var logits = g.Node("Conv", layer + ".logits", [input, layer + ".weight", layer + ".bias"], OnnxGraph.Ints("kernel_shape", 1, 1));
         var shape = g.Int64s(layer + ".shape", [0, classes, C.Slots]);

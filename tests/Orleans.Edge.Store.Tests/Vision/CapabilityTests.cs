@@ -18,19 +18,19 @@ public sealed class CapabilityTests
         Assert.Equal(Avx512F.IsSupported, found.Simd.Contains("avx512f"));
         Assert.Equal(AdvSimd.IsSupported, found.Simd.Contains("neon"));
         Assert.Contains("CPUExecutionProvider", found.ExecutionProviders);
-        Assert.Equal("fp32", found.ModelVariant);   // the default until an int8 model is registered
+        Assert.Equal("fp32", found.ModelVariant);   // the default: int8 measured slower than fp32 here
         Assert.Equal(found.Cores, found.IntraOpThreads);
         Assert.Equal(new InferenceOptions().FrameHzPerCamera, found.FrameHzPerCamera);
     }
 
     [Theory]
-    [InlineData("auto", new[] { "avx2", "avx-vnni" }, "int8")]
-    [InlineData("auto", new[] { "neon", "neon-dotprod" }, "int8")]
+    [InlineData("auto", new[] { "avx2", "avx-vnni" }, "fp32")]       // measured: int8 slower than fp32 even with AVX-VNNI
+    [InlineData("auto", new[] { "neon", "neon-dotprod" }, "fp32")]   // not measured: no evidence for int8
     [InlineData("auto", new[] { "avx2", "avx512f" }, "fp32")]
     [InlineData("auto", new string[0], "fp32")]
     [InlineData("fp32", new[] { "avx-vnni" }, "fp32")]
     [InlineData("int8", new[] { "avx2" }, "int8")]
-    public void Variant_IsInt8_OnlyWhereTheProcessorHasEightBitDotProducts_OrWhenConfigured(string preference, string[] simd, string expected) =>
+    public void Variant_IsInt8_OnlyWhenConfigured_SinceAutoHasNoProcessorWhereInt8MeasuredFaster(string preference, string[] simd, string expected) =>
         Assert.Equal(expected, HardwareDetector.ChooseVariant(preference, simd));
 
     [Theory]

@@ -23,6 +23,7 @@ public sealed class InferenceServices : IAsyncDisposable
     public FrameBatcher Batcher => _services.GetRequiredService<FrameBatcher>();
     public FrameRateGovernor Governor => _services.GetRequiredService<FrameRateGovernor>();
     public HardwareDetector Hardware => _services.GetRequiredService<HardwareDetector>();
+    public InferenceStartup Startup => _services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<InferenceStartup>().Single();
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
 }
