@@ -51,9 +51,17 @@ public sealed class HardwareDetector : IHardwareCapabilitiesSource
         var memoryMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
         var simd = DetectSimd();
         return new HardwareCapabilities(cores, memoryMb, simd, ExecutionProviders(), ChooseVariant(options.ModelVariant, simd),
-            options.IntraOpThreads > 0 ? options.IntraOpThreads : cores, options.FrameHzPerCamera,
+            options.IntraOpThreads > 0 ? options.IntraOpThreads : DefaultIntraOpThreads(cores), options.FrameHzPerCamera,
             CanTrain: cores >= 2 && memoryMb >= 2048);
     }
+
+    /// <summary>
+    /// Half the cores, 1 to 4: the silo's scheduler needs the rest, and a shelf model this small gains
+    /// little from more. With every core, a frame waits for ONNX Runtime's second thread to get a core
+    /// behind Orleans' own: on 2 cores the bare-session p99 was 4.4 ms with 2 threads and 0.45 ms with 1
+    /// (docs/benchmarks/inference.md, section c).
+    /// </summary>
+    public static int DefaultIntraOpThreads(int cores) => Math.Clamp(cores / 2, 1, 4);
 
     /// <summary>Vector instruction sets the runtime can use here.</summary>
     public static IReadOnlyList<string> DetectSimd()

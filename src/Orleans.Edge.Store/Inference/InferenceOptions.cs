@@ -39,7 +39,7 @@ public sealed class InferenceOptions : IValidatedOptions
     /// <summary>Frames that may wait for the model; beyond that new frames are refused as <c>Throttled</c>.</summary>
     public int MaxQueuedFrames { get; set; } = 256;
 
-    /// <summary>Threads one ONNX Runtime session may use; 0 picks the machine's core count.</summary>
+    /// <summary>Threads one ONNX Runtime session may use; 0 picks half the cores, 1 to 4 (<see cref="HardwareDetector.DefaultIntraOpThreads"/>).</summary>
     public int IntraOpThreads { get; set; }
 
     /// <summary>
