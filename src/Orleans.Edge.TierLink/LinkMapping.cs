@@ -41,6 +41,7 @@ public static class LinkMapping
                     PolicyRejection = st.PolicyRejection ?? "", AppliedModelVersion = st.AppliedModelVersion ?? "",
                     RejectedModelVersion = st.RejectedModelVersion ?? "", ModelRejection = st.ModelRejection ?? "",
                     Hardware = st.Hardware is { } hw ? ModelMapping.ToWire(hw) : null,
+                    AppliedModelVariant = st.AppliedModelVariant ?? "", ModelVariantFallback = st.ModelVariantFallback ?? "",
                 };
                 break;
             case RegionSummaryEvent r:
@@ -75,7 +76,8 @@ public static class LinkMapping
             e.StoreState.AppliedPolicyVersion, e.StoreState.Shelves, FromUs(e.StoreState.AtUs),
             e.StoreState.RejectedPolicyVersion, Empty(e.StoreState.PolicyRejection),
             Empty(e.StoreState.AppliedModelVersion), Empty(e.StoreState.RejectedModelVersion), Empty(e.StoreState.ModelRejection),
-            e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null),
+            e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null,
+            Empty(e.StoreState.AppliedModelVariant), Empty(e.StoreState.ModelVariantFallback)),
         P.UpEvent.PayloadOneofCase.RegionSummary => new RegionSummaryEvent(
             new RegionId(Id(e.RegionSummary.RegionId, "region id")), FromUs(e.RegionSummary.WindowStartUs), FromUs(e.RegionSummary.WindowEndUs),
             [.. e.RegionSummary.Stores.Select(h => new StoreHealth(new StoreId(Id(h.StoreId, "store id")),
