@@ -61,4 +61,9 @@ public sealed class FleetStoreEntry
 
     /// <summary>The store's hardware as last reported.</summary>
     [Id(12)] public Vision.HardwareCapabilities? Hardware { get; set; }
+
+    /// <summary>The variant of the applied model, and why it is not the one the store's hardware names.</summary>
+    [Id(13)] public string? AppliedModelVariant { get; set; }
+
+    [Id(14)] public string? ModelVariantFallback { get; set; }
 }

@@ -59,7 +59,8 @@ public sealed partial class FleetGrain(
         var stores = Stores.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new FleetStoreView(
             s.Key, s.Value.Region, s.Value.LastSeen, open.Count(a => a.StoreId.Value == s.Key),
             s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.AlertsRaised, s.Value.RejectedPolicyVersion, s.Value.PolicyRejection,
-            s.Value.AppliedModelVersion, s.Value.RejectedModelVersion, s.Value.ModelRejection, s.Value.Hardware)).ToList();
+            s.Value.AppliedModelVersion, s.Value.RejectedModelVersion, s.Value.ModelRejection, s.Value.Hardware,
+            s.Value.AppliedModelVariant, s.Value.ModelVariantFallback)).ToList();
         var regions = stores.GroupBy(s => s.RegionId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new FleetRegionView(
             g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
             g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
@@ -97,6 +98,7 @@ public sealed partial class FleetGrain(
                 // Model state is a snapshot (a store may go back to an older model): the latest report wins,
                 // and reports of one store arrive in its order (priority lane).
                 entry.AppliedModelVersion = state.AppliedModelVersion ?? entry.AppliedModelVersion;
+                if (state.AppliedModelVersion is not null) (entry.AppliedModelVariant, entry.ModelVariantFallback) = (state.AppliedModelVariant, state.ModelVariantFallback);
                 if (state.RejectedModelVersion is not null) (entry.RejectedModelVersion, entry.ModelRejection) = (state.RejectedModelVersion, state.ModelRejection);
                 entry.Hardware = state.Hardware ?? entry.Hardware;
                 entry.LastSeen = Later(entry.LastSeen, inbound.ReceivedAt);

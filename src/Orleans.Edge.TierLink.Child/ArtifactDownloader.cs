@@ -42,12 +42,19 @@ public sealed partial class ArtifactDownloader(
         if (ArtifactNames.Problem(sha256) is { } problem) throw new ArgumentException(problem, nameof(sha256));
         Directory.CreateDirectory(PartialDirectory);
         var path = PartialPathOf(sha256);
-        await using (var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, useAsync: true))
-        {
-            if (expectedSize is { } size && file.Length > size) file.SetLength(0);
-            await FetchFromAsync(sha256, file, expectedSize, cancellationToken);
-        }
+        var resumedFrom = await FetchAsync(sha256, path, expectedSize, cancellationToken);
         var actual = await HashAsync(path, cancellationToken);
+        if (actual != sha256 && resumedFrom > 0)
+        {
+            // Assembled on a partial file a crash may have torn (bytes the kernel never wrote out after a
+            // power cut, or garbage): that says nothing about the artifact. Once more from byte 0; only a
+            // whole, from-zero download that fails counts as a hash failure.
+            File.Delete(path);
+            metrics.OnRestart();
+            LogRestarting(logger, identity.Origin, sha256, resumedFrom, actual);
+            await FetchAsync(sha256, path, expectedSize, cancellationToken);
+            actual = await HashAsync(path, cancellationToken);
+        }
         if (actual != sha256)
         {
             File.Delete(path);
@@ -56,6 +63,27 @@ public sealed partial class ArtifactDownloader(
             throw new ArtifactIntegrityException(sha256, actual);
         }
         return path;
+    }
+
+    /// <summary>Fetches into the partial file from its length; returns the offset it resumed from (0 for a fresh download).</summary>
+    private async Task<long> FetchAsync(string sha256, string path, long? expectedSize, CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, useAsync: true);
+        if (expectedSize is { } size && file.Length > size) file.SetLength(0);
+        var from = file.Length;
+        try
+        {
+            await FetchFromAsync(sha256, file, expectedSize, cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.DataLoss)
+        {
+            // The parent's own copy failed its check (or the stream skipped bytes): nothing kept from it is worth resuming.
+            file.SetLength(0);
+            await file.DisposeAsync();
+            File.Delete(path);
+            throw;
+        }
+        return from;
     }
 
     private async Task FetchFromAsync(string sha256, FileStream file, long? expectedSize, CancellationToken ct)
@@ -79,7 +107,12 @@ public sealed partial class ArtifactDownloader(
                     throw new ArtifactIntegrityException(sha256, FormattableString.Invariant(
                         $"(size {chunk.TotalSize}, expected {(expectedSize is { } e ? e : options.Value.MaxArtifactBytes)})"));
                 await file.WriteAsync(chunk.Data.Memory, ct);
-                // Flushed chunk by chunk, so the partial file's length is what a resume may trust.
+                // Durability, decided: each chunk is handed to the kernel (no user-space buffer), so a
+                // killed process (kill -9, OOM) leaves exactly the chunks it received. It is not fsynced:
+                // a power cut may still leave a torn tail (a length the kernel recorded over bytes it
+                // never wrote), and an fsync per 128 KiB would cost a slow SD card more than it saves.
+                // The partial file is therefore a hint, not a promise: DownloadAsync retries a resumed
+                // download that fails its hash once from byte 0 before it counts it as a failure.
                 await file.FlushAsync(ct);
                 metrics.OnFetched(chunk.Data.Length);
             }
@@ -100,6 +133,9 @@ public sealed partial class ArtifactDownloader(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Child} resumes artifact {Sha256} from byte {Offset}")]
     private static partial void LogResuming(ILogger logger, string child, string sha256, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Child} resumed artifact {Sha256} from byte {Offset} and it hashed to {Actual}; the partial file was torn, restarting the download from byte 0")]
+    private static partial void LogRestarting(ILogger logger, string child, string sha256, long offset, string actual);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Child} got artifact {Sha256} with SHA-256 {Actual}; deleted it")]
     private static partial void LogMismatch(ILogger logger, string child, string sha256, string actual);

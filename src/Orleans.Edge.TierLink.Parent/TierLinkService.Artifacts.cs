@@ -20,12 +20,12 @@ public sealed partial class TierLinkService
         if (request.Offset < 0)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"offset must be 0 or more, got {request.Offset}"));
 
-        var length = await Artifacts.GetLengthAsync(request.Sha256, ct);
-        if (length is null && Upstream is { } upstream)
-        {
-            // A region's cache miss: fetched from the cloud once, whoever else is waiting for it.
-            length = await upstream.EnsureLocalAsync(request.Sha256, ct);
-        }
+        // A region asks its cache every time: the cache re-verifies what it holds before it is served
+        // (and fills a miss from the cloud once, whoever else is waiting for it). The cloud serves its
+        // registry's store, which it verified when the model was registered.
+        var length = Upstream is { } upstream
+            ? await upstream.EnsureLocalAsync(request.Sha256, ct)
+            : await Artifacts.GetLengthAsync(request.Sha256, ct);
         if (length is null)
             throw new RpcException(new Status(StatusCode.NotFound, $"no artifact with SHA-256 {request.Sha256} here; is its model registered?"));
         if (request.Offset > length)

@@ -41,6 +41,7 @@ public static class LinkMapping
                     PolicyRejection = st.PolicyRejection ?? "", AppliedModelVersion = st.AppliedModelVersion ?? "",
                     RejectedModelVersion = st.RejectedModelVersion ?? "", ModelRejection = st.ModelRejection ?? "",
                     Hardware = st.Hardware is { } hw ? ModelMapping.ToWire(hw) : null,
+                    AppliedModelVariant = st.AppliedModelVariant ?? "", ModelVariantFallback = st.ModelVariantFallback ?? "",
                 };
                 break;
             case RegionSummaryEvent r:
@@ -79,7 +80,9 @@ public static class LinkMapping
             Empty(WireRanges.Text(e.StoreState.PolicyRejection, WireRanges.MaxTextLength, "policy rejection")),
             OptionalId(e.StoreState.AppliedModelVersion, "applied model version"), OptionalId(e.StoreState.RejectedModelVersion, "rejected model version"),
             Empty(WireRanges.Text(e.StoreState.ModelRejection, WireRanges.MaxTextLength, "model rejection")),
-            e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null),
+            e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null,
+            OptionalVariant(e.StoreState.AppliedModelVariant, "applied model variant"),
+            Empty(WireRanges.Text(e.StoreState.ModelVariantFallback, WireRanges.MaxTextLength, "model variant fallback"))),
         P.UpEvent.PayloadOneofCase.RegionSummary => FromWire(e.RegionSummary),
         P.UpEvent.PayloadOneofCase.RawReading => throw new FormatException("raw readings never cross a tier link"),
         _ => throw new FormatException($"event #{e.Sequence} has no payload"),
@@ -210,6 +213,9 @@ public static class LinkMapping
     private static string? Empty(string s) => s.Length == 0 ? null : s;
 
     private static string? OptionalId(string value, string what) => value.Length == 0 ? null : Id(value, what);
+
+    private static string? OptionalVariant(string value, string what) =>
+        value.Length == 0 ? null : WireRanges.Text(value, 16, what);
 
     private static string Id(string value, string what) =>
         EdgeId.Problem(value, what) is { } problem ? throw new FormatException(problem) : value;

@@ -46,6 +46,8 @@ public sealed class ModelTransferMetrics : IDisposable
     private long _lastResumeOffset;
     private long _hashFailures;
     private long _upstreamTransfers;
+    private long _restarts;
+    private long _cacheCorruptions;
 
     /// <summary>Creates the instruments.</summary>
     public ModelTransferMetrics(IMeterFactory meters)
@@ -57,6 +59,10 @@ public sealed class ModelTransferMetrics : IDisposable
             "By", "Artifact bytes streamed to children");
         _meter.CreateObservableCounter("orleans_edge_model_fetch_resumes_total", () => Resumes, description: "Artifact requests that resumed a partial download");
         _meter.CreateObservableCounter("orleans_edge_model_hash_failures_total", () => HashFailures, description: "Downloaded artifacts whose SHA-256 did not match");
+        _meter.CreateObservableCounter("orleans_edge_model_fetch_restarts_total", () => Restarts,
+            description: "Resumed downloads that failed their SHA-256 and were fetched again from byte 0 (not counted as hash failures)");
+        _meter.CreateObservableCounter("orleans_edge_model_cache_corruptions_total", () => CacheCorruptions,
+            description: "Cached artifacts that failed their SHA-256 before being served, deleted and fetched again");
     }
 
     /// <summary>Bytes received from the parent.</summary>
@@ -79,6 +85,18 @@ public sealed class ModelTransferMetrics : IDisposable
 
     /// <summary>Artifacts this tier's cache (a region) filled from the parent: one per artifact when the cache works.</summary>
     public long UpstreamTransfers => Interlocked.Read(ref _upstreamTransfers);
+
+    /// <summary>Resumed downloads that failed their hash and started again from byte 0.</summary>
+    public long Restarts => Interlocked.Read(ref _restarts);
+
+    /// <summary>Cached artifacts found corrupt before serving (a region's cache).</summary>
+    public long CacheCorruptions => Interlocked.Read(ref _cacheCorruptions);
+
+    /// <summary>A resumed download failed its hash and starts again from byte 0.</summary>
+    public void OnRestart() => Interlocked.Increment(ref _restarts);
+
+    /// <summary>A cached artifact failed its hash before being served.</summary>
+    public void OnCacheCorruption() => Interlocked.Increment(ref _cacheCorruptions);
 
     /// <summary>A call to the parent starts at <paramref name="offset"/>.</summary>
     public void OnRequest(long offset)

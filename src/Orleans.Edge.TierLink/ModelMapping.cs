@@ -10,11 +10,16 @@ namespace Orleans.Edge.TierLink;
 public static class ModelMapping
 {
     /// <summary>The wire form of an assignment.</summary>
-    public static P.ModelAssignment ToWire(ModelAssignment a) => new()
+    public static P.ModelAssignment ToWire(ModelAssignment a)
     {
-        Level = (P.ScopeLevel)a.Scope.Level, RegionId = a.Scope.RegionId ?? "", StoreId = a.Scope.StoreId ?? "",
-        Version = a.Version, Manifest = ToWire(a.Manifest), ChangedAtUs = LinkMapping.ToUs(a.ChangedAt),
-    };
+        var wire = new P.ModelAssignment
+        {
+            Level = (P.ScopeLevel)a.Scope.Level, RegionId = a.Scope.RegionId ?? "", StoreId = a.Scope.StoreId ?? "",
+            Version = a.Version, Manifest = ToWire(a.Manifest), ChangedAtUs = LinkMapping.ToUs(a.ChangedAt),
+        };
+        foreach (var v in a.Variants ?? []) wire.Variants.Add(ToWire(v));
+        return wire;
+    }
 
     /// <summary>The record form of an assignment; throws <see cref="FormatException"/> on an invalid one.</summary>
     public static ModelAssignment FromWire(P.ModelAssignment a)
@@ -25,7 +30,11 @@ public static class ModelMapping
         if (a.Version <= 0) problems.Add($"assignment version must be positive, got {a.Version}");
         if (a.Manifest is null) problems.Add("the assignment carries no manifest");
         if (problems.Count > 0) throw new FormatException($"model assignment v{a.Version} is invalid: {string.Join("; ", problems)}");
-        return new ModelAssignment(scope, a.Version, FromWire(a.Manifest!), LinkMapping.FromUs(a.ChangedAtUs));
+        var manifest = FromWire(a.Manifest!);
+        var variants = a.Variants.Select(FromWire).ToList();
+        if (variants.Any(v => v.Version != manifest.Version))
+            throw new FormatException($"model assignment v{a.Version} carries variants of another version than {manifest.Version}");
+        return new ModelAssignment(scope, a.Version, manifest, LinkMapping.FromUs(a.ChangedAtUs), variants.Count > 0 ? variants : null);
     }
 
     /// <summary>The wire form of a manifest.</summary>

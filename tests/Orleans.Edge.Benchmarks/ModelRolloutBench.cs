@@ -140,6 +140,8 @@ public sealed class NoRegionCache(IServiceProvider services, FileArtifactStore i
 
     public Task PutAsync(string sha256, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) => inner.PutAsync(sha256, bytes, cancellationToken);
 
+    public Task DeleteAsync(string sha256, CancellationToken cancellationToken) => inner.DeleteAsync(sha256, cancellationToken);
+
     public async Task<long> EnsureLocalAsync(string sha256, CancellationToken cancellationToken)
     {
         var delivery = services.GetRequiredService<IOptions<ModelDeliveryOptions>>().Value;

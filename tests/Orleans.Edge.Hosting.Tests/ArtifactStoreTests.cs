@@ -35,6 +35,10 @@ public sealed class ArtifactStoreTests(StorageProfiles profiles) : IClassFixture
             offset += n;
         }
         Assert.Equal(bytes.AsSpan(1000).ToArray(), back.ToArray());
+        Assert.Equal(sha, await ArtifactNames.HashHeldAsync(store, sha, CancellationToken.None));
+        await store.DeleteAsync(sha, CancellationToken.None);
+        Assert.Null(await store.GetLengthAsync(sha, CancellationToken.None));
+        Assert.Null(await ArtifactNames.HashHeldAsync(store, sha, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => store.GetLengthAsync("../etc/passwd", CancellationToken.None));
     }
 }

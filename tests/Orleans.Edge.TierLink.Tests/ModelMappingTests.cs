@@ -29,6 +29,28 @@ public sealed class ModelMappingTests
         Assert.Equal(0.91, back.Manifest.Metrics["lab"]);
     }
 
+    [Fact]
+    public void AssignmentWithVariants_SurvivesTheRoundTrip_AndOneWithoutThemMeansItsManifest()
+    {
+        var fp32 = Manifest() with { Variant = "fp32", Sha256 = new string('a', 64) };
+        var int8 = Manifest() with { Variant = "int8", Sha256 = new string('b', 64) };
+        var assignment = new ModelAssignment(PolicyScope.Global, 3, fp32, T0, [fp32, int8]);
+        var back = ModelMapping.FromWire(P.ModelAssignment.Parser.ParseFrom(ModelMapping.ToWire(assignment).ToByteArray()));
+        Assert.Equal(["fp32", "int8"], back.Variants!.Select(v => v.Variant));
+        Assert.Equal((int8.Sha256, false), (back.ManifestFor("int8").Manifest.Sha256, back.ManifestFor("int8").FellBack));
+        Assert.Equal((fp32.Sha256, true), (back.ManifestFor("fp16").Manifest.Sha256, back.ManifestFor("fp16").FellBack));
+
+        // An assignment from before variants (no field 7 on the wire): its one manifest, whatever the store serves.
+        var old = ModelMapping.FromWire(ModelMapping.ToWire(new ModelAssignment(PolicyScope.Global, 4, fp32, T0)));
+        Assert.Null(old.Variants);
+        Assert.Equal((fp32.Sha256, false), (old.ManifestFor(null).Manifest.Sha256, old.ManifestFor(null).FellBack));
+        Assert.Equal((fp32.Sha256, true), (old.ManifestFor("int8").Manifest.Sha256, old.ManifestFor("int8").FellBack));
+
+        var mixed = ModelMapping.ToWire(assignment);
+        mixed.Variants[1].Version = "shelf-v9";
+        Assert.Throws<FormatException>(() => ModelMapping.FromWire(mixed));
+    }
+
     [Theory]
     [InlineData(P.ScopeLevel.Shelf, "r1", "r1-s2", 9, "c")]          // a store runs one model
     [InlineData(P.ScopeLevel.Store, "r1", "", 9, "c")]               // a store scope names its store

@@ -5,7 +5,9 @@ namespace Orleans.Edge.Domain;
 /// newest policy document the store refused as malformed, and why (0 and null when none).
 /// <c>AppliedModelVersion</c> is the model the store serves, next to its policy version;
 /// <c>RejectedModelVersion</c> and <c>ModelRejection</c> the newest model it refused and why;
-/// <c>Hardware</c> what its machine offers for inference (null when not reported).
+/// <c>Hardware</c> what its machine offers for inference (null when not reported);
+/// <c>AppliedModelVariant</c> which variant of the model it installed, and <c>ModelVariantFallback</c>
+/// why it is not the one its hardware names (null when it is).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record FleetStoreView(
@@ -21,7 +23,9 @@ public sealed record FleetStoreView(
     [property: Id(9)] string? AppliedModelVersion = null,
     [property: Id(10)] string? RejectedModelVersion = null,
     [property: Id(11)] string? ModelRejection = null,
-    [property: Id(12)] Vision.HardwareCapabilities? Hardware = null);
+    [property: Id(12)] Vision.HardwareCapabilities? Hardware = null,
+    [property: Id(13)] string? AppliedModelVariant = null,
+    [property: Id(14)] string? ModelVariantFallback = null);
 
 /// <summary>The cloud's view of one region.</summary>
 [GenerateSerializer, Immutable]

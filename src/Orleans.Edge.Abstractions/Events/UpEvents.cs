@@ -77,6 +77,8 @@ public sealed record ShelfSummaryEvent([property: Id(0)] ShelfSummary Summary) :
 /// <param name="RejectedModelVersion">The newest model version the store refused (null: none).</param>
 /// <param name="ModelRejection">Why it refused that model.</param>
 /// <param name="Hardware">What the store's machine offers for inference, when the store detects it.</param>
+/// <param name="AppliedModelVariant">The variant of the applied model (fp32, int8, ...).</param>
+/// <param name="ModelVariantFallback">Why the store serves another variant than its hardware names (null: it does not).</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreStateEvent(
     [property: Id(0)] StoreId StoreId,
@@ -89,7 +91,9 @@ public sealed record StoreStateEvent(
     [property: Id(7)] string? AppliedModelVersion = null,
     [property: Id(8)] string? RejectedModelVersion = null,
     [property: Id(9)] string? ModelRejection = null,
-    [property: Id(10)] Vision.HardwareCapabilities? Hardware = null) : UpEvent
+    [property: Id(10)] Vision.HardwareCapabilities? Hardware = null,
+    [property: Id(11)] string? AppliedModelVariant = null,
+    [property: Id(12)] string? ModelVariantFallback = null) : UpEvent
 {
     /// <inheritdoc />
     public override EventClass Class => EventClass.ReportedState;

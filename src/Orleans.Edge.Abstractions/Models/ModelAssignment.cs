@@ -13,12 +13,35 @@ namespace Orleans.Edge.Models;
 /// <param name="Version">Assignment version, cloud-wide and increasing.</param>
 /// <param name="Manifest">The model assigned, content-addressed by its SHA-256.</param>
 /// <param name="ChangedAt">Cloud clock when it was assigned.</param>
+/// <param name="Variants">
+/// Every registered variant of the version (fp32, int8, ...), each with its own artifact; null or empty
+/// on an assignment from before variants existed, which means <see cref="Manifest"/> alone.
+/// <see cref="Manifest"/> is the fp32 variant when one is registered (what a store that knows no variants installs).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record ModelAssignment(
     [property: Id(0)] PolicyScope Scope,
     [property: Id(1)] long Version,
     [property: Id(2)] ModelManifest Manifest,
-    [property: Id(3)] DateTimeOffset ChangedAt) : IScopedDocument;
+    [property: Id(3)] DateTimeOffset ChangedAt,
+    [property: Id(4)] IReadOnlyList<ModelManifest>? Variants = null) : IScopedDocument
+{
+    /// <summary>The fallback variant: every model version is expected to have it.</summary>
+    public const string DefaultVariant = "fp32";
+
+    /// <summary>
+    /// The manifest a store serving <paramref name="variant"/> installs: that variant when registered, else
+    /// fp32, else <see cref="Manifest"/>. <c>FellBack</c> is true when it is not the variant asked for.
+    /// </summary>
+    public (ModelManifest Manifest, bool FellBack) ManifestFor(string? variant)
+    {
+        var wanted = string.IsNullOrWhiteSpace(variant) ? DefaultVariant : variant;
+        IReadOnlyList<ModelManifest> all = Variants is { Count: > 0 } v ? v : [Manifest];
+        if (all.FirstOrDefault(m => string.Equals(m.Variant, wanted, StringComparison.OrdinalIgnoreCase)) is { } exact) return (exact, false);
+        var fallback = all.FirstOrDefault(m => string.Equals(m.Variant, DefaultVariant, StringComparison.OrdinalIgnoreCase)) ?? Manifest;
+        return (fallback, true);
+    }
+}
 
 /// <summary>What the registry did with a model version offered to it.</summary>
 /// <param name="Manifest">The manifest as registered (SHA-256 and size computed by the registry); null when refused.</param>
@@ -48,6 +71,8 @@ public sealed record ModelAssignmentResult(
 /// <param name="RejectedVersion">The newest model version refused (bad hash, load, shape or warm-up failure).</param>
 /// <param name="Rejection">Why it was refused.</param>
 /// <param name="RejectedSha256">The artifact refused; the store does not fetch it again.</param>
+/// <param name="AppliedVariant">The variant of <paramref name="AppliedVersion"/> installed (fp32, int8, ...).</param>
+/// <param name="VariantFallback">Set when the store serves another variant than its hardware names, and why.</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreModelStatus(
     [property: Id(0)] long AssignmentVersion,
@@ -55,7 +80,9 @@ public sealed record StoreModelStatus(
     [property: Id(2)] string? AppliedVersion,
     [property: Id(3)] string? RejectedVersion,
     [property: Id(4)] string? Rejection,
-    [property: Id(5)] string? RejectedSha256);
+    [property: Id(5)] string? RejectedSha256,
+    [property: Id(6)] string? AppliedVariant = null,
+    [property: Id(7)] string? VariantFallback = null);
 
 /// <summary>
 /// The latest assignment per scope, as the cloud, a region's relay and a store keep them: a child

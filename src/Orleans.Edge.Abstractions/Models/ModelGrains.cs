@@ -92,6 +92,9 @@ public interface IArtifactStore
 
     /// <summary>Stores the whole artifact under <paramref name="sha256"/>, replacing what was there.</summary>
     Task PutAsync(string sha256, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    /// <summary>Removes the artifact (a copy found corrupt); nothing happens when it is not held.</summary>
+    Task DeleteAsync(string sha256, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -111,6 +114,22 @@ public static class ArtifactNames
     public static string? Problem(string? sha256) =>
         sha256 is { Length: 64 } && sha256.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f')
             ? null : $"an artifact is named by 64 lower-case hex digits of its SHA-256, got '{sha256}'";
+
+    /// <summary>The lower-case hex SHA-256 of what <paramref name="store"/> holds under <paramref name="sha256"/> (read in chunks, never whole in memory); null when not held.</summary>
+    public static async Task<string?> HashHeldAsync(IArtifactStore store, string sha256, CancellationToken cancellationToken)
+    {
+        if (await store.GetLengthAsync(sha256, cancellationToken) is not { } length) return null;
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[256 * 1024];
+        for (long offset = 0; offset < length;)
+        {
+            var n = await store.ReadAsync(sha256, offset, buffer, cancellationToken);
+            if (n == 0) break;
+            hash.AppendData(buffer, 0, n);
+            offset += n;
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <summary>The lower-case hex SHA-256 of <paramref name="bytes"/>.</summary>
     public static string Sha256Of(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));

@@ -76,32 +76,42 @@ public sealed partial class ModelRegistryGrain(
             Sha256 = sha, SizeBytes = onnx!.Length, FillShape = manifest.FillShape ?? [], SkuShape = manifest.SkuShape ?? [],
             Metrics = new Dictionary<string, double>(manifest.Metrics ?? new Dictionary<string, double>(), StringComparer.Ordinal),
         };
-        if (state.State.Manifests.Find(m => m.Version == manifest.Version) is { } known)
+        // A version may have several variants (fp32, int8, ...), each its own artifact; registering one
+        // never touches another, and one (version, variant) names one artifact for good.
+        if (state.State.Manifests.Find(m => m.Version == manifest.Version && SameVariant(m.Variant, manifest.Variant)) is { } known)
             return known.Sha256 == sha
                 ? new ModelRegistrationResult(known, [], AlreadyRegistered: true)
-                : new ModelRegistrationResult(null, [$"model version '{manifest.Version}' is registered with other bytes (SHA-256 {known.Sha256}); register a new version"]);
+                : new ModelRegistrationResult(null, [$"model version '{manifest.Version}' variant '{known.Variant}' is registered with other bytes (SHA-256 {known.Sha256}, these hash to {sha}); register a new version"]);
 
         // Bytes first, then the manifest: a manifest never names an artifact that is not stored.
         await artifacts.PutAsync(sha, onnx, CancellationToken.None);
         state.State.Manifests.Add(registered);
         await state.WriteStateAsync();
-        LogRegistered(logger, registered.Version, sha, onnx.Length);
+        LogRegistered(logger, registered.Version, registered.Variant, sha, onnx.Length);
         return new ModelRegistrationResult(registered, []);
     }
 
     public Task<IReadOnlyList<ModelManifest>> List() => Task.FromResult<IReadOnlyList<ModelManifest>>([.. state.State.Manifests]);
 
-    public Task<ModelManifest?> Get(string version) => Task.FromResult(state.State.Manifests.Find(m => m.Version == version));
+    public Task<ModelManifest?> Get(string version) => Task.FromResult(Primary(version));
+
+    /// <summary>A version's fp32 variant when registered, else its first registered one.</summary>
+    private ModelManifest? Primary(string version) =>
+        state.State.Manifests.Find(m => m.Version == version && SameVariant(m.Variant, ModelAssignment.DefaultVariant))
+        ?? state.State.Manifests.Find(m => m.Version == version);
+
+    private static bool SameVariant(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     public async Task<ModelAssignmentResult> Assign(PolicyScope scope, string modelVersion)
     {
         var problems = scope.Problems().ToList();
         if (scope.Level == ScopeLevel.Shelf) problems.Add("a model is assigned to a global, region or store scope; a store runs one model for all its shelves");
-        var manifest = state.State.Manifests.Find(m => m.Version == modelVersion);
+        var manifest = Primary(modelVersion);
         if (manifest is null) problems.Add($"model version '{modelVersion}' is not registered");
         if (problems.Count > 0) return new ModelAssignmentResult(null, problems);
 
-        var assignment = new ModelAssignment(scope, state.State.LastVersion + 1, manifest!, time.GetUtcNow());
+        var variants = state.State.Manifests.Where(m => m.Version == modelVersion).ToList();
+        var assignment = new ModelAssignment(scope, state.State.LastVersion + 1, manifest!, time.GetUtcNow(), variants);
         _book.Apply(assignment);
         state.State.LastVersion = assignment.Version;
         state.State.Assignments = [.. _book.Assignments];
@@ -120,8 +130,8 @@ public sealed partial class ModelRegistryGrain(
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
         _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} registered: SHA-256 {Sha256}, {Bytes} bytes")]
-    private static partial void LogRegistered(ILogger logger, string version, string sha256, long bytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} ({Variant}) registered: SHA-256 {Sha256}, {Bytes} bytes")]
+    private static partial void LogRegistered(ILogger logger, string version, string variant, string sha256, long bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} assigned to {Scope} as assignment version {Version}")]
     private static partial void LogAssigned(ILogger logger, string model, string scope, long version);

@@ -24,7 +24,21 @@ public sealed partial class RegionArtifactCache(
     /// <inheritdoc />
     public async Task<long> EnsureLocalAsync(string sha256, CancellationToken cancellationToken)
     {
-        if (await store.GetLengthAsync(sha256, cancellationToken) is { } held) return held;
+        if (await store.GetLengthAsync(sha256, cancellationToken) is { } held)
+        {
+            // Re-verified before every transfer to a child (not per chunk): one sequential read and
+            // SHA-256 of the artifact per FetchArtifact call, ~0.2 s for a 64 MB model, against a copy
+            // that rotted or was overwritten on the region's disk being served to every store, each of
+            // which would refuse the model for good after MaxHashFailures.
+            var actual = await ArtifactNames.HashHeldAsync(store, sha256, cancellationToken);
+            if (actual == sha256) return held;
+            if (actual is not null)
+            {
+                metrics.OnCacheCorruption();
+                LogCorrupt(logger, sha256, actual);
+                await store.DeleteAsync(sha256, cancellationToken);
+            }
+        }
         Task<long> transfer;
         lock (_inflight)
         {
@@ -69,6 +83,9 @@ public sealed partial class RegionArtifactCache(
             lock (_inflight) _inflight.Remove(sha256);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Region's cached artifact {Sha256} hashes to {Actual}; deleted it and fetching it again from the cloud")]
+    private static partial void LogCorrupt(ILogger logger, string sha256, string actual);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Region cache miss: fetching artifact {Sha256} from the cloud")]
     private static partial void LogFilling(ILogger logger, string sha256);

@@ -53,7 +53,7 @@ public sealed partial class StoreModelAgent(
             {
                 var status = await grain.GetStatus();
                 var target = await grain.GetTarget();
-                manifest = target?.Manifest;
+                manifest = target is null ? null : ChooseVariant(store, target);
                 if (manifest is not null && installer.CurrentVersion != manifest.Version
                     && !(status.RejectedVersion == manifest.Version && status.RejectedSha256 == manifest.Sha256))
                 {
@@ -61,7 +61,8 @@ public sealed partial class StoreModelAgent(
                     backoff.Reset();
                     continue;
                 }
-                if (manifest is not null && installer.CurrentVersion == manifest.Version && status.AppliedVersion != manifest.Version)
+                if (manifest is not null && installer.CurrentVersion == manifest.Version
+                    && (status.AppliedVersion != manifest.Version || status.AppliedVariant != manifest.Variant))
                     await RecordAsync(grain, manifest, new ModelApplyResult(true, manifest.Version, null));
                 await grain.WaitForChange(status.AssignmentVersion, TimeSpan.FromSeconds(30), stoppingToken);
             }
@@ -88,6 +89,24 @@ public sealed partial class StoreModelAgent(
             }
         }
     }
+
+    /// <summary>The variant this store's hardware names, or fp32 (logged) when the version has no such variant.</summary>
+    private ModelManifest ChooseVariant(string store, ModelAssignment target)
+    {
+        var wanted = services.GetService<IHardwareCapabilitiesSource>()?.Current.ModelVariant ?? ModelAssignment.DefaultVariant;
+        var (manifest, fellBack) = target.ManifestFor(wanted);
+        if (fellBack && _fallbackLogged != (target.Version, wanted))
+        {
+            _fallbackLogged = (target.Version, wanted);
+            LogVariantFallback(logger, store, manifest.Version, wanted, manifest.Variant);
+        }
+        return manifest;
+    }
+
+    private (long, string)? _fallbackLogged;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} serves {Wanted} models but {Model} has no {Wanted} variant registered; falling back to {Variant}")]
+    private static partial void LogVariantFallback(ILogger logger, string store, string model, string wanted, string variant);
 
     private async Task InstallAsync(IStoreModelGrain grain, IModelInstaller installer, ModelManifest manifest, CancellationToken ct)
     {

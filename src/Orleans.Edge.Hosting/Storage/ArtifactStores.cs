@@ -46,6 +46,13 @@ public sealed class FileArtifactStore : IArtifactStore
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <inheritdoc />
+    public Task DeleteAsync(string sha256, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(sha256));
+        return Task.CompletedTask;
+    }
+
     private string PathOf(string sha256) =>
         ArtifactNames.Problem(sha256) is { } problem ? throw new ArgumentException(problem, nameof(sha256)) : Path.Combine(_directory, sha256);
 }
@@ -73,6 +80,10 @@ public sealed class RedisArtifactStore(Func<Task<IDatabase>> database, string cl
     /// <inheritdoc />
     public async Task PutAsync(string sha256, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
         await (await database()).StringSetAsync(Key(sha256), bytes);
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(string sha256, CancellationToken cancellationToken) =>
+        await (await database()).KeyDeleteAsync(Key(sha256));
 
     private RedisKey Key(string sha256) =>
         ArtifactNames.Problem(sha256) is { } problem ? throw new ArgumentException(problem, nameof(sha256)) : $"{EdgeNames.ServiceId}/{clusterId}/artifact/{sha256}";

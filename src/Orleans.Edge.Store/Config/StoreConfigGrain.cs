@@ -116,7 +116,7 @@ public sealed partial class StoreConfigGrain(
             .OnNextAsync(new StoreStateEvent(new StoreId(_storeId), new RegionId(_regionId),
                 _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow(),
                 state.State.LastRejection?.Version ?? 0, state.State.LastRejection is { } r ? $"{r.Scope}: {r.Reason}" : null,
-                models.AppliedVersion, models.RejectedVersion, models.Rejection, hardware));
+                models.AppliedVersion, models.RejectedVersion, models.Rejection, hardware, models.AppliedVariant, models.VariantFallback));
     }
 
     /// <summary>Keeps the newest rejection (versions only grow); true when it changed the state.</summary>

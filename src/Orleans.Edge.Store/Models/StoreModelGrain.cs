@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Models;
@@ -22,6 +23,11 @@ public sealed class StoreModelData
     [Id(3)] public string? Rejection { get; set; }
 
     [Id(4)] public string? RejectedSha256 { get; set; }
+
+    /// <summary>The variant of the applied model, and why it is not the one the hardware names (null: it is).</summary>
+    [Id(5)] public string? AppliedVariant { get; set; }
+
+    [Id(6)] public string? VariantFallback { get; set; }
 }
 
 /// <summary>
@@ -69,9 +75,13 @@ public sealed partial class StoreModelGrain(
         var s = state.State;
         if (result.Applied)
         {
-            if (s.AppliedVersion == result.Version) return;
-            s.AppliedVersion = result.Version;
-            LogApplied(logger, _storeId, result.Version);
+            // The agent picks the variant the hardware names, or fp32 when that one is not registered.
+            var wanted = ServiceProvider.GetService<IHardwareCapabilitiesSource>()?.Current.ModelVariant;
+            var fallback = wanted is { Length: > 0 } && !string.Equals(wanted, manifest.Variant, StringComparison.OrdinalIgnoreCase)
+                ? $"{wanted} is not registered for {manifest.Version}; serving {manifest.Variant}" : null;
+            if (s.AppliedVersion == result.Version && s.AppliedVariant == manifest.Variant && s.VariantFallback == fallback) return;
+            (s.AppliedVersion, s.AppliedVariant, s.VariantFallback) = (result.Version, manifest.Variant, fallback);
+            LogApplied(logger, _storeId, result.Version, manifest.Variant);
         }
         else
         {
@@ -85,13 +95,13 @@ public sealed partial class StoreModelGrain(
 
     public Task<StoreModelStatus> GetStatus() => Task.FromResult(new StoreModelStatus(_book.MaxVersion,
         _book.Resolve(_regionId, _storeId)?.Manifest.Version, state.State.AppliedVersion, state.State.RejectedVersion,
-        state.State.Rejection, state.State.RejectedSha256));
+        state.State.Rejection, state.State.RejectedSha256, state.State.AppliedVariant, state.State.VariantFallback));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} is assigned model {Model} (assignments up to version {Version})")]
     private static partial void LogAssigned(ILogger logger, string store, string? model, long version);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} now serves model {Model}")]
-    private static partial void LogApplied(ILogger logger, string store, string model);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} now serves model {Model} ({Variant})")]
+    private static partial void LogApplied(ILogger logger, string store, string model, string variant);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} refused model {Model} and keeps its previous one: {Reason}")]
     private static partial void LogRejected(ILogger logger, string store, string model, string? reason);

@@ -34,6 +34,13 @@ public sealed class FakeHardware : IHardwareCapabilitiesSource
 
     public event Action<HardwareCapabilities>? Changed;
 
+    /// <summary>The store now serves <paramref name="variant"/> models (fp32, int8).</summary>
+    public void ServeVariant(string variant)
+    {
+        Current = Current with { ModelVariant = variant };
+        Changed?.Invoke(Current);
+    }
+
     public void LowerFrameRate(double hz)
     {
         Current = Current with { FrameHzPerCamera = hz };

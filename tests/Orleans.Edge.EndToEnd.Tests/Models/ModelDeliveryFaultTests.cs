@@ -80,10 +80,12 @@ public sealed class ModelDeliveryFaultTests(ModelFleetFixture fx) : IClassFixtur
         await Assign(store, good.Version);
         await Applied(store, good.Version);
 
-        // The region's cache holds other bytes under the new model's name (a corrupt or forged copy).
+        // The cloud and the region hold other bytes under the new model's name (a corrupt or forged
+        // copy at the source: the region's re-check finds it, and fetching it again does not help).
         var (bad, _) = await fx.Register("hash-bad", 64 * 1024);
         var forged = new byte[bad.SizeBytes];
         Random.Shared.NextBytes(forged);
+        await fx.Fleet.Cloud.Get<IArtifactStore>()!.PutAsync(bad.Sha256, forged, CancellationToken.None);
         await fx.Region.Get<IArtifactStore>()!.PutAsync(bad.Sha256, forged, CancellationToken.None);
         await Assign(store, bad.Version);
 
@@ -106,6 +108,63 @@ public sealed class ModelDeliveryFaultTests(ModelFleetFixture fx) : IClassFixtur
         var failures = ModelFleetFixture.Transfers(store).HashFailures;
         await Task.Delay(1500);
         Assert.Equal(failures, ModelFleetFixture.Transfers(store).HashFailures);
+    }
+
+    [Fact]
+    public async Task RegionCacheCorruptedOnDisk_IsFetchedAgainFromTheCloudOnce_AndTheNextStoreGetsTheRightModel()
+    {
+        var (cloud, region) = (ModelFleetFixture.Transfers(fx.Fleet.Cloud), ModelFleetFixture.Transfers(fx.Region));
+        var (cloudServed, upstream, corruptions) = (cloud.BytesServed, region.UpstreamTransfers, region.CacheCorruptions);
+        var (manifest, bytes) = await fx.Register("rot-v1", 256 * 1024);
+        await Assign(fx.Store1, manifest.Version);
+        await Applied(fx.Store1, manifest.Version);
+        Assert.Equal(upstream + 1, region.UpstreamTransfers);
+
+        // Bit rot in the region's cached file, on disk, between the two stores' fetches.
+        var cached = Path.Combine(fx.Region.Get<Microsoft.Extensions.Options.IOptions<TierLink.ModelDeliveryOptions>>()!.Value.Directory!, "store", manifest.Sha256);
+        await using (var file = new FileStream(cached, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = 100_000;
+            var b = file.ReadByte();
+            file.Position = 100_000;
+            file.WriteByte((byte)(b ^ 0x5a));
+        }
+
+        var hashFailures = ModelFleetFixture.Transfers(fx.Store2).HashFailures;
+        await Assign(fx.Store2, manifest.Version);
+        await Applied(fx.Store2, manifest.Version);
+        Assert.Equal(bytes, ModelFleetFixture.Installer(fx.Store2).BytesOf(manifest.Version));
+        Assert.Equal(corruptions + 1, region.CacheCorruptions);
+        Assert.Equal(upstream + 2, region.UpstreamTransfers);              // fetched again from the cloud, once
+        Assert.Equal(2L * bytes.Length, cloud.BytesServed - cloudServed);
+        Assert.Equal(hashFailures, ModelFleetFixture.Transfers(fx.Store2).HashFailures);
+        Assert.NotEqual(manifest.Version, (await fx.Store2.Grains.GetGrain<IStoreModelGrain>(fx.Store2.Id).GetStatus()).RejectedVersion);
+    }
+
+    [Fact]
+    public async Task PartialFileWithATornTail_IsDownloadedAgainFromZero_WithoutCountingAHashFailure()
+    {
+        var store = fx.Store1;
+        var transfers = ModelFleetFixture.Transfers(store);
+        var (hashFailures, restarts, resumes) = (transfers.HashFailures, transfers.Restarts, transfers.Resumes);
+        var (manifest, bytes) = await fx.Register("torn-v1", 512 * 1024);
+
+        // What a store killed mid-download may leave: a prefix of the right length whose tail is garbage.
+        var downloader = store.Get<TierLink.Child.ArtifactDownloader>()!;
+        var partial = downloader.PartialPathOf(manifest.Sha256);
+        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        var torn = bytes.AsSpan(0, 200 * 1024).ToArray();
+        Random.Shared.NextBytes(torn.AsSpan(torn.Length - 8 * 1024));
+        await File.WriteAllBytesAsync(partial, torn);
+
+        await Assign(store, manifest.Version);
+        await Applied(store, manifest.Version);
+        Assert.Equal(bytes, ModelFleetFixture.Installer(store).BytesOf(manifest.Version));
+        Assert.True(transfers.Resumes > resumes, "the store did not resume from the partial file");
+        Assert.Equal(restarts + 1, transfers.Restarts);        // it said it restarted the download
+        Assert.Equal(hashFailures, transfers.HashFailures);   // and counted no hash failure
+        var status = await store.Grains.GetGrain<IStoreModelGrain>(store.Id).GetStatus();
+        Assert.NotEqual(manifest.Version, status.RejectedVersion);
     }
 
     [Fact]
