@@ -19,22 +19,7 @@ internal static class InferenceBench
         var rows = new List<BenchRow>();
         foreach (var batch in batchSizes)
         {
-            var inputs = Enumerable.Range(0, 4).Select(k => new DenseTensor<float>(
-                data.Batch(Enumerable.Range(k * batch, batch).ToArray()), [batch, 3, C.Height, C.Width])).ToArray();
-            for (var i = 0; i < 20; i++) Run(session, inputs[i % 4]);
-            var calls = Math.Max(10, frames / batch);
-            var perFrameMs = new double[calls];
-            var total = Stopwatch.StartNew();
-            for (var i = 0; i < calls; i++)
-            {
-                ct.ThrowIfCancellationRequested();
-                var t = Stopwatch.GetTimestamp();
-                Run(session, inputs[i % 4]);
-                perFrameMs[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds / batch;
-            }
-            var fps = calls * batch / total.Elapsed.TotalSeconds;
-            Array.Sort(perFrameMs);
-            var row = new BenchRow(batch, threads, calls * batch, Math.Round(perFrameMs[calls / 2], 3), Math.Round(perFrameMs[(int)(calls * 0.99)], 3), Math.Round(fps, 0));
+            var row = Time(session, threads, batch, frames, data, ct);
             rows.Add(row);
             log.WriteLine($"batch {batch,2} threads {threads}: p50 {row.P50MsPerFrame:F3} ms/frame, p99 {row.P99MsPerFrame:F3} ms/frame, {row.FramesPerSecond:F0} frames/s");
         }
@@ -42,6 +27,27 @@ internal static class InferenceBench
         var path = Path.Combine(output, $"bare-ort-{Path.GetFileNameWithoutExtension(modelPath)}-t{threads}.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { model = modelPath, processor_count = Environment.ProcessorCount, rows }, TrainCommand.JsonOptions), ct);
         log.WriteLine($"wrote {path}");
+    }
+
+    /// <summary>Cost per frame of <paramref name="session"/> at <paramref name="batch"/>: 20 warm-up runs, then timed runs over four batches of <paramref name="data"/>.</summary>
+    public static BenchRow Time(InferenceSession session, int threads, int batch, int frames, LabDataset data, CancellationToken ct)
+    {
+        var inputs = Enumerable.Range(0, 4).Select(k => new DenseTensor<float>(
+            data.Batch(Enumerable.Range(k * batch, batch).ToArray()), [batch, 3, C.Height, C.Width])).ToArray();
+        for (var i = 0; i < 20; i++) Run(session, inputs[i % 4]);
+        var calls = Math.Max(10, frames / batch);
+        var perFrameMs = new double[calls];
+        var total = Stopwatch.StartNew();
+        for (var i = 0; i < calls; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var t = Stopwatch.GetTimestamp();
+            Run(session, inputs[i % 4]);
+            perFrameMs[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds / batch;
+        }
+        var fps = calls * batch / total.Elapsed.TotalSeconds;
+        Array.Sort(perFrameMs);
+        return new BenchRow(batch, threads, calls * batch, Math.Round(perFrameMs[calls / 2], 3), Math.Round(perFrameMs[(int)(calls * 0.99)], 3), Math.Round(fps, 0));
     }
 
     private static void Run(InferenceSession session, DenseTensor<float> input)

@@ -94,27 +94,6 @@ internal static class QuantizeCommand
     {
         using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var session = new InferenceSession(model, options);
-        var inputs = Enumerable.Range(0, 4).Select(k => new DenseTensor<float>(
-            data.Batch(Enumerable.Range(k * batch, batch).ToArray()), [batch, 3, C.Height, C.Width])).ToArray();
-        for (var i = 0; i < 20; i++) Run(session, inputs[i % 4]);
-        var calls = Math.Max(10, frames / batch);
-        var perFrameMs = new double[calls];
-        var total = Stopwatch.StartNew();
-        for (var i = 0; i < calls; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var t = Stopwatch.GetTimestamp();
-            Run(session, inputs[i % 4]);
-            perFrameMs[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds / batch;
-        }
-        var fps = calls * batch / total.Elapsed.TotalSeconds;
-        Array.Sort(perFrameMs);
-        return new BenchRow(batch, threads, calls * batch, Math.Round(perFrameMs[calls / 2], 3), Math.Round(perFrameMs[(int)(calls * 0.99)], 3), Math.Round(fps, 0));
-    }
-
-    private static void Run(InferenceSession session, DenseTensor<float> input)
-    {
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(C.InputName, input)]);
-        _ = results[0].AsTensor<float>()[0, 0, 0];
+        return InferenceBench.Time(session, threads, batch, frames, data, ct);
     }
 }
