@@ -4,10 +4,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Hosting;
 using Orleans.Edge.Silo;
+using Orleans.Edge.Trust;
 
 // One executable for every tier. Settings: appsettings.json (section Edge), EDGE__* environment
 // variables, then the switches below. Whatever stops it is one line on stderr starting
 // "orleans-edge: " and naming the setting: exit code 2 for a bad setting, 1 for a failure at start.
+// `orleans-edge certs …` manages the fleet's CA and node certificates (docs/trust.md); it starts no silo.
+if (args.Length > 0 && args[0] == "certs") return await CertsCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
+
 var switches = SiloSettings.Switches.Keys.ToDictionary(name => name, name => new Option<string>(name)
 {
     Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})",
@@ -20,6 +24,7 @@ var unswitched = typeof(SiloSettings).GetProperties().Select(p => $"Edge:{p.Name
 foreach (var (name, key) in unswitched) switches[name] = new Option<string>(name) { Hidden = true, Description = key };
 var root = new RootCommand("Orleans.Edge silo: runs one store, region or cloud cluster. Settings also come from appsettings.json (section Edge) and EDGE__* environment variables.");
 foreach (var option in switches.Values) root.Options.Add(option);
+root.Subcommands.Add(CertsCommand.Create());   // listed by --help; run above
 root.SetAction((parse, ct) => RunAsync(parse, ct));
 
 var parsed = root.Parse(args);

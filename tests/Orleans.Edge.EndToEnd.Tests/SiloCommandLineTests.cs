@@ -60,6 +60,28 @@ public sealed class SiloCommandLineTests
     }
 
     [Fact]
+    public async Task Certs_CreatesTheFleetCa_AndABadArgumentIsOneLine()
+    {
+        var dir = Directory.CreateTempSubdirectory("edge-certs-").FullName;
+        try
+        {
+            var run = await Run(["certs", "init-ca", "--out", dir, "--trust-domain", "fleet.example"]);
+            Assert.Equal(0, run.ExitCode);
+            Assert.True(File.Exists(Path.Combine(dir, "ca.crt.pem")) && File.Exists(Path.Combine(dir, "ca.key.pem")), string.Join('\n', run.Stdout));
+            Assert.Contains(run.Stdout, line => line.Contains("fleet.example", StringComparison.Ordinal));
+
+            var bad = await Run(["certs", "init-ca", "--out", dir, "--trust-domain", "not a domain"]);
+            Assert.NotEqual(0, bad.ExitCode);
+            Assert.StartsWith("orleans-edge certs: ", Assert.Single(bad.Stderr), StringComparison.Ordinal);
+            Assert.DoesNotContain(bad.Stderr, line => line.Contains("   at ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Version_PrintsTheVersion_ExitCode0()
     {
         var run = await Run(["--version"]);
