@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Edge.TierLink.Parent;
 
 namespace Orleans.Edge.TierLink;
@@ -19,6 +20,8 @@ public static class TierLinkParentExtensions
         services.AddEdgeOptions("LinkServer", configure);
         services.AddGrpc(o => o.MaxReceiveMessageSize = 16 * 1024 * 1024);
         services.AddHostedService<InboxRecovery>();
+        services.AddMetrics();
+        services.TryAddSingleton<ChildRateLimiter>();
         return services;
     }
 

@@ -40,6 +40,15 @@ public sealed class TierLinkServerOptions : IValidatedOptions
     /// </summary>
     public TimeSpan MaxEpochAhead { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Upward events per second one child may send; beyond it (and its burst) its batches are refused
+    /// as Unavailable and it backs off with its outbox intact, while its siblings are served.
+    /// </summary>
+    public int MaxEventsPerSecondPerChild { get; set; } = 10_000;
+
+    /// <summary>Upward events one child may send at once; at least <see cref="MaxBatchEvents"/>, so any valid batch can pass.</summary>
+    public int MaxEventsBurstPerChild { get; set; } = 50_000;
+
     /// <summary>How often an inbound log with events held retries a failed publish.</summary>
     public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -61,6 +70,9 @@ public sealed class TierLinkServerOptions : IValidatedOptions
         OptionRules.Between(PublishWindow, 1, 1_000_000, nameof(PublishWindow)),
         OptionRules.Positive(RetryPeriod, nameof(RetryPeriod)),
         OptionRules.Positive(MaxEpochAhead, nameof(MaxEpochAhead)),
+        OptionRules.Between(MaxEventsPerSecondPerChild, 1, 10_000_000, nameof(MaxEventsPerSecondPerChild)),
+        MaxEventsBurstPerChild >= MaxBatchEvents && MaxEventsBurstPerChild <= 10_000_000 ? null
+            : $"{nameof(MaxEventsBurstPerChild)} must be between {nameof(MaxBatchEvents)} ({MaxBatchEvents}) and 10,000,000, got {MaxEventsBurstPerChild}",
         OptionRules.Positive(RepublishAfter, nameof(RepublishAfter)));
 }
 

@@ -18,6 +18,7 @@ public sealed partial class TierLinkService(
     ModelTransferMetrics transfers,
     IOptions<ModelDeliveryOptions> delivery,
     IEnumerable<IArtifactUpstream> upstream,
+    ChildRateLimiter rateLimiter,
     ILogger<TierLinkService> logger) : P.TierLink.TierLinkBase
 {
     // For the other part of this class (primary constructor parameters are in scope in this one only).
@@ -56,6 +57,9 @@ public sealed partial class TierLinkService(
         if (request.Events.Count > o.MaxBatchEvents)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"a batch from '{request.ChildId}' carries {request.Events.Count} events; send at most {o.MaxBatchEvents} per batch"));
+        if (!rateLimiter.TryAdmit(request.ChildId, request.Events.Count))
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"'{request.ChildId}' sends more than {rateLimiter.Rate:N0} events/s (burst {rateLimiter.Burst:N0}); back off and retry"));
         if (request.Evicted.Count > Lanes.Count)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
                 $"a batch from '{request.ChildId}' gives evicted counts for {request.Evicted.Count} lanes; there are {Lanes.Count}"));
