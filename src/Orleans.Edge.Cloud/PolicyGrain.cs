@@ -26,12 +26,11 @@ public sealed partial class PolicyGrain(
     ILogger<PolicyGrain> logger) : Grain, IPolicyGrain
 {
     private readonly PolicyBook _book = new();
-    private readonly VersionSignal _signal = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var doc in state.State.Documents) _book.Apply(doc);
-        _signal.Advance(_book.MaxVersion);
+        _book.ApplyAll(state.State.Documents);
+        _book.Announce();
         return Task.CompletedTask;
     }
 
@@ -45,7 +44,7 @@ public sealed partial class PolicyGrain(
         state.State.Documents = [.. _book.Documents];
         await state.WriteStateAsync();
         LogChanged(logger, scope.Key, doc.Version);
-        _signal.Advance(doc.Version);
+        _book.Announce();
         return new PolicyChangeResult(doc, []);
     }
 
@@ -56,7 +55,7 @@ public sealed partial class PolicyGrain(
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
-        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+        _book.WaitForChange(knownMaxVersion, maxWait, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy for {Scope} is now version {Version}")]
     private static partial void LogChanged(ILogger logger, string scope, long version);

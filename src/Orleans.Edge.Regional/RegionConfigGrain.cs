@@ -25,24 +25,21 @@ public sealed partial class RegionConfigGrain(
     ILogger<RegionConfigGrain> logger) : Grain, IRegionConfigGrain
 {
     private readonly PolicyBook _book = new();
-    private readonly VersionSignal _signal = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var doc in state.State.Documents) _book.Apply(doc);
-        _signal.Advance(_book.MaxVersion);
+        _book.ApplyAll(state.State.Documents);
+        _book.Announce();
         return Task.CompletedTask;
     }
 
     public async Task Apply(IReadOnlyList<PolicyDocument> documents)
     {
-        var changed = false;
-        foreach (var doc in documents.OrderBy(d => d.Version)) changed |= _book.Apply(doc);
-        if (!changed) return;
+        if (!_book.ApplyAll(documents)) return;
         state.State.Documents = [.. _book.Documents];
         await state.WriteStateAsync();
         LogRelayed(logger, this.GetPrimaryKeyString(), _book.MaxVersion);
-        _signal.Advance(_book.MaxVersion);
+        _book.Announce();
     }
 
     public Task<long> GetMaxVersion() => Task.FromResult(_book.MaxVersion);
@@ -64,7 +61,7 @@ public sealed partial class RegionConfigGrain(
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
-        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+        _book.WaitForChange(knownMaxVersion, maxWait, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} recorded policy version {Version} for {Scope} as rejected and does not relay it: {Reason}")]
     private static partial void LogRejected(ILogger logger, string region, long version, string scope, string reason);

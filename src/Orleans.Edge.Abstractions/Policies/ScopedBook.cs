@@ -18,6 +18,7 @@ public interface IScopedDocument
 public abstract class ScopedBook<T> where T : class, IScopedDocument
 {
     private readonly Dictionary<string, T> _byScope = new(StringComparer.Ordinal);
+    private readonly VersionSignal _announced = new();
 
     /// <summary>Highest version held.</summary>
     public long MaxVersion { get; private set; }
@@ -34,6 +35,22 @@ public abstract class ScopedBook<T> where T : class, IScopedDocument
         MaxVersion = Math.Max(MaxVersion, doc.Version);
         return true;
     }
+
+    /// <summary>Keeps each of <paramref name="docs"/>, oldest version first (see <see cref="Apply"/>).</summary>
+    /// <returns>True when any of them changed the book.</returns>
+    public bool ApplyAll(IEnumerable<T> docs)
+    {
+        var changed = false;
+        foreach (var doc in docs.OrderBy(d => d.Version)) changed |= Apply(doc);
+        return changed;
+    }
+
+    /// <summary>Wakes the callers of <see cref="WaitForChange"/>: call it once what was applied is saved.</summary>
+    public void Announce() => _announced.Advance(MaxVersion);
+
+    /// <summary>Returns once an announced version passes <paramref name="knownMaxVersion"/>, or <paramref name="maxWait"/> passes.</summary>
+    public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
+        _announced.WaitPast(knownMaxVersion, maxWait, cancellationToken);
 
     /// <summary>Documents newer than <paramref name="afterVersion"/> that reach the given region (and store, if given).</summary>
     public IReadOnlyList<T> NewerFor(long afterVersion, string region, string? store) =>

@@ -48,12 +48,11 @@ public sealed partial class ModelRegistryGrain(
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
 {
     private readonly ModelAssignmentBook _book = new();
-    private readonly VersionSignal _signal = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var a in state.State.Assignments) _book.Apply(a);
-        _signal.Advance(_book.MaxVersion);
+        _book.ApplyAll(state.State.Assignments);
+        _book.Announce();
         return Task.CompletedTask;
     }
 
@@ -117,7 +116,7 @@ public sealed partial class ModelRegistryGrain(
         state.State.Assignments = [.. _book.Assignments];
         await state.WriteStateAsync();
         LogAssigned(logger, modelVersion, scope.Key, assignment.Version);
-        _signal.Advance(assignment.Version);
+        _book.Announce();
         return new ModelAssignmentResult(assignment, []);
     }
 
@@ -128,7 +127,7 @@ public sealed partial class ModelRegistryGrain(
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
-        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+        _book.WaitForChange(knownMaxVersion, maxWait, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} ({Variant}) registered: SHA-256 {Sha256}, {Bytes} bytes")]
     private static partial void LogRegistered(ILogger logger, string version, string variant, string sha256, long bytes);

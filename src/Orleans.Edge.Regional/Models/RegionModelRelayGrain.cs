@@ -22,24 +22,21 @@ public sealed partial class RegionModelRelayGrain(
     ILogger<RegionModelRelayGrain> logger) : Grain, IRegionModelRelayGrain
 {
     private readonly ModelAssignmentBook _book = new();
-    private readonly VersionSignal _signal = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var a in state.State.Assignments) _book.Apply(a);
-        _signal.Advance(_book.MaxVersion);
+        _book.ApplyAll(state.State.Assignments);
+        _book.Announce();
         return Task.CompletedTask;
     }
 
     public async Task Apply(IReadOnlyList<ModelAssignment> assignments)
     {
-        var changed = false;
-        foreach (var a in assignments.OrderBy(a => a.Version)) changed |= _book.Apply(a);
-        if (!changed) return;
+        if (!_book.ApplyAll(assignments)) return;
         state.State.Assignments = [.. _book.Assignments];
         await state.WriteStateAsync();
         LogRelayed(logger, this.GetPrimaryKeyString(), _book.MaxVersion);
-        _signal.Advance(_book.MaxVersion);
+        _book.Announce();
     }
 
     public Task<long> GetMaxVersion() => Task.FromResult(_book.MaxVersion);
@@ -48,7 +45,7 @@ public sealed partial class RegionModelRelayGrain(
         Task.FromResult(_book.NewerFor(afterVersion, region, store));
 
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
-        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+        _book.WaitForChange(knownMaxVersion, maxWait, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Region {Region} now holds model assignments up to version {Version}")]
     private static partial void LogRelayed(ILogger logger, string region, long version);

@@ -41,14 +41,13 @@ public sealed partial class StoreModelGrain(
     ILogger<StoreModelGrain> logger) : Grain, IStoreModelGrain
 {
     private readonly ModelAssignmentBook _book = new();
-    private readonly VersionSignal _signal = new();
     private readonly string _storeId = identity.RequireStore();
     private readonly string _regionId = identity.RequireRegion();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var a in state.State.Assignments) _book.Apply(a);
-        _signal.Advance(_book.MaxVersion);
+        _book.ApplyAll(state.State.Assignments);
+        _book.Announce();
         return Task.CompletedTask;
     }
 
@@ -62,13 +61,13 @@ public sealed partial class StoreModelGrain(
         await state.WriteStateAsync();
         var target = _book.Resolve(_regionId, _storeId);
         LogAssigned(logger, _storeId, target?.Manifest.Version, _book.MaxVersion);
-        _signal.Advance(_book.MaxVersion);
+        _book.Announce();
     }
 
     public Task<ModelAssignment?> GetTarget() => Task.FromResult(_book.Resolve(_regionId, _storeId));
 
     public Task<long> WaitForChange(long knownMaxVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
-        _signal.WaitPast(knownMaxVersion, maxWait, cancellationToken);
+        _book.WaitForChange(knownMaxVersion, maxWait, cancellationToken);
 
     public async Task Record(ModelManifest manifest, ModelApplyResult result)
     {
