@@ -110,7 +110,7 @@ public static class PersistedSamples
                     Region = Region.Value, LastSeen = T1, Availability = 0.9375, AppliedPolicyVersion = 12,
                     LastAlertSource = new AppliedMark(639_077_000_000_000_000, 88), AlertsRaised = 17,
                     AppliedModelVersion = "shelf-v1", RejectedModelVersion = "shelf-v2", ModelRejection = "output shape [1,8] does not match [-1,8,3]",
-                    Hardware = Hardware(),
+                    Hardware = Hardware(), AppliedModelVariant = "fp32", ModelVariantFallback = "int8 is not registered for shelf-v1",
                 },
                 ["s-0043"] = new FleetStoreEntry { Region = Region.Value },
             },
@@ -164,6 +164,8 @@ public static class PersistedSamples
             RejectedVersion = "shelf-v2",
             Rejection = "artifact failed its SHA-256 check 2 times",
             RejectedSha256 = Manifest("shelf-v2").Sha256,
+            AppliedVariant = "fp32",
+            VariantFallback = "int8 is not registered for shelf-v1",
         }),
     ];
 
@@ -174,7 +176,8 @@ public static class PersistedSamples
     private static IEnumerable<Orleans.Edge.Models.ModelAssignment> Assignments() =>
     [
         new(PolicyScope.Global, 3, Manifest("shelf-v1"), T1.AddDays(-1)),
-        new(PolicyScope.ForStore(Region.Value, Store.Value), 7, Manifest("shelf-v2"), T0),
+        new(PolicyScope.ForStore(Region.Value, Store.Value), 7, Manifest("shelf-v2"), T0,
+            [Manifest("shelf-v2") with { Variant = "fp32" }, Manifest("shelf-v2")]),
     ];
 
     private static Vision.HardwareCapabilities Hardware() => new(2, 3906, ["avx2"], ["CPUExecutionProvider"], "fp32", 1, 5, false);
