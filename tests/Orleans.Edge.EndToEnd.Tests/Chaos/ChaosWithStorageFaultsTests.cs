@@ -174,7 +174,11 @@ public sealed class ChaosWithStorageFaultsTests(ITestOutputHelper output) : IAsy
         Log($"cloud: {stats.UniqueAlertsRaised} alerts, {stats.UniqueRevisions} revisions, {stats.ReplayedForwards} repeated forwards dropped, " +
             $"{stats.DuplicateRevisions} duplicate revisions dropped, {stats.OutOfOrderForwards} out of order");
         Assert.Equal(0, stats.OutOfOrderForwards);
-        Assert.Equal(0, view.DuplicateAlertRevisions);
+        // A store crash (or a run of failed writes) between a change's outbox append and the store
+        // index's save sends that revision up again (docs/tier-link-delivery.md, "Known limits"): the
+        // cloud drops the copy by (store, alert, revision) and counts it. What must hold is that it was
+        // dropped: every alert once, in the same state at both ends (below). RarePathTests and
+        // AlertRepublishTests place single faults where no copy may be sent at all.
         long raisedAtStores = 0;
         foreach (var store in Fleet.Stores)
         {
