@@ -55,6 +55,12 @@ public sealed class EdgeTierHost : IAsyncDisposable
     /// <summary>The link to its parent (store and regional tiers).</summary>
     public ParentLink? Uplink => Get<ParentLink>();
 
+    /// <summary>How its tier links authenticate: mutual TLS as its identity, or insecure.</summary>
+    public Trust.LinkTrust? LinkTrust => Get<Trust.LinkTrust>();
+
+    /// <summary>Where its tier-link credentials are read from (null when insecure).</summary>
+    public string? CredentialsDirectory => Settings.Trust.Insecure ? null : TrustSetup.NodeDirectory(Settings);
+
     /// <summary>The outbox of its uplink (store and regional tiers).</summary>
     public IOutboxStatus? Outbox => Get<IOutboxStatus>();
 
@@ -101,7 +107,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
         var app = builder.Build();
         app.MapTierLink();
         app.MapEdgeOps(settings);
-        return new EdgeTierHost(app, EdgeTier.Regional, settings.RegionId, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
+        return new EdgeTierHost(app, EdgeTier.Regional, settings.RegionId, settings, new Uri($"{settings.LinkScheme}://127.0.0.1:{settings.LinkPort}"));
     }
 
     /// <summary>Builds the cloud cluster.</summary>
@@ -113,7 +119,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
         var app = builder.Build();
         app.MapTierLink();
         app.MapEdgeOps(settings);
-        return new EdgeTierHost(app, EdgeTier.Cloud, EdgeNames.CloudKey, settings, new Uri($"http://127.0.0.1:{settings.LinkPort}"));
+        return new EdgeTierHost(app, EdgeTier.Cloud, EdgeNames.CloudKey, settings, new Uri($"{settings.LinkScheme}://127.0.0.1:{settings.LinkPort}"));
     }
 
     /// <summary>
@@ -124,8 +130,9 @@ public sealed class EdgeTierHost : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await StartChecks.RunAsync(Settings, cancellationToken);
+        await TrustSetup.PrepareAsync(Settings, cancellationToken);
         await _host.StartAsync(cancellationToken);
-        _ = (Uplink, Outbox, Get<Store.StoreCounters>(), Get<ModelTransferMetrics>());   // resolve them while the container is alive
+        _ = (Uplink, Outbox, LinkTrust, Get<Store.StoreCounters>(), Get<ModelTransferMetrics>());   // resolve them while the container is alive
         IsRunning = true;
     }
 

@@ -46,7 +46,7 @@ public static class EdgeTierHostingExtensions
     {
         Validate(settings);
         AddCommon(builder, settings);
-        ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
+        ListenForChildren(builder, settings);
         builder.Services.AddEdgeOptions<RegionOptions>("Region", o => o.SummaryWindow = settings.SummaryWindow);
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings).AddUplinkStreams(settings));
         builder.Services.AddTierLinkServer();
@@ -66,7 +66,7 @@ public static class EdgeTierHostingExtensions
     {
         Validate(settings);
         AddCommon(builder, settings);
-        ListenForChildren(builder, settings.ListenAddress, settings.LinkPort);
+        ListenForChildren(builder, settings);
         builder.Services.AddEdgeOptions<FleetOptions>("Fleet", settings.ConfigureFleet);
         builder.Services.AddSingleton<FleetMetrics>();
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
@@ -86,6 +86,7 @@ public static class EdgeTierHostingExtensions
     private static void AddCommon(IHostApplicationBuilder builder, TierSettings settings)
     {
         builder.Services.AddSingleton(settings.Identity);
+        TrustSetup.AddLinkTrust(builder.Services, settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
         // Defaults under every other source, so Logging:LogLevel:* in appsettings.json or the
@@ -124,8 +125,18 @@ public static class EdgeTierHostingExtensions
         else if (settings.DataDirectory is { } dir) outbox.SqlitePath = Path.Combine(dir, "outbox.db");
     }
 
-    private static void ListenForChildren(WebApplicationBuilder builder, IPAddress address, int port) =>
-        builder.WebHost.ConfigureKestrel(k => k.Listen(address, port, l => l.Protocols = HttpProtocols.Http2));
+    private static void ListenForChildren(WebApplicationBuilder builder, TierSettings settings) =>
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Children make TLS themselves, per connection (ParentLink), then speak HTTP/2 in it
+            // with :scheme http; the connection's TLS is what counts, not that pseudo-header.
+            k.AllowAlternateSchemes = true;
+            k.Listen(settings.ListenAddress, settings switch { RegionalTierSettings r => r.LinkPort, CloudTierSettings c => c.LinkPort, _ => 0 }, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            TrustSetup.UseLinkTls(l, settings);
+        });
+        });
 }
 
 /// <summary>Announces the store upward once its silo is running, so its region knows it before any alert.</summary>

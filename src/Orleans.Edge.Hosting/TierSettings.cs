@@ -80,6 +80,12 @@ public abstract class TierSettings
     /// <summary>The dashboard's password; see <see cref="DashboardUser"/>.</summary>
     public string? DashboardPassword { get; set; }
 
+    /// <summary>How the tier links authenticate (mutual TLS by default; see <see cref="TrustSettings"/>).</summary>
+    public TrustSettings Trust { get; set; } = new();
+
+    /// <summary>The tier-link URL scheme this tier serves and dials: <c>https</c>, or <c>http</c> when insecure.</summary>
+    public string LinkScheme => Trust.Insecure ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
+
     /// <summary>The Orleans cluster id.</summary>
     public abstract EdgeIdentity Identity { get; }
 
@@ -104,6 +110,18 @@ public abstract class TierSettings
             yield return "AdvertisedAddress is required when listening on every address: the address other silos reach this one at (the pod IP)";
         if (IsProduction && !TryParseRedis(RedisConfiguration!, out var error))
             yield return $"RedisConfiguration '{RedisConfiguration}' is not a Redis configuration: {error}";
+        foreach (var problem in Trust.Problems(IsProduction)) yield return $"Trust: {problem}";
+    }
+
+    /// <summary>Why <paramref name="parent"/> is not a parent address this tier can dial; null when it is.</summary>
+    protected string? ParentAddressProblem(Uri? parent, string what)
+    {
+        if (parent is null) return $"ParentAddress ({what}) is required";
+        if (!parent.IsAbsoluteUri || parent.Scheme != LinkScheme)
+            return Trust.Insecure
+                ? $"ParentAddress '{parent}' must be an http:// URL: the tier links run without authentication (insecure)"
+                : $"ParentAddress '{parent}' must be an https:// URL: tier links use mutual TLS (plaintext http:// only when both ends run insecure)";
+        return null;
     }
 
     private static bool TryParseRedis(string configuration, out string? error)
@@ -143,7 +161,7 @@ public sealed class StoreTierSettings : TierSettings
     /// <inheritdoc />
     public override IEnumerable<string> Problems() => base.Problems()
         .Concat(new[] { Domain.EdgeId.Problem(StoreId, "store id"), Domain.EdgeId.Problem(RegionId, "region id") }.OfType<string>())
-        .Concat(ParentAddress is null ? ["ParentAddress (the region's tier-link address) is required"] : []);
+        .Concat(ParentAddressProblem(ParentAddress, "the region's tier-link address") is { } parentProblem ? [parentProblem] : []);
 }
 
 /// <summary>A regional cluster.</summary>
@@ -167,7 +185,7 @@ public sealed class RegionalTierSettings : TierSettings
     /// <inheritdoc />
     public override IEnumerable<string> Problems() => base.Problems()
         .Concat(new[] { Domain.EdgeId.Problem(RegionId, "region id") }.OfType<string>())
-        .Concat(ParentAddress is null ? ["ParentAddress (the cloud's tier-link address) is required"] : [])
+        .Concat(ParentAddressProblem(ParentAddress, "the cloud's tier-link address") is { } parentProblem ? [parentProblem] : [])
         .Concat(LinkPort is <= 0 or > 65535 ? [$"LinkPort must be 1–65535, got {LinkPort}"] : []);
 }
 

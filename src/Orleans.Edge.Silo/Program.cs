@@ -12,16 +12,22 @@ using Orleans.Edge.Trust;
 // `orleans-edge certs …` manages the fleet's CA and node certificates (docs/trust.md); it starts no silo.
 if (args.Length > 0 && args[0] == "certs") return await CertsCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
 
-var switches = SiloSettings.Switches.Keys.ToDictionary(name => name, name => new Option<string>(name)
-{
-    Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})",
-});
+var switches = SiloSettings.Switches.Keys.ToDictionary(name => name, Option (name) => SiloSettings.Flags.Contains(name)
+    ? new Option<bool>(name) { Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})" }
+    : new Option<string>(name) { Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})" });
 // Settings without a switch of their own (the dashboard's credentials) may still be given as
 // --Edge:<Setting>, the form the configuration command line took before; --help does not list them.
 var unswitched = typeof(SiloSettings).GetProperties().Select(p => $"Edge:{p.Name}")
     .Where(key => !SiloSettings.Switches.ContainsValue(key))
     .ToDictionary(key => $"--{key}", key => key);
 foreach (var (name, key) in unswitched) switches[name] = new Option<string>(name) { Hidden = true, Description = key };
+// A flag that is given says "true"; one that is not given leaves the setting to appsettings.json or the environment.
+string? ValueOf(ParseResult parse, Option option) => option switch
+{
+    Option<bool> flag => parse.GetResult(flag) is null ? null : parse.GetValue(flag) ? "true" : "false",
+    Option<string> text => parse.GetValue(text),
+    _ => null,
+};
 var root = new RootCommand("Orleans.Edge silo: runs one store, region or cloud cluster. Settings also come from appsettings.json (section Edge) and EDGE__* environment variables.");
 foreach (var option in switches.Values) root.Options.Add(option);
 root.Subcommands.Add(CertsCommand.Create());   // listed by --help; run above
@@ -38,7 +44,7 @@ return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTermination
 async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
 {
     var given = switches
-        .Select(s => (Key: SiloSettings.Switches.GetValueOrDefault(s.Key) ?? unswitched[s.Key], Value: parse.GetValue(s.Value)))
+        .Select(s => (Key: SiloSettings.Switches.GetValueOrDefault(s.Key) ?? unswitched[s.Key], Value: ValueOf(parse, s.Value)))
         .Where(s => s.Value is not null)
         .ToDictionary(s => s.Key, s => s.Value);
     var configuration = new ConfigurationBuilder()
@@ -111,6 +117,8 @@ static async Task<bool> ProvisionAsync(EdgeTierHost host, IReadOnlyList<Orleans.
 static string SettingOf(string tierSetting) => tierSetting switch
 {
     nameof(TierSettings.RedisConfiguration) => nameof(SiloSettings.Redis),
+    $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.CertificateDirectory)}" => nameof(SiloSettings.CertificateDirectory),
+    $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.DevelopmentDirectory)}" => nameof(SiloSettings.DevelopmentCertificates),
     _ => tierSetting,
 };
 

@@ -25,6 +25,13 @@ public sealed class SiloSettings
     public string? Redis { get; set; }
     public string? AdvertisedAddress { get; set; }
     public string? Planogram { get; set; }
+    public string? CertificateDirectory { get; set; }
+    public string? DevelopmentCertificates { get; set; }
+    public string? TrustDomain { get; set; }
+    public bool Insecure { get; set; }
+
+    /// <summary>Switches that take no value (a flag sets <c>true</c>).</summary>
+    public static readonly HashSet<string> Flags = ["--insecure"];
 
     /// <summary>The shelves of <see cref="Planogram"/>, once <see cref="Problems"/> found the file good.</summary>
     public IReadOnlyList<ShelfSetup>? PlanogramShelves { get; private set; }
@@ -36,19 +43,25 @@ public sealed class SiloSettings
         ["--silo-port"] = "Edge:SiloPort", ["--gateway-port"] = "Edge:GatewayPort", ["--link-port"] = "Edge:LinkPort",
         ["--data-dir"] = "Edge:DataDirectory", ["--ops-port"] = "Edge:OpsPort", ["--listen-address"] = "Edge:ListenAddress",
         ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress", ["--planogram"] = "Edge:Planogram",
+        ["--certs"] = "Edge:CertificateDirectory", ["--dev-certs"] = "Edge:DevelopmentCertificates", ["--trust-domain"] = "Edge:TrustDomain",
+        ["--insecure"] = "Edge:Insecure",
     };
 
     /// <summary>What each switch sets, for <c>--help</c>.</summary>
     public static readonly Dictionary<string, string> Descriptions = new()
     {
         ["--tier"] = "store, regional or cloud", ["--id"] = "the store's or region's id", ["--region"] = "a store's region",
-        ["--parent"] = "the parent's tier-link URL, e.g. http://10.0.0.5:7100 (store and regional)",
+        ["--parent"] = "the parent's tier-link URL, e.g. https://10.0.0.5:7100 (store and regional)",
         ["--silo-port"] = "Orleans silo-to-silo port", ["--gateway-port"] = "Orleans gateway port (store apps connect here)",
         ["--link-port"] = "tier-link port children dial in to (regional and cloud)",
         ["--data-dir"] = "embedded profile: keep grain state and outbox in SQLite here", ["--ops-port"] = "/healthz, /readyz, /metrics and /dashboard",
         ["--listen-address"] = "address to listen on (default 127.0.0.1)", ["--redis"] = "production profile: this Redis (e.g. redis:6379)",
         ["--advertised-address"] = "address other silos reach this one at (production profile; the pod IP)",
         ["--planogram"] = "store: provision the shelves of this planogram file at start (.json or .csv; see PlanogramFile)",
+        ["--certs"] = "this node's tier-link credentials directory (node.crt.pem, node.key.pem, trust-bundle.pem; made with `certs`); required with --redis",
+        ["--dev-certs"] = "embedded profile without --certs: where development certificates are made (default ~/.local/share/orleans-edge/dev-certs)",
+        ["--trust-domain"] = $"trust domain of development certificates (default {TrustSettings.DefaultTrustDomain})",
+        ["--insecure"] = "plaintext, unauthenticated tier links (a trusted lab only; refused with --redis)",
     };
 
     // Values that did not convert (e.g. --gateway-port abc), worded like the other problems.
@@ -65,8 +78,10 @@ public sealed class SiloSettings
             Tier = edge[nameof(Tier)], Id = edge[nameof(Id)], RegionId = edge[nameof(RegionId)], ParentAddress = edge[nameof(ParentAddress)],
             DataDirectory = edge[nameof(DataDirectory)], ListenAddress = edge[nameof(ListenAddress)], Redis = edge[nameof(Redis)],
             AdvertisedAddress = edge[nameof(AdvertisedAddress)], DashboardUser = edge[nameof(DashboardUser)], DashboardPassword = edge[nameof(DashboardPassword)],
-            Planogram = edge[nameof(Planogram)],
+            Planogram = edge[nameof(Planogram)], CertificateDirectory = edge[nameof(CertificateDirectory)],
+            DevelopmentCertificates = edge[nameof(DevelopmentCertificates)], TrustDomain = edge[nameof(TrustDomain)],
         };
+        settings.Insecure = settings.Flag(edge, nameof(Insecure));
         settings.SiloPort = settings.Port(edge, nameof(SiloPort)) ?? 0;
         settings.GatewayPort = settings.Port(edge, nameof(GatewayPort)) ?? 0;
         settings.LinkPort = settings.Port(edge, nameof(LinkPort)) ?? 0;
@@ -81,6 +96,15 @@ public sealed class SiloSettings
         if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port)) return port;
         _conversionProblems.Add($"{Name(setting)} must be a port number 1–65535, got '{text}'");
         return null;
+    }
+
+    private bool Flag(IConfiguration edge, string setting)
+    {
+        var text = edge[setting];
+        if (string.IsNullOrEmpty(text)) return false;
+        if (bool.TryParse(text, out var value)) return value;
+        _conversionProblems.Add($"{Name(setting)} must be true or false, got '{text}'");
+        return false;
     }
 
     /// <summary><c>Edge:GatewayPort (--gateway-port)</c>: a setting with its switch, as every problem names it.</summary>
@@ -104,7 +128,7 @@ public sealed class SiloSettings
         if (Tier != "cloud" && EdgeId.Problem(Id, "Edge:Id (--id)") is { } idProblem) yield return idProblem;
         if (Tier == "store" && EdgeId.Problem(RegionId, "Edge:RegionId (--region)") is { } regionProblem) yield return regionProblem;
         if (Tier != "cloud" && !Uri.TryCreate(ParentAddress, UriKind.Absolute, out _))
-            yield return $"Edge:ParentAddress (--parent) must be the parent's tier-link URL, e.g. http://10.0.0.5:7100, got '{ParentAddress}'";
+            yield return $"Edge:ParentAddress (--parent) must be the parent's tier-link URL, e.g. https://10.0.0.5:7100, got '{ParentAddress}'";
         if (SiloPort is <= 0 or > 65535) yield return $"Edge:SiloPort (--silo-port) must be 1–65535, got {SiloPort}";
         if (GatewayPort is <= 0 or > 65535) yield return $"Edge:GatewayPort (--gateway-port) must be 1–65535, got {GatewayPort}";
         if (Tier != "store" && LinkPort is <= 0 or > 65535) yield return $"Edge:LinkPort (--link-port) must be 1–65535, got {LinkPort}";
@@ -113,8 +137,28 @@ public sealed class SiloSettings
             yield return $"Edge:ListenAddress (--listen-address) must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{ListenAddress}'";
         if (AdvertisedAddress is not null && !System.Net.IPAddress.TryParse(AdvertisedAddress, out _))
             yield return $"Edge:AdvertisedAddress (--advertised-address) must be an IP address, got '{AdvertisedAddress}'";
+        foreach (var problem in TrustProblems()) yield return problem;
         if (Planogram is not null)
             foreach (var problem in PlanogramProblems()) yield return problem;
+    }
+
+    private IEnumerable<string> TrustProblems()
+    {
+        if (TrustDomain is not null && Trust.NodeIdentity.TrustDomainProblem(TrustDomain) is { } domainProblem)
+            yield return $"Edge:TrustDomain (--trust-domain) '{TrustDomain}': {domainProblem}";
+        if (Insecure && Redis is not null)
+            yield return "Edge:Insecure (--insecure) is refused by the production profile (--redis): its tier links must authenticate their callers";
+        else if (Insecure && CertificateDirectory is not null)
+            yield return "Edge:Insecure (--insecure) and Edge:CertificateDirectory (--certs) contradict each other: give one";
+        else if (Redis is not null && CertificateDirectory is null)
+            yield return "Edge:CertificateDirectory (--certs) is required by the production profile (--redis): the node's tier-link credentials (made with `orleans-edge certs`, see docs/trust.md)";
+        if (CertificateDirectory is not null && !Directory.Exists(CertificateDirectory))
+            yield return $"Edge:CertificateDirectory (--certs) '{CertificateDirectory}' is not a directory";
+        var scheme = Insecure ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
+        if (Tier != "cloud" && Uri.TryCreate(ParentAddress, UriKind.Absolute, out var parent) && parent.Scheme != scheme)
+            yield return Insecure
+                ? $"Edge:ParentAddress (--parent) must be an http:// URL with --insecure, got '{ParentAddress}'"
+                : $"Edge:ParentAddress (--parent) must be an https:// URL: tier links use mutual TLS (http:// only with --insecure on both ends), got '{ParentAddress}'";
     }
 
     // A bad planogram file stops the silo before it starts: nothing is provisioned from it.
@@ -159,6 +203,11 @@ public sealed class SiloSettings
         tier.DashboardUser = DashboardUser;
         tier.DashboardPassword = DashboardPassword;
         tier.RedisConfiguration = Redis;
+        tier.Trust = new TrustSettings
+        {
+            CertificateDirectory = CertificateDirectory, DevelopmentDirectory = DevelopmentCertificates, Insecure = Insecure,
+            TrustDomain = TrustDomain ?? TrustSettings.DefaultTrustDomain,
+        };
         return tier;
     }
 

@@ -31,9 +31,16 @@ public sealed class FaultProxy : IAsyncDisposable
         Blackhole,
     }
 
-    /// <summary>Listens on a free loopback port and forwards to <paramref name="targetPort"/> on loopback.</summary>
-    public FaultProxy(int targetPort)
+    private readonly string _scheme;
+
+    /// <summary>
+    /// Listens on a free loopback port and forwards to <paramref name="targetPort"/> on loopback. It
+    /// forwards bytes, so TLS passes through it end to end; <paramref name="scheme"/> is the scheme of
+    /// <see cref="Address"/> (the parent's: <c>https</c> for mutual TLS, <c>http</c> when insecure).
+    /// </summary>
+    public FaultProxy(int targetPort, string scheme = "https")
     {
+        _scheme = scheme;
         _target = new IPEndPoint(IPAddress.Loopback, targetPort);
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
@@ -44,7 +51,7 @@ public sealed class FaultProxy : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     /// <summary>The address a child dials to reach its parent through the proxy.</summary>
-    public Uri Address => new($"http://127.0.0.1:{Port}");
+    public Uri Address => new($"{_scheme}://127.0.0.1:{Port}");
 
     /// <summary>Connections passed through so far.</summary>
     public int Connections => Volatile.Read(ref _connections);

@@ -180,7 +180,7 @@ public sealed class LocalFleet : IAsyncDisposable
     private Uri Dial(LocalFleetOptions options, string child, EdgeTierHost parent)
     {
         if (!options.FaultProxies) return parent.LinkAddress!;
-        var proxy = new FaultProxy(parent.LinkAddress!.Port);
+        var proxy = new FaultProxy(parent.LinkAddress!.Port, parent.LinkAddress.Scheme);
         _proxies[child] = proxy;
         return proxy.Address;
     }

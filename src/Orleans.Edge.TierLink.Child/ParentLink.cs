@@ -1,4 +1,5 @@
 using Grpc.Net.Client;
+using Orleans.Edge.Trust;
 using Microsoft.Extensions.Options;
 using P = Orleans.Edge.TierLink.Protocol;
 
@@ -156,17 +157,25 @@ internal sealed class MetricsActivator(LinkMetrics metrics) : Microsoft.Extensio
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>The child's one HTTP/2 connection to its parent, shared by uplink and downlink, with its bytes counted.</summary>
+/// <summary>
+/// The child's one HTTP/2 connection to its parent, shared by uplink and downlink, with its bytes
+/// counted. With mutual TLS (the default) the connection is TLS 1.3 with this node's certificate,
+/// accepting only its parent's identity; each new connection takes the credentials in force then.
+/// </summary>
 public sealed class ParentLink : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly LinkTrust _trust;
 
     /// <summary>Opens (lazily) a channel to the configured parent.</summary>
-    public ParentLink(IOptions<TierLinkClientOptions> options)
+    public ParentLink(IOptions<TierLinkClientOptions> options, LinkTrust trust)
     {
+        _trust = trust;
+        var parent = options.Value.ParentAddress!;
+        if (LinkAddressProblem(parent, trust) is { } problem) throw new ArgumentException(problem, nameof(options));
         var handler = new SocketsHttpHandler
         {
-            ConnectCallback = Counter.ConnectAsync,
+            ConnectCallback = ConnectAsync,
             KeepAlivePingDelay = TimeSpan.FromSeconds(10),
             KeepAlivePingTimeout = TimeSpan.FromSeconds(5),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
@@ -174,8 +183,40 @@ public sealed class ParentLink : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(5),
             EnableMultipleHttp2Connections = false,
         };
-        _channel = GrpcChannel.ForAddress(options.Value.ParentAddress!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        // TLS is made in ConnectAsync, per connection, so the handler speaks HTTP/2 with prior
+        // knowledge over the authenticated stream (a rotated certificate needs no new handler).
+        var address = new UriBuilder(parent) { Scheme = Uri.UriSchemeHttp }.Uri;
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         Client = new P.TierLink.TierLinkClient(_channel);
+    }
+
+    /// <summary>
+    /// Why <paramref name="parent"/> is not a tier-link address for a node with <paramref name="trust"/>:
+    /// <c>https://</c> with mutual TLS, <c>http://</c> only when insecure; null when it is.
+    /// </summary>
+    public static string? LinkAddressProblem(Uri? parent, LinkTrust trust)
+    {
+        if (parent is null || !parent.IsAbsoluteUri) return "the parent's tier-link address must be an absolute URL, e.g. https://127.0.0.1:7200";
+        if (parent.Scheme == Uri.UriSchemeHttps && !trust.IsInsecure) return null;
+        if (parent.Scheme == Uri.UriSchemeHttp && trust.IsInsecure) return null;
+        return trust.IsInsecure
+            ? $"the parent's tier-link address '{parent}' must start with http:// when the links run without authentication (--insecure)"
+            : $"the parent's tier-link address '{parent}' must start with https://: tier links use mutual TLS (plaintext only with --insecure, on both ends)";
+    }
+
+    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var transport = await Counter.ConnectAsync(context, cancellationToken);
+        if (_trust.IsInsecure) return transport;
+        try
+        {
+            return await _trust.AuthenticateToParentAsync(transport, context.DnsEndPoint.Host, cancellationToken);
+        }
+        catch (LinkAuthenticationException ex)
+        {
+            Status.LastError = ex.Message;
+            throw;
+        }
     }
 
     /// <summary>Bytes on the wire.</summary>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Models;
+using Orleans.Edge.Trust;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Parent;
@@ -14,7 +15,7 @@ public sealed partial class TierLinkService
     public override async Task FetchArtifact(P.ArtifactRequest request, IServerStreamWriter<P.ArtifactChunk> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        await AuthorizeAsync(request.ChildId, request.RegionId, request.StoreId.Length == 0 ? null : request.StoreId);
+        await AuthorizeAsync(request.ChildId, request.RegionId, request.StoreId.Length == 0 ? null : request.StoreId, AuthenticatedChild(context));
         if (ArtifactNames.Problem(request.Sha256) is { } shaProblem)
             throw new RpcException(new Status(StatusCode.InvalidArgument, shaProblem));
         if (request.Offset < 0)
@@ -57,11 +58,10 @@ public sealed partial class TierLinkService
 
     /// <summary>
     /// The same rule as the downlink: a region serves its own stores, the cloud its regions, and a
-    /// child speaks only as itself. On top, the child must be known here: one whose events this
-    /// parent's inbound log has taken (a store announces itself when it starts). Until certificates
-    /// identify children (docs: Trust), this is the parent's only evidence of who its children are.
+    /// child speaks only as itself, as its certificate names it. Without authentication (--insecure)
+    /// the child must at least be known here: one whose events this parent's inbound log has taken.
     /// </summary>
-    private async Task AuthorizeAsync(string childId, string regionId, string? storeId)
+    private async Task AuthorizeAsync(string childId, string regionId, string? storeId, NodeIdentity? peer)
     {
         if (EdgeId.Problem(childId, "child id") is { } childProblem)
             throw new RpcException(new Status(StatusCode.InvalidArgument, childProblem));
@@ -76,6 +76,12 @@ public sealed partial class TierLinkService
                 $"this is region '{Identity.RegionId}'; it serves its own stores only (got region '{regionId}', store '{storeId}')"));
         if (Identity.IsCloud() && storeId is not null)
             throw new RpcException(new Status(StatusCode.PermissionDenied, "the cloud serves regions; stores fetch from their region"));
+        if (peer is not null)
+        {
+            RequireSpeaksAsItself(peer, childId, "fetch artifacts");
+            RequireOwnScope(peer, regionId, storeId);
+            return;
+        }
         var known = await Grains.GetGrain<IInboxDirectoryGrain>(Identity.Origin).GetOrigins();
         if (!known.Contains(childId, StringComparer.Ordinal))
         {

@@ -5,6 +5,7 @@ using Orleans.Edge.Domain;
 using Orleans.Edge.Events;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Models;
+using Orleans.Edge.Trust;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.TierLink.Parent;
@@ -19,6 +20,7 @@ public sealed partial class TierLinkService(
     IOptions<ModelDeliveryOptions> delivery,
     IEnumerable<IArtifactUpstream> upstream,
     ChildRateLimiter rateLimiter,
+    LinkTrust trust,
     ILogger<TierLinkService> logger) : P.TierLink.TierLinkBase
 {
     // For the other part of this class (primary constructor parameters are in scope in this one only).
@@ -30,13 +32,14 @@ public sealed partial class TierLinkService(
     private IArtifactUpstream? Upstream => upstream.FirstOrDefault();
     private ILogger Logger => logger;
 
-    public override Task<P.UpAck> Push(P.UpBatch request, ServerCallContext context) => Append(request);
+    public override Task<P.UpAck> Push(P.UpBatch request, ServerCallContext context) => Append(request, AuthenticatedChild(context));
 
     public override async Task Uplink(IAsyncStreamReader<P.UpBatch> requestStream, IServerStreamWriter<P.UpAck> responseStream, ServerCallContext context)
     {
         // The first batch of a session names the child and its epoch; later ones may leave them out.
         string? child = null;
         ulong epoch = 0;
+        var peer = AuthenticatedChild(context);
         await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
         {
             if (child is not null && batch.ChildId.Length > 0 && batch.ChildId != child)
@@ -45,14 +48,15 @@ public sealed partial class TierLinkService(
             batch.ChildId = child;
             if (batch.Epoch == 0) batch.Epoch = epoch;
             epoch = batch.Epoch;
-            await responseStream.WriteAsync(await Append(batch), context.CancellationToken);
+            await responseStream.WriteAsync(await Append(batch, peer), context.CancellationToken);
         }
     }
 
-    private async Task<P.UpAck> Append(P.UpBatch request)
+    private async Task<P.UpAck> Append(P.UpBatch request, NodeIdentity? peer)
     {
         if (EdgeId.Problem(request.ChildId, "child id") is { } idProblem)
             throw new RpcException(new Status(StatusCode.InvalidArgument, idProblem));
+        RequireSpeaksAsItself(peer, request.ChildId, "push");
         var o = options.Value;
         if (request.Events.Count > o.MaxBatchEvents)
             throw new RpcException(new Status(StatusCode.InvalidArgument,
@@ -76,14 +80,18 @@ public sealed partial class TierLinkService(
             if (e.Sequence == 0 || e.Sequence > long.MaxValue)
                 throw new RpcException(new Status(StatusCode.InvalidArgument,
                     $"event from '{request.ChildId}' has sequence {e.Sequence}; sequences start at 1 and stay below 2^63"));
+            UpEvent domain;
             try
             {
-                events.Add(new SequencedEvent((long)e.Sequence, LinkMapping.FromWire(e, request.ChildId), size));
+                domain = LinkMapping.FromWire(e, request.ChildId);
             }
             catch (FormatException ex)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"event {request.ChildId}#{e.Sequence}: {ex.Message}"));
             }
+            if (ChildScope.Problem(identity, request.ChildId, domain) is { } scopeProblem)
+                throw Denied(peer, request.ChildId, $"event {request.ChildId}#{e.Sequence}: {scopeProblem}");
+            events.Add(new SequencedEvent((long)e.Sequence, domain, size));
         }
         var result = await grains.GetGrain<ILinkInboxGrain>(request.ChildId)
             .Append(new SequencedBatch(request.ChildId, (long)Math.Min(request.Epoch, long.MaxValue), events,
@@ -105,6 +113,7 @@ public sealed partial class TierLinkService(
     public override async Task Subscribe(P.SubscribeRequest request, IServerStreamWriter<P.PolicyBatch> responseStream, ServerCallContext context)
     {
         var o = options.Value;
+        var peer = AuthenticatedChild(context);
         var store = request.StoreId.Length == 0 ? null : request.StoreId;
         if (EdgeId.Problem(request.RegionId, "region id") is { } regionProblem)
             throw new RpcException(new Status(StatusCode.InvalidArgument, regionProblem));
@@ -112,6 +121,8 @@ public sealed partial class TierLinkService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, storeProblem));
         if (request.AfterVersion < 0)
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"after_version must be 0 or more, got {request.AfterVersion}"));
+        RequireSpeaksAsItself(peer, request.ChildId, "subscribe");
+        RequireOwnScope(peer, request.RegionId, store);
         if (!identity.IsCloud() && (store is null || request.RegionId != identity.RegionId))
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"this is region '{identity.RegionId}'; it serves its own stores only (got region '{request.RegionId}', store '{store}')"));
@@ -173,6 +184,40 @@ public sealed partial class TierLinkService(
                 return known;
             }
         }
+    }
+
+    /// <summary>
+    /// The child this call comes from, as its certificate says (authenticated at the TLS handshake,
+    /// checked here against the deny-list in force); null when the links run without authentication.
+    /// </summary>
+    private NodeIdentity? AuthenticatedChild(ServerCallContext context)
+    {
+        if (trust.IsInsecure) return null;
+        var result = trust.AuthenticatedChild(context.GetHttpContext().Connection.ClientCertificate);
+        return result.IsAuthenticated ? result.Identity : throw new RpcException(new Status(StatusCode.PermissionDenied, result.Problem!));
+    }
+
+    /// <summary>A child names itself in every call (child_id); it must be the one its certificate names.</summary>
+    private void RequireSpeaksAsItself(NodeIdentity? peer, string childId, string what)
+    {
+        if (peer is not null && peer.ToEdgeIdentity().Origin != childId)
+            throw Denied(peer, childId, $"{peer} may only {what} as '{peer.ToEdgeIdentity().Origin}', not as '{childId}'");
+    }
+
+    /// <summary>A child asks for its own scope only: a store for itself in its region, a region for itself.</summary>
+    private void RequireOwnScope(NodeIdentity? peer, string regionId, string? storeId)
+    {
+        if (peer is null) return;
+        var own = peer.ToEdgeIdentity();
+        if (own.RegionId != regionId || own.StoreId != storeId)
+            throw Denied(peer, own.Origin, $"{peer} may only ask for its own scope, not for region '{regionId}' store '{storeId}'");
+    }
+
+    /// <summary>PermissionDenied, counted and logged once per peer (when the links are authenticated).</summary>
+    private RpcException Denied(NodeIdentity? peer, string childId, string problem)
+    {
+        if (peer is not null) trust.Refused(PeerRefusal.NotAuthorized, peer.ToString(), problem);
+        return new RpcException(new Status(StatusCode.PermissionDenied, problem));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Child {Child} subscribed to policies after version {Version}")]

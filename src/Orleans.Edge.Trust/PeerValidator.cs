@@ -34,6 +34,8 @@ public enum PeerRefusal
     NotALeaf,
     /// <summary>The chain is broken in another way (bad signature, bad constraints...).</summary>
     InvalidChain,
+    /// <summary>A valid identity, but not one this node talks to over a tier link (another region's store; a server that is not this child's parent).</summary>
+    NotAuthorized,
 }
 
 /// <summary>Which side of TLS the peer is on: it decides the EKU its certificate must carry.</summary>
@@ -51,7 +53,8 @@ public sealed record PeerValidation(NodeIdentity? Identity, PeerRefusal Refusal,
     /// <summary>Whether the peer is authenticated as <see cref="Identity"/>.</summary>
     public bool IsAuthenticated => Refusal == PeerRefusal.None && Identity is not null;
 
-    internal static PeerValidation Refuse(PeerRefusal refusal, string problem, string? serial = null) => new(null, refusal, problem, serial);
+    /// <summary>A refusal.</summary>
+    public static PeerValidation Refuse(PeerRefusal refusal, string problem, string? serial = null) => new(null, refusal, problem, serial);
 
     /// <inheritdoc />
     public override string ToString() => IsAuthenticated ? $"authenticated {Identity}" : $"refused ({Refusal}): {Problem}";

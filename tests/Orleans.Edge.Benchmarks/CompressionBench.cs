@@ -61,7 +61,7 @@ public static class CompressionBench
     {
         await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
         {
-            StoreId = "bench-store", RegionId = "bench", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+            StoreId = "bench-store", RegionId = "bench", ParentAddress = new Uri($"https://127.0.0.1:{FreePorts.Next()}"),
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = l => l.ClearProviders(),
         });
         await store.StartAsync();

@@ -271,7 +271,7 @@ public static class InferenceBench
             var gateway = FreePorts.Next();
             var host = EdgeTierHost.CreateStore(new StoreTierSettings
             {
-                StoreId = StoreId, RegionId = "ib", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+                StoreId = StoreId, RegionId = "ib", ParentAddress = new Uri($"https://127.0.0.1:{FreePorts.Next()}"),
                 SiloPort = FreePorts.Next(), GatewayPort = gateway, ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Error),
                 ConfigureServices = services => services.Configure<InferenceOptions>(o =>
                 {

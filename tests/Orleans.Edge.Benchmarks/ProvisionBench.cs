@@ -32,7 +32,7 @@ public static class ProvisionBench
         var gateway = FreePorts.Next();
         var host = EdgeTierHost.CreateStore(new StoreTierSettings
         {
-            StoreId = "pb-s1", RegionId = "pb", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+            StoreId = "pb-s1", RegionId = "pb", ParentAddress = new Uri($"https://127.0.0.1:{FreePorts.Next()}"),
             SiloPort = FreePorts.Next(), GatewayPort = gateway, DataDirectory = dir.FullName, ConfigureLogging = l => l.ClearProviders(),
         });
         try

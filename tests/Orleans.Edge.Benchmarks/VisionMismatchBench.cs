@@ -43,7 +43,7 @@ public static class VisionMismatchBench
             var clock = new SimClock(DateTimeOffset.UtcNow);
             await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
             {
-                StoreId = domain.Name, RegionId = "bench-region", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+                StoreId = domain.Name, RegionId = "bench-region", ParentAddress = new Uri($"https://127.0.0.1:{FreePorts.Next()}"),
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), Time = clock,
                 ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Critical),
                 ConfigureServices = s => s.Configure<InferenceOptions>(o =>

@@ -22,7 +22,7 @@ public sealed class AlertWatchKillTests(ITestOutputHelper output) : IDisposable
     public async Task WatchAlerts_StoreProcessKilledWhileAlertsAreRaised_DeliversEveryChangeInOrder_OrThrowsGap()
     {
         var gateway = $"127.0.0.1:{FreePorts.Next()}";
-        var args = $"--tier store --id wk-s1 --region wk --parent http://127.0.0.1:{FreePorts.Next()} " +
+        var args = $"--tier store --id wk-s1 --region wk --parent https://127.0.0.1:{FreePorts.Next()} " +
                    $"--silo-port {FreePorts.Next()} --gateway-port {gateway.Split(':')[1]} --data-dir {_dataDir}";
         var store = await TierProcess.StartAsync(args);
         try

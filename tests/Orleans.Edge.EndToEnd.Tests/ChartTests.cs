@@ -54,13 +54,14 @@ public sealed partial class ChartTests
     {
         var values = SiloValues("values.yaml");
         foreach (var (key, value) in SiloValues(file)) values[key] = value;
-        // What the templates add besides silo.*: listening on the pod network, the pod IP, the tier's Redis, the dashboard Secret.
+        // What the templates add besides silo.*: listening on the pod network, the pod IP, the tier's Redis, the dashboard Secret, the node's certificates.
         var environment = values.ToDictionary(kv => $"Edge:{kv.Key}", kv => (string?)kv.Value, StringComparer.OrdinalIgnoreCase);
         environment["Edge:ListenAddress"] = "0.0.0.0";
         environment["Edge:AdvertisedAddress"] = "10.42.0.7";
         environment["Edge:Redis"] = "release-redis:6379";
         environment["Edge:DashboardUser"] = "admin";
         environment["Edge:DashboardPassword"] = "generated";
+        environment["Edge:CertificateDirectory"] = "/etc/orleans-edge/certs";
         var settings = new SiloSettings();
         new ConfigurationBuilder().AddInMemoryCollection(environment).Build().GetSection("Edge").Bind(settings);
 

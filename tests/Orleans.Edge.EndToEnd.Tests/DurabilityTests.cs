@@ -13,7 +13,7 @@ public sealed class DurabilityTests : IDisposable
 
     private StoreTierSettings StoreSettings(int regionLinkPort) => new()
     {
-        StoreId = "durable-store", RegionId = "rd", ParentAddress = new Uri($"http://127.0.0.1:{regionLinkPort}"),
+        StoreId = "durable-store", RegionId = "rd", ParentAddress = new Uri($"https://127.0.0.1:{regionLinkPort}"),
         SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), DataDirectory = _dataDir,
     };
 
@@ -69,7 +69,7 @@ public sealed class DurabilityTests : IDisposable
         var (cloudPort, linkPort) = (FreePorts.Next(), FreePorts.Next());
         RegionalTierSettings Settings() => new()
         {
-            RegionId = "rw", ParentAddress = new Uri($"http://127.0.0.1:{cloudPort}"), SiloPort = FreePorts.Next(),
+            RegionId = "rw", ParentAddress = new Uri($"https://127.0.0.1:{cloudPort}"), SiloPort = FreePorts.Next(),
             GatewayPort = FreePorts.Next(), LinkPort = linkPort, DataDirectory = _dataDir,
         };
         var state = new Events.StoreStateEvent(new StoreId("rw-s1"), new RegionId("rw"), 0, 1, DateTimeOffset.UtcNow);
@@ -80,15 +80,15 @@ public sealed class DurabilityTests : IDisposable
         await using (var region = EdgeTierHost.CreateRegion(Settings()))
         {
             await region.StartAsync();
-            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(region.LinkAddress!);
-            var ack = await new TierLink.Protocol.TierLink.TierLinkClient(channel).PushAsync(batch);
+            using var channel = new ChildLinks(region);
+            var ack = await channel.PushAsync(batch);
             Assert.Equal(2u, ack.Appended);
             await region.StopAsync();
         }
         await using var again = EdgeTierHost.CreateRegion(Settings());
         await again.StartAsync();
-        using var channel2 = Grpc.Net.Client.GrpcChannel.ForAddress(again.LinkAddress!);
-        var replay = await new TierLink.Protocol.TierLink.TierLinkClient(channel2).PushAsync(batch);   // the ack was lost before the restart
+        using var channel2 = new ChildLinks(again);
+        var replay = await channel2.PushAsync(batch);   // the ack was lost before the restart
 
         Assert.Equal((2ul, 0u, 2u), (replay.AckedThrough, replay.Appended, replay.Duplicates));
 
@@ -119,10 +119,10 @@ public sealed class DurabilityTests : IDisposable
         long sequence = 0;
         async Task Push(EdgeTierHost cloud, params Alert[] alerts)
         {
-            using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(cloud.LinkAddress!);
+            using var channel = new ChildLinks(cloud);
             var batch = new TierLink.Protocol.UpBatch { ChildId = "rf", Epoch = 1 };
             foreach (var alert in alerts) batch.Events.Add(TierLink.LinkMapping.ToWire(++sequence, new Events.AlertEvent(alert), "rf"));
-            await new TierLink.Protocol.TierLink.TierLinkClient(channel).PushAsync(batch);
+            await channel.PushAsync(batch);
             var fleet = cloud.Grains.GetGrain<IFleetGrain>(EdgeNames.CloudKey);
             await Eventually.Get(fleet.GetEventsApplied, a => a.GetValueOrDefault("rf") == sequence, $"event {sequence} applied at the cloud");
         }

@@ -16,7 +16,7 @@ public sealed class KillTests : IDisposable
     public async Task StoreProcessKilledRightAfterAlertsWereRaised_DeliversThemAfterRestart_ExactlyOnce()
     {
         var regionLinkPort = FreePorts.Next();
-        string Args() => $"--tier store --id ks-s1 --region ks --parent http://127.0.0.1:{regionLinkPort} " +
+        string Args() => $"--tier store --id ks-s1 --region ks --parent https://127.0.0.1:{regionLinkPort} " +
                          $"--silo-port {FreePorts.Next()} --gateway-port {_gateway = FreePorts.Next()} --data-dir {_dataDir}";
         string[] alertIds;
 

@@ -13,9 +13,9 @@ namespace Orleans.Edge.EndToEnd.Tests;
 [Collection(FleetCollection.Name)]
 public sealed class LinkProtocolTests(FleetFixture fx) : IDisposable
 {
-    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(fx.Region.LinkAddress!);
+    private readonly ChildLinks _channel = new ChildLinks(fx.Region);
 
-    private P.TierLink.TierLinkClient Link => new(_channel);
+    private ChildLinks Link => _channel;
 
     private static Alert NewAlert(string store, string id) => new(id, new StoreId(store), new ShelfId("x1"), null, AlertType.LowStock,
         AlertState.Raised, 1, "sku", 1, 2, "low", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, "system", 0);
@@ -83,8 +83,8 @@ public sealed class LinkProtocolTests(FleetFixture fx) : IDisposable
         const string store = "refwd-store", region = "refwd-region";
         var alert = NewAlert(store, "x1/LowStock/1");
         var forward = new AlertEvent(alert) { Source = new AppliedMark(7, 12) };
-        using var cloud = GrpcChannel.ForAddress(fx.Fleet.Cloud.LinkAddress!);
-        var link = new P.TierLink.TierLinkClient(cloud);
+        using var cloud = new ChildLinks(fx.Fleet.Cloud);
+        var link = cloud;
         var before = await fx.CloudFleet.GetAlertStats();
 
         await link.PushAsync(Batch(region, 3, LinkMapping.ToWire(region, 1, forward)));
@@ -143,9 +143,14 @@ public sealed class LinkProtocolTests(FleetFixture fx) : IDisposable
     [Fact]
     public async Task StoreOfAnotherRegion_CannotSubscribeToThisRegionsPolicies()
     {
+        // Its certificate names region 'elsewhere': this region ends the handshake.
+        using var stranger = Link.As(EdgeIdentity.Store("elsewhere", "s9")).Subscribe(new P.SubscribeRequest { ChildId = "s9", RegionId = "elsewhere", StoreId = "s9" });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => stranger.ResponseStream.MoveNext());
+        ChildLinks.AssertHandshakeRefused(refused);
+        // A store of this region asking for another region's scope is denied.
         using var call = Link.Subscribe(new P.SubscribeRequest { ChildId = "s9", RegionId = "elsewhere", StoreId = "s9" });
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
-        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
     }
 
     public void Dispose() => _channel.Dispose();

@@ -11,7 +11,7 @@ public sealed class LocalAutonomyTests
     {
         await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
         {
-            StoreId = "offline-store", RegionId = "r9", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
+            StoreId = "offline-store", RegionId = "r9", ParentAddress = new Uri($"https://127.0.0.1:{FreePorts.Next()}"),
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
         });
         await store.StartAsync();

@@ -27,9 +27,9 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
         Skip.If(redis.Problem is not null, redis.Problem);
         var (cloudGateway, cloudLink, regionGateway, regionLink) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         _processes.Add(await TierProcess.StartAsync($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {cloudGateway} " +
-                                                    $"--link-port {cloudLink} --redis {redis.Configuration}"));
-        _processes.Add(await TierProcess.StartAsync($"--tier regional --id ms-r --parent http://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
-                                                    $"--gateway-port {regionGateway} --link-port {regionLink} --redis {redis.Configuration}"));
+                                                    $"--link-port {cloudLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Cloud)}"));
+        _processes.Add(await TierProcess.StartAsync($"--tier regional --id ms-r --parent https://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
+                                                    $"--gateway-port {regionGateway} --link-port {regionLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Region("ms-r"))}"));
         await using var cloud = await ClusterConnection.ConnectAsync("cloud", cloudGateway);
         await using var region = await ClusterConnection.ConnectAsync("region-ms-r", regionGateway);
         var silos = new Dictionary<int, TierProcess>();
@@ -37,8 +37,8 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
         for (var i = 0; i < 2; i++)
         {
             var (siloPort, gateway) = (FreePorts.Next(), FreePorts.Next());
-            var process = await TierProcess.StartAsync($"--tier store --id ms-s1 --region ms-r --parent http://127.0.0.1:{regionLink} " +
-                                                       $"--silo-port {siloPort} --gateway-port {gateway} --redis {redis.Configuration}",
+            var process = await TierProcess.StartAsync($"--tier store --id ms-s1 --region ms-r --parent https://127.0.0.1:{regionLink} " +
+                                                       $"--silo-port {siloPort} --gateway-port {gateway} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Store("ms-r", "ms-s1"))}",
                 // The test asks the uplink's owner grain, internal to the store, where it lives.
                 new Dictionary<string, string> { ["Edge__Store__OpenGatewayToInternalGrains"] = "true" });
             _processes.Add(process);

@@ -27,9 +27,9 @@ public sealed class OpsEndpointsTests : IAsyncLifetime
         var (cloudLink, regionLink, storeGateway) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var (cloudOps, regionOps, storeOps) = (Ops(), Ops(), Ops());
         await Start($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {FreePorts.Next()} --link-port {cloudLink} --ops-port {cloudOps.Port}");
-        var region = await Start($"--tier regional --id ops-r --parent http://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
+        var region = await Start($"--tier regional --id ops-r --parent https://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
                                  $"--gateway-port {FreePorts.Next()} --link-port {regionLink} --ops-port {regionOps.Port}");
-        await Start($"--tier store --id ops-s1 --region ops-r --parent http://127.0.0.1:{regionLink} --silo-port {FreePorts.Next()} " +
+        await Start($"--tier store --id ops-s1 --region ops-r --parent https://127.0.0.1:{regionLink} --silo-port {FreePorts.Next()} " +
                     $"--gateway-port {storeGateway} --ops-port {storeOps.Port} --data-dir {_dataDir} --Edge:DashboardUser ops --Edge:DashboardPassword s3cret");
 
         foreach (var ops in new[] { cloudOps, regionOps, storeOps })

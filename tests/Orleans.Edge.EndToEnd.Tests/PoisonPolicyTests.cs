@@ -44,6 +44,8 @@ public sealed class PoisonPolicyTests : IAsyncLifetime
     private EdgeTierHost NewStore() => EdgeTierHost.CreateStore(new StoreTierSettings
     {
         StoreId = StoreId, RegionId = RegionId, ParentAddress = new Uri($"http://127.0.0.1:{_port}"),
+        // The fake parent below is plaintext: this test is about policy documents, not about trust.
+        Trust = { Insecure = true },
         SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), DataDirectory = _dataDir,
     });
 

@@ -43,9 +43,9 @@ public sealed class PolicyFlowTests(FleetFixture fx)
         await Eventually.Get(() => fx.Region.Grains.GetGrain<Grains.IRegionConfigGrain>(fx.Region.Id).GetNewer(before, fx.Region.Id, "returning-store"),
             docs => docs.Any(d => d.Version == latest), "the relay to hold the last change");
 
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fx.Region.LinkAddress!);
+        using var channel = new ChildLinks(fx.Region);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var call = new TierLink.Protocol.TierLink.TierLinkClient(channel).Subscribe(new TierLink.Protocol.SubscribeRequest
+        using var call = channel.Subscribe(new TierLink.Protocol.SubscribeRequest
         {
             ChildId = "returning-store", RegionId = fx.Region.Id, StoreId = "returning-store", AfterVersion = before,
         }, cancellationToken: cts.Token);
@@ -73,8 +73,8 @@ public sealed class PolicyFlowTests(FleetFixture fx)
     public async Task PolicyDocumentAStoreRejected_ShowsInTheCloudFleetView_WithItsReason()
     {
         const string store = "rejecting-store";
-        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fx.Region.LinkAddress!);
-        var link = new TierLink.Protocol.TierLink.TierLinkClient(channel);
+        using var channel = new ChildLinks(fx.Region);
+        var link = channel;
         var state = new Events.StoreStateEvent(new Domain.StoreId(store), new Domain.RegionId(fx.Region.Id), 6, 1, DateTimeOffset.UtcNow,
             RejectedPolicyVersion: 7, PolicyRejection: "store:r0/rejecting-store: HysteresisUnits must be 0 or more, got -2");
         var batch = new TierLink.Protocol.UpBatch { ChildId = store, Epoch = 1 };

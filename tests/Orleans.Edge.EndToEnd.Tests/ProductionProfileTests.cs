@@ -26,15 +26,16 @@ public sealed class ProductionProfileTests(RedisServer redis) : IClassFixture<Re
         _cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Cloud) },
         });
         await _cloud.StartAsync();
         var regionLink = FreePorts.Next();
         var regionGateway = FreePorts.Next();
         var storeGateway = FreePorts.Next();
         var regionArgs = $"--tier regional --id prod-r --parent {_cloud.LinkAddress} --silo-port {FreePorts.Next()} --gateway-port {regionGateway} " +
-                         $"--link-port {regionLink} --redis {redis.Configuration}";
-        var storeArgs = $"--tier store --id prod-s1 --region prod-r --parent http://127.0.0.1:{regionLink} --silo-port {FreePorts.Next()} " +
-                        $"--gateway-port {storeGateway} --redis {redis.Configuration}";
+                         $"--link-port {regionLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Region("prod-r"))}";
+        var storeArgs = $"--tier store --id prod-s1 --region prod-r --parent https://127.0.0.1:{regionLink} --silo-port {FreePorts.Next()} " +
+                        $"--gateway-port {storeGateway} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Store("prod-r", "prod-s1"))}";
         var region = await Start(regionArgs);
         var store = await Start(storeArgs);
 

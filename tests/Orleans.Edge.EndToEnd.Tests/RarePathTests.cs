@@ -199,13 +199,13 @@ public sealed class RarePathTests
             new StoreStateEvent(new StoreId(origin), new RegionId("r1"), i, 1, DateTimeOffset.UtcNow))).ToArray();
         var batch = new P.UpBatch { ChildId = origin, Epoch = 7 };
         batch.Events.AddRange(events);
-        using (var channel = GrpcChannel.ForAddress(fleet.Regions[0].LinkAddress!))
+        using (var channel = new ChildLinks(fleet.Regions[0]))
         {
-            var ack = await new P.TierLink.TierLinkClient(channel).PushAsync(batch);
+            var ack = await channel.PushAsync(batch);
             Assert.Equal(100UL, ack.AckedThrough);   // the bound, not the batch
             var rest = new P.UpBatch { ChildId = origin, Epoch = 7 };
             rest.Events.AddRange(events.Skip(100));
-            var refused = await Assert.ThrowsAsync<RpcException>(async () => await new P.TierLink.TierLinkClient(channel).PushAsync(rest));
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await channel.PushAsync(rest));
             Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
         }
 
@@ -213,13 +213,13 @@ public sealed class RarePathTests
         await fleet.CrashAsync("r1");
         faults.HealAll();
         var region = await fleet.RestartAsync("r1");
-        using (var channel = GrpcChannel.ForAddress(region.LinkAddress!))
+        using (var channel = new ChildLinks(region))
         {
             var rest = new P.UpBatch { ChildId = origin, Epoch = 7 };
             rest.Events.AddRange(events.Skip(100));
             var acked = await Eventually.Get(async () =>
             {
-                try { return (await new P.TierLink.TierLinkClient(channel).PushAsync(rest)).AckedThrough; }
+                try { return (await channel.PushAsync(rest)).AckedThrough; }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable) { return 0UL; }
             }, a => a == 300, "the refused events taken once there was room", TimeSpan.FromSeconds(30));
             Assert.Equal(300UL, acked);
@@ -237,8 +237,8 @@ public sealed class RarePathTests
         var (fleet, _) = await StartAsync("none");
         await using var __ = fleet;
         const string origin = "liar-store";
-        using var channel = GrpcChannel.ForAddress(fleet.Regions[0].LinkAddress!);
-        var link = new P.TierLink.TierLinkClient(channel);
+        using var channel = new ChildLinks(fleet.Regions[0]);
+        var link = channel;
         P.UpEvent State(long i) => LinkMapping.ToWire(origin, i, new StoreStateEvent(new StoreId(origin), new RegionId("r1"), i, 1, DateTimeOffset.UtcNow));
 
         var tooMany = new P.UpBatch { ChildId = origin, Epoch = 1 };
@@ -266,8 +266,8 @@ public sealed class RarePathTests
         await using var _ = fleet;
         const string origin = "torn-store";
         var region = fleet.Regions[0];
-        using var channel = GrpcChannel.ForAddress(region.LinkAddress!);
-        var link = new P.TierLink.TierLinkClient(channel);
+        using var channel = new ChildLinks(region);
+        var link = channel;
         P.UpBatch Batch(long sequence)
         {
             var batch = new P.UpBatch { ChildId = origin, Epoch = 3 };

@@ -23,8 +23,8 @@ public sealed class RateLimitTests
             (o.MaxBatchEvents, o.MaxEventsBurstPerChild, o.MaxEventsPerSecondPerChild) = (100, 100, 100)));
         await using var _ = fleet;
         var region = fleet.Regions[0];
-        using var channel = GrpcChannel.ForAddress(region.LinkAddress!);
-        var link = new P.TierLink.TierLinkClient(channel);
+        using var channel = new ChildLinks(region);
+        var link = channel;
         var epoch = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         P.UpBatch Batch(string child, long from, int count)
         {

@@ -65,7 +65,7 @@ public sealed partial class ReadmeCommandsTests : IDisposable
     [GeneratedRegex(@"\*\*Embedded profile\*\*.*?```bash\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex EmbeddedBlock();
 
-    [GeneratedRegex(@"(--(?:silo|gateway|link|ops)-port |http://127\.0\.0\.1:)(\d+)")]
+    [GeneratedRegex(@"(--(?:silo|gateway|link|ops)-port |https?://127\.0\.0\.1:)(\d+)")]
     private static partial Regex PortValue();
 
     [GeneratedRegex(@"--data-dir (\S+)")]

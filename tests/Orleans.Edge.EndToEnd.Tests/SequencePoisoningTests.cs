@@ -16,9 +16,9 @@ namespace Orleans.Edge.EndToEnd.Tests;
 [Collection(FleetCollection.Name)]
 public sealed class SequencePoisoningTests(FleetFixture fx) : IDisposable
 {
-    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(fx.Region.LinkAddress!);
+    private readonly ChildLinks _channel = new ChildLinks(fx.Region);
 
-    private P.TierLink.TierLinkClient Link => new(_channel);
+    private ChildLinks Link => _channel;
 
     private static ulong Now => (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 

@@ -30,6 +30,9 @@ public sealed class SiloCommandLineTests
     [InlineData("--link-port", "99999")]
     [InlineData("--bogus-flag", null)]
     [InlineData("--data-dir", null)]
+    [InlineData("--trust-domain", "Not A Domain")]
+    [InlineData("--certs", "/nonexistent/certs")]
+    [InlineData("--parent", "http://127.0.0.1:7200")]
     public async Task BadSwitch_StopsTheSiloWithOneLineNamingIt_ExitCode2(string flag, string? value)
     {
         var arguments = Arguments(flag == "--link-port" ? "regional" : "store");
@@ -102,6 +105,55 @@ public sealed class SiloCommandLineTests
         var error = Assert.Single(run.Stderr);
         Assert.StartsWith("orleans-edge: data directory '/proc/x' (--data-dir) is not writable", error, StringComparison.Ordinal);
         NoStackTrace(run);
+    }
+
+    [Fact]
+    public async Task InsecureWithRedis_IsRefused_ExitCode2()
+    {
+        var arguments = Arguments("store");
+        arguments["--redis"] = "127.0.0.1:1";
+        arguments["--parent"] = "http://127.0.0.1:7200";
+        var line = Flatten(arguments).Append("--insecure");
+
+        var run = await Run(line);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(run.Stderr, e => e.StartsWith("orleans-edge: Edge:Insecure (--insecure) is refused by the production profile", StringComparison.Ordinal));
+        NoStackTrace(run);
+    }
+
+    [Fact]
+    public async Task CertificateDirectoryWithoutCredentials_StopsTheSiloWithOneLine_ExitCode1()
+    {
+        var dir = Directory.CreateTempSubdirectory("edge-nocerts-").FullName;
+        try
+        {
+            var arguments = Arguments("store");
+            arguments["--certs"] = dir;
+
+            var run = await Run(Flatten(arguments));
+
+            Assert.Equal(1, run.ExitCode);
+            var error = Assert.Single(run.Stderr);
+            Assert.StartsWith($"orleans-edge: the tier-link credentials in '{dir}' (--certs) cannot be used", error, StringComparison.Ordinal);
+            NoStackTrace(run);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Insecure_IsShownInTheStartupBlockAndMetrics()
+    {
+        var ops = FreePorts.Next();
+        await using var cloud = await TierProcess.StartAsync($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {FreePorts.Next()} --link-port {FreePorts.Next()} --ops-port {ops} --insecure");
+
+        await Eventually.Get(() => Task.FromResult(cloud.Output), o => o.Any(l => l.Contains("trust     INSECURE", StringComparison.Ordinal)), "the start-up block's trust line");
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{ops}/metrics"));
+        Assert.Contains("orleans_edge_link_insecure 1", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -182,7 +234,7 @@ public sealed class SiloCommandLineTests
         {
             ["--tier"] = tier, ["--silo-port"] = Port(), ["--gateway-port"] = Port(), ["--ops-port"] = Port(), ["--listen-address"] = "127.0.0.1",
         };
-        if (tier != "cloud") (arguments["--id"], arguments["--parent"]) = (tier == "store" ? "cl-s1" : "cl", $"http://127.0.0.1:{Port()}");
+        if (tier != "cloud") (arguments["--id"], arguments["--parent"]) = (tier == "store" ? "cl-s1" : "cl", $"https://127.0.0.1:{Port()}");
         if (tier == "store") arguments["--region"] = "cl";
         else arguments["--link-port"] = Port();
         return arguments;

@@ -11,7 +11,7 @@ public sealed class SiloOptionsTests
     {
         var silo = Path.Combine(AppContext.BaseDirectory, "Orleans.Edge.Silo.dll");
         var start = new ProcessStartInfo("dotnet",
-            $"\"{silo}\" --tier store --id opt-s1 --region opt --parent http://127.0.0.1:{FreePorts.Next()} --silo-port {FreePorts.Next()} --gateway-port {FreePorts.Next()}")
+            $"\"{silo}\" --tier store --id opt-s1 --region opt --parent https://127.0.0.1:{FreePorts.Next()} --silo-port {FreePorts.Next()} --gateway-port {FreePorts.Next()}")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             Environment = { ["EDGE__LINK__PUSHTIMEOUT"] = "-00:00:01", ["Logging__LogLevel__Default"] = "Warning" },

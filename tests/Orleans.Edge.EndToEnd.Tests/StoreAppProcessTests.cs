@@ -17,7 +17,7 @@ public sealed class StoreAppProcessTests
     public async Task StoreApp_WatchingAlerts_ExitsWithin5sOfSigterm_ExitCode0(bool shortcut)
     {
         var gateway = $"127.0.0.1:{FreePorts.Next()}";
-        await using var silo = await TierProcess.StartAsync($"--tier store --id sig-s1 --region sig --parent http://127.0.0.1:{FreePorts.Next()} " +
+        await using var silo = await TierProcess.StartAsync($"--tier store --id sig-s1 --region sig --parent https://127.0.0.1:{FreePorts.Next()} " +
                                                             $"--silo-port {FreePorts.Next()} --gateway-port {gateway.Split(':')[1]}");
         string[] arguments = ["--Store:StoreId", "sig-s1", "--Store:Gateways:0", gateway, .. shortcut ? new[] { "--shortcut" } : []];
         await using var app = new AppProcess("dotnet", [Path.Combine(AppProcess.StoreAppDirectory, "Orleans.Edge.StoreApp.dll"), .. arguments], AppProcess.StoreAppDirectory);

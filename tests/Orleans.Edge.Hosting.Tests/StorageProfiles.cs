@@ -33,6 +33,9 @@ public sealed class StorageProfiles : IAsyncLifetime
             _hosts[Production] = await StartAsync(new CloudTierSettings
             {
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = Redis.Configuration,
+                // The production profile needs the node's certificates: development ones here.
+                Trust = { CertificateDirectory = await Trust.DevelopmentCertificates.EnsureAsync(new TrustSettings().EffectiveDevelopmentDirectory,
+                    Trust.NodeIdentity.From(TrustSettings.DefaultTrustDomain, EdgeIdentity.Cloud)) },
             });
         }
     }

@@ -38,7 +38,7 @@ public static class OpsEndpoints
             builder.Services.AddSingleton(new OpsStore(store.StoreId));
         }
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.Orleans", LinkMetrics.MeterName, TierLink.Parent.ChildRateLimiter.MeterName, TierLink.ModelTransferMetrics.MeterName, Store.StoreCounters.MeterName, Store.Inference.InferenceMetrics.MeterName, Cloud.FleetMetrics.MeterName)
+            .AddMeter("Microsoft.Orleans", LinkMetrics.MeterName, TierLink.Parent.ChildRateLimiter.MeterName, TierLink.ModelTransferMetrics.MeterName, Store.StoreCounters.MeterName, Store.Inference.InferenceMetrics.MeterName, Cloud.FleetMetrics.MeterName, Trust.LinkTrust.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         if (settings.DashboardUser is { Length: > 0 } user)
         {

@@ -168,27 +168,27 @@ public sealed class ModelDeliveryFaultTests(ModelFleetFixture fx) : IClassFixtur
     }
 
     [Fact]
-    public async Task UnknownChild_IsRefused_AndAnUnknownHashIsNotFound()
+    public async Task AnotherRegionsStore_AndAnImpostor_AreRefused_AndAnUnknownHashIsNotFound()
     {
         var (manifest, _) = await fx.Register("auth-v1", 4096);
-        using var regionChannel = GrpcChannel.ForAddress(fx.Region.LinkAddress!);
-        var region = new P.TierLink.TierLinkClient(regionChannel);
+        using var links = new ChildLinks(fx.Region);
 
-        var stranger = await Assert.ThrowsAsync<RpcException>(() => Drain(region, "stranger", fx.Region.Id, "stranger", manifest.Sha256));
-        Assert.Equal(StatusCode.PermissionDenied, stranger.StatusCode);
-        // A known store asking as another store is refused too.
-        var impostor = await Assert.ThrowsAsync<RpcException>(() => Drain(region, fx.Store1.Id, fx.Region.Id, fx.Store2.Id, manifest.Sha256));
+        // A store of another region holds a valid certificate of the fleet, but is not this region's child:
+        // the region ends the TLS handshake, so nothing is served.
+        var stranger = await Assert.ThrowsAsync<RpcException>(() =>
+            Drain(links.As(EdgeIdentity.Store("elsewhere", "stranger")), "stranger", "elsewhere", "stranger", manifest.Sha256));
+        ChildLinks.AssertHandshakeRefused(stranger);
+        // A store of this region asking as another store is refused.
+        var impostor = await Assert.ThrowsAsync<RpcException>(() => Drain(links.For(fx.Store1.Id), fx.Store1.Id, fx.Region.Id, fx.Store2.Id, manifest.Sha256));
         Assert.Equal(StatusCode.PermissionDenied, impostor.StatusCode);
+        // A region asking the region (not its parent) is refused at the handshake too.
+        var sibling = await Assert.ThrowsAsync<RpcException>(() => Drain(links.As(EdgeIdentity.Region("r9")), "r9", "r9", "", manifest.Sha256));
+        ChildLinks.AssertHandshakeRefused(sibling);
 
-        using var cloudChannel = GrpcChannel.ForAddress(fx.Fleet.Cloud.LinkAddress!);
-        var cloud = new P.TierLink.TierLinkClient(cloudChannel);
-        var unknownRegion = await Assert.ThrowsAsync<RpcException>(() => Drain(cloud, "r9", "r9", "", manifest.Sha256));
-        Assert.Equal(StatusCode.PermissionDenied, unknownRegion.StatusCode);
-
-        var missing = await Assert.ThrowsAsync<RpcException>(() => Drain(region, fx.Store1.Id, fx.Region.Id, fx.Store1.Id, new string('0', 64)));
+        var missing = await Assert.ThrowsAsync<RpcException>(() => Drain(links.For(fx.Store1.Id), fx.Store1.Id, fx.Region.Id, fx.Store1.Id, new string('0', 64)));
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
-        // A known child gets the bytes.
-        Assert.Equal(manifest.SizeBytes, await Drain(region, fx.Store1.Id, fx.Region.Id, fx.Store1.Id, manifest.Sha256));
+        // The store itself gets the bytes.
+        Assert.Equal(manifest.SizeBytes, await Drain(links.For(fx.Store1.Id), fx.Store1.Id, fx.Region.Id, fx.Store1.Id, manifest.Sha256));
     }
 
     [Fact]

@@ -19,18 +19,21 @@ public sealed class ModelDeliveryProductionTests(RedisServer redis) : IClassFixt
         await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Cloud) },
         });
         await cloud.StartAsync();
         await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
         {
             RegionId = "prod-mr", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
             LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Region("prod-mr")) },
         });
         await region.StartAsync();
         await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
         {
             StoreId = "prod-ms1", RegionId = "prod-mr", ParentAddress = region.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
             RedisConfiguration = redis.Configuration, ConfigureServices = s => s.AddSingleton<IModelInstaller, FakeModelInstaller>(),
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Store("prod-mr", "prod-ms1")) },
         });
         await store.StartAsync();
 
