@@ -26,6 +26,12 @@ public sealed class FleetData
 
     /// <summary>Forwarded alerts that came behind a later one of their store: must stay 0.</summary>
     [Id(10)] public long OutOfOrderForwards { get; set; }
+
+    /// <summary>
+    /// Events in which a region spoke for a store the fleet knows in another region: ignored. A store's
+    /// certificate names its region, so a store moves only with a new certificate and an operator's move.
+    /// </summary>
+    [Id(11)] public long ForeignStoreClaims { get; set; }
 }
 
 /// <summary>The cloud's view of one store.</summary>

@@ -91,7 +91,7 @@ public sealed partial class FleetGrain(
                 OnAlert(region, alert, source);
                 break;
             case StoreStateEvent state:
-                var entry = Store(state.StoreId.Value, state.RegionId.Value);
+                if (Store(state.StoreId.Value, state.RegionId.Value) is not { } entry) break;
                 entry.AppliedPolicyVersion = Math.Max(entry.AppliedPolicyVersion, state.AppliedPolicyVersion);
                 if (state.RejectedPolicyVersion > entry.RejectedPolicyVersion)
                     (entry.RejectedPolicyVersion, entry.PolicyRejection) = (state.RejectedPolicyVersion, state.PolicyRejection);
@@ -107,7 +107,7 @@ public sealed partial class FleetGrain(
                 RegionSummaries[summary.RegionId.Value] = summary.WindowEnd;
                 foreach (var health in summary.Stores)
                 {
-                    var store = Store(health.StoreId.Value, summary.RegionId.Value);
+                    if (Store(health.StoreId.Value, summary.RegionId.Value) is not { } store) continue;
                     store.LastSeen = Later(store.LastSeen, health.LastSeen);
                     store.Availability = health.Availability ?? store.Availability;
                     store.AppliedPolicyVersion = Math.Max(store.AppliedPolicyVersion, health.AppliedPolicyVersion);
@@ -122,7 +122,7 @@ public sealed partial class FleetGrain(
 
     private void OnAlert(string region, Alert alert, AppliedMark? source)
     {
-        var store = Store(alert.StoreId.Value, region);
+        if (Store(alert.StoreId.Value, region) is not { } store) return;
         if (source is not null)
         {
             // Regions forward in their stores' order, so anything not after the last one applied
@@ -167,12 +167,20 @@ public sealed partial class FleetGrain(
         }
     }
 
-    private FleetStoreEntry Store(string store, string region)
+    /// <summary>The store's entry, made on first sight; null (and counted) when <paramref name="region"/> speaks for another region's store.</summary>
+    private FleetStoreEntry? Store(string store, string region)
     {
         if (!Stores.TryGetValue(store, out var entry)) Stores[store] = entry = new FleetStoreEntry { Region = region };
-        entry.Region = region;
-        return entry;
+        if (entry.Region == region) return entry;
+        state.State.ForeignStoreClaims++;
+        if (_foreignLogged.Count < 1000 && _foreignLogged.Add((region, store))) LogForeignClaim(logger, region, store, entry.Region);
+        return null;
     }
+
+    private readonly HashSet<(string Region, string Store)> _foreignLogged = [];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Region {Region} spoke for store {Store}, which belongs to region {Owner}; ignored (logged once per region and store)")]
+    private static partial void LogForeignClaim(ILogger logger, string region, string store, string owner);
 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 

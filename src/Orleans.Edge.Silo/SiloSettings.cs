@@ -152,8 +152,6 @@ public sealed class SiloSettings
             yield return "Edge:Insecure (--insecure) and Edge:CertificateDirectory (--certs) contradict each other: give one";
         else if (Redis is not null && CertificateDirectory is null)
             yield return "Edge:CertificateDirectory (--certs) is required by the production profile (--redis): the node's tier-link credentials (made with `orleans-edge certs`, see docs/trust.md)";
-        if (CertificateDirectory is not null && !Directory.Exists(CertificateDirectory))
-            yield return $"Edge:CertificateDirectory (--certs) '{CertificateDirectory}' is not a directory";
         var scheme = Insecure ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
         if (Tier != "cloud" && Uri.TryCreate(ParentAddress, UriKind.Absolute, out var parent) && parent.Scheme != scheme)
             yield return Insecure

@@ -87,5 +87,14 @@ visionMismatch.SetAction(async (p, _) =>
     await VisionMismatchBench.RunAsync(p.GetValue(vmFrames), p.GetValue(vmTrials), p.GetValue(vmDomains)!, p.GetValue(vmConfidence), p.GetValue(vmK), p.GetValue(vmMinAccuracy), p.GetValue(vmCameraK), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference, visionMismatch };
+var tlsPushes = new Option<int>("--pushes") { Description = "Pushes on a warm connection, per link mode", DefaultValueFactory = _ => 4_000 };
+var tlsConnections = new Option<int>("--connections") { Description = "New connections (one push each), per link mode", DefaultValueFactory = _ => 200 };
+var linkTls = new Command("link-tls", "What mutual TLS adds to a tier-link push, warm and on a new connection, against plaintext") { tlsPushes, tlsConnections, output };
+linkTls.SetAction(async (p, _) =>
+{
+    var report = new Report("link-tls", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- link-tls --pushes {p.GetValue(tlsPushes)} --connections {p.GetValue(tlsConnections)}");
+    await LinkTlsBench.RunAsync(p.GetValue(tlsPushes), p.GetValue(tlsConnections), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference, visionMismatch, linkTls };
 return await root.Parse(args).InvokeAsync();

@@ -31,7 +31,6 @@ public sealed class SiloCommandLineTests
     [InlineData("--bogus-flag", null)]
     [InlineData("--data-dir", null)]
     [InlineData("--trust-domain", "Not A Domain")]
-    [InlineData("--certs", "/nonexistent/certs")]
     [InlineData("--parent", "http://127.0.0.1:7200")]
     public async Task BadSwitch_StopsTheSiloWithOneLineNamingIt_ExitCode2(string flag, string? value)
     {
