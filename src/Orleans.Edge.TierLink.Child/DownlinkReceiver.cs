@@ -15,6 +15,7 @@ public sealed partial class DownlinkReceiver(
     IDownlinkTarget target,
     IEnumerable<IModelDownlinkTarget> modelTargets,
     ParentLink link,
+    IGrainFactory grains,
     EdgeIdentity identity,
     IOptions<TierLinkClientOptions> options,
     TimeProvider time,
@@ -32,16 +33,19 @@ public sealed partial class DownlinkReceiver(
                 var after = await target.GetAppliedVersionAsync(stoppingToken);
                 // A child that takes no models asks for none: it resumes past every assignment there could be.
                 var afterModel = models is null ? long.MaxValue : await models.GetModelVersionAsync(stoppingToken);
+                var revocations = grains.GetGrain<Grains.IRevocationListGrain>(identity.Origin);
+                var afterRevocation = (await revocations.Get()).Version;
                 using var call = link.Client.Subscribe(new P.SubscribeRequest
                 {
                     ChildId = identity.Origin, RegionId = identity.RequireRegion(), StoreId = identity.StoreId ?? "", AfterVersion = after,
-                    AfterModelVersion = afterModel,
+                    AfterModelVersion = afterModel, AfterRevocationVersion = afterRevocation,
                 }, cancellationToken: stoppingToken);
                 await foreach (var batch in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
                     var (docs, rejected) = Convert(batch, identity.Origin);
                     if (docs.Count > 0 || rejected.Count > 0 || batch.Models.Count == 0) await target.ApplyAsync(docs, rejected, stoppingToken);
                     if (models is not null && batch.Models.Count > 0) await models.ApplyModelsAsync(ConvertModels(batch), stoppingToken);
+                    if (batch.Revocations is { } update) await ApplyRevocations(revocations, update);
                     if (batch.Documents.Count > 0)
                     {
                         link.Status.PolicyVersionReceived = Math.Max(link.Status.PolicyVersionReceived, batch.Documents.Max(d => d.Version));
@@ -112,6 +116,26 @@ public sealed partial class DownlinkReceiver(
         }
         return assignments;
     }
+
+    private async Task ApplyRevocations(Grains.IRevocationListGrain list, P.RevocationUpdate update)
+    {
+        try
+        {
+            if (await list.Apply(new Grains.PublishedRevocations(update.Version, [.. update.Entries])))
+                LogRevocations(logger, identity.Origin, update.Version, update.Entries.Count);
+        }
+        catch (ArgumentException ex)
+        {
+            // A list with a bad entry changes nothing here; the parent sends it again on the next subscription.
+            LogRevocationsRejected(logger, identity.Origin, update.Version, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Child} took the fleet's deny-list version {Version} ({Count} entries)")]
+    private static partial void LogRevocations(ILogger logger, string child, long version, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Child} refused deny-list version {Version}: {Problem}")]
+    private static partial void LogRevocationsRejected(ILogger logger, string child, long version, string problem);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Downlink of {Child} rejected model assignment version {Version} and skipped it: {Reason}")]
     private static partial void LogModelRejected(ILogger logger, string child, long version, string reason);

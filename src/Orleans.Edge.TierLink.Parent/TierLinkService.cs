@@ -138,39 +138,47 @@ public sealed partial class TierLinkService(
         IModelAssignmentSource models = identity.IsCloud()
             ? grains.GetGrain<IModelRegistryGrain>(EdgeNames.CloudKey)
             : grains.GetGrain<IRegionModelRelayGrain>(identity.RequireRegion());
+        if (request.AfterRevocationVersion < 0)
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"after_revocation_version must be 0 or more, got {request.AfterRevocationVersion}"));
+        var revocations = grains.GetGrain<IRevocationListGrain>(identity.Origin);
         LogSubscribed(logger, request.ChildId, request.AfterVersion);
         var ct = context.CancellationToken;
-        var (after, afterModel) = (request.AfterVersion, request.AfterModelVersion);
-        var (seen, seenModel) = (after, afterModel);
+        var (after, afterModel, afterRevocation) = (request.AfterVersion, request.AfterModelVersion, request.AfterRevocationVersion);
+        var (seen, seenModel, seenRevocation) = (after, afterModel, afterRevocation);
         while (!ct.IsCancellationRequested)
         {
             var docs = await source.GetNewer(after, request.RegionId, store).WaitAsync(ct);
             var assignments = await models.GetNewer(afterModel, request.RegionId, store).WaitAsync(ct);
-            if (docs.Count > 0 || assignments.Count > 0)
+            var denied = await revocations.Get().WaitAsync(ct);
+            if (docs.Count > 0 || assignments.Count > 0 || denied.Version > afterRevocation)
             {
                 var batch = new P.PolicyBatch();
                 batch.Documents.AddRange(docs.Select(LinkMapping.ToWire));
                 batch.Models.AddRange(assignments.Select(ModelMapping.ToWire));
+                if (denied.Version > afterRevocation) batch.Revocations = new P.RevocationUpdate { Version = denied.Version, Entries = { denied.Entries } };
                 await responseStream.WriteAsync(batch, ct);
                 if (docs.Count > 0) after = Math.Max(after, docs.Max(d => d.Version));
                 if (assignments.Count > 0) afterModel = Math.Max(afterModel, assignments.Max(a => a.Version));
+                afterRevocation = Math.Max(afterRevocation, denied.Version);
             }
             seen = Math.Max(seen, after);
             seenModel = Math.Max(seenModel, afterModel);
-            (seen, seenModel) = await WaitForEither(source, seen, models, seenModel, o.PolicyPollInterval, ct);
+            seenRevocation = Math.Max(seenRevocation, afterRevocation);
+            (seen, seenModel, seenRevocation) = await WaitForAny(source, seen, models, seenModel, revocations, seenRevocation, o.PolicyPollInterval, ct);
         }
     }
 
-    /// <summary>Waits until policies or model assignments change (or the poll interval passes); returns both known versions.</summary>
-    private static async Task<(long Policies, long Models)> WaitForEither(IPolicySource policies, long seen, IModelAssignmentSource models, long seenModel,
-        TimeSpan maxWait, CancellationToken ct)
+    /// <summary>Waits until policies, model assignments or the deny-list change (or the poll interval passes); returns the three known versions.</summary>
+    private static async Task<(long Policies, long Models, long Revocations)> WaitForAny(IPolicySource policies, long seen, IModelAssignmentSource models, long seenModel,
+        IRevocationListGrain revocations, long seenRevocation, TimeSpan maxWait, CancellationToken ct)
     {
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var policyWait = policies.WaitForChange(seen, maxWait, either.Token);
-        var modelWait = models.WaitForChange(seenModel, maxWait, either.Token);
-        await Task.WhenAny(policyWait, modelWait);
-        await either.CancelAsync();
-        return (await Settle(policyWait, seen), await Settle(modelWait, seenModel));
+        using var any = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var policyWait = policies.WaitForChange(seen, maxWait, any.Token);
+        var modelWait = models.WaitForChange(seenModel, maxWait, any.Token);
+        var revocationWait = revocations.WaitForChange(seenRevocation, maxWait, any.Token);
+        await Task.WhenAny(policyWait, modelWait, revocationWait);
+        await any.CancelAsync();
+        return (await Settle(policyWait, seen), await Settle(modelWait, seenModel), await Settle(revocationWait, seenRevocation));
 
         // The wait that lost was cancelled: it tells nothing new. The caller's own cancellation still ends the loop.
         static async Task<long> Settle(Task<long> wait, long known)

@@ -70,6 +70,9 @@ public sealed partial class CertificateFileSource : IDisposable
     /// <summary>The credentials in force.</summary>
     public NodeCredentials Current => _current;
 
+    /// <summary>The clock validity is judged by.</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>The node's certificate with its key, e.g. for Kestrel: <c>ServerCertificateSelector = (_, _) =&gt; source.Certificate</c>.</summary>
     public X509Certificate2 Certificate => _current.Certificate;
 

@@ -27,6 +27,8 @@ public sealed partial class LinkTrust
 
     private readonly CertificateFileSource? _source;
     private readonly ILogger _logger;
+    private volatile Published _published = new(0, RevocationList.Empty);
+    private volatile CombinedValidator? _validator;
     private readonly ConcurrentDictionary<(string Peer, PeerRefusal Reason), byte> _logged = new();
 
     private LinkTrust(CertificateFileSource? source, NodeIdentity? self, ILogger? logger)
@@ -60,6 +62,45 @@ public sealed partial class LinkTrust
     private CertificateFileSource RequireSource() =>
         _source ?? throw new InvalidOperationException("this node's tier links run without authentication (--insecure)");
 
+    /// <summary>Version of the fleet's published deny-list in force here (0: none yet).</summary>
+    public long PublishedRevocationsVersion => _published.Version;
+
+    /// <summary>
+    /// Puts the fleet's published deny-list (SPIFFE IDs and hex serials, as the links carry it down) in
+    /// force beside the node's own <c>revocations.txt</c>, for new handshakes and the next call of live
+    /// connections; an older version than the one in force is ignored. Throws <see cref="FormatException"/>
+    /// for a bad entry, and changes nothing then.
+    /// </summary>
+    public bool ApplyPublished(long version, IEnumerable<string> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var list = RevocationList.Parse(string.Join('\n', entries));
+        lock (_logged)
+        {
+            if (version <= _published.Version) return false;
+            _published = new Published(version, list);
+        }
+        LogPublishedApplied(_logger, version, list.Ids.Count + list.Serials.Count);
+        return true;
+    }
+
+    /// <summary>The node's validator with the published deny-list added to its own; rebuilt when either changes.</summary>
+    private PeerValidator Validator()
+    {
+        var source = RequireSource();
+        var credentials = source.Current;
+        var published = _published;
+        var cached = _validator;
+        if (cached is not null && cached.Credentials == credentials && cached.Published == published) return cached.Validator;
+        var validator = new PeerValidator(credentials.Identity.TrustDomain, credentials.Roots, credentials.Revocations.Union(published.List), source.Time);
+        _validator = new CombinedValidator(credentials, published, validator);
+        return validator;
+    }
+
+    private sealed record Published(long Version, RevocationList List);
+
+    private sealed record CombinedValidator(NodeCredentials Credentials, Published Published, PeerValidator Validator);
+
     /// <summary>
     /// The parent side, at the TLS handshake: authenticates a child's certificate against the trust
     /// bundle and deny-list in force, then checks the child may talk to this node at all
@@ -67,8 +108,7 @@ public sealed partial class LinkTrust
     /// </summary>
     public PeerValidation ValidateChild(X509Certificate? certificate, X509Chain? chain)
     {
-        var source = RequireSource();
-        var result = source.Validator.Validate(certificate, chain, PeerRole.Client);
+        var result = Validator().Validate(certificate, chain, PeerRole.Client);
         if (result.IsAuthenticated && ParentAuthorizer.Problem(Self!, result.Identity!) is { } problem)
             result = PeerValidation.Refuse(PeerRefusal.NotAuthorized, problem, result.Serial);
         if (!result.IsAuthenticated) OnRefused(Describe(certificate), result.Refusal, result.Problem);
@@ -82,12 +122,11 @@ public sealed partial class LinkTrust
     /// </summary>
     public PeerValidation AuthenticatedChild(X509Certificate2? certificate)
     {
-        var source = RequireSource();
         if (certificate is null) return Refused(PeerRefusal.NoCertificate, "(none)", "the connection carries no client certificate");
         var san = SpiffeSan.Read(certificate);
         if (san.Identity is not { } identity)
             return Refused(san.Refusal, Describe(certificate), san.Problem ?? "no SPIFFE ID");
-        var revocations = source.Validator.Revocations;
+        var revocations = Validator().Revocations;
         if (revocations.IsRevoked(identity) || revocations.IsSerialRevoked(certificate.SerialNumber))
             return Refused(PeerRefusal.Revoked, identity.ToString(), $"{identity} (serial {certificate.SerialNumber}) has been revoked");
         if (ParentAuthorizer.Problem(Self!, identity) is { } problem) return Refused(PeerRefusal.NotAuthorized, identity.ToString(), problem);
@@ -112,7 +151,7 @@ public sealed partial class LinkTrust
     {
         var source = RequireSource();
         var credentials = source.Current;
-        var validator = source.Validator;
+        var validator = Validator();
         var parent = ParentAuthorizer.ParentOf(Self!) ?? throw new InvalidOperationException($"{Self} has no parent to dial");
         PeerValidation? seen = null;
         var ssl = new SslStream(transport, leaveInnerStreamOpen: false);
@@ -161,6 +200,9 @@ public sealed partial class LinkTrust
         RefusedCounter.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
         if (_logged.Count < 10_000 && _logged.TryAdd((peer, reason), 0)) LogRefused(_logger, peer, reason, problem ?? "");
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The fleet's deny-list version {Version} is in force on the tier links ({Count} entries)")]
+    private static partial void LogPublishedApplied(ILogger logger, long version, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tier-link peer {Peer} refused ({Reason}): {Problem}. Logged once per peer and reason; counted in orleans_edge_link_peers_refused_total")]
     private static partial void LogRefused(ILogger logger, string peer, PeerRefusal reason, string problem);

@@ -32,6 +32,14 @@ public sealed class RevocationList
     /// <summary>Whether <paramref name="identity"/> is revoked.</summary>
     public bool IsRevoked(NodeIdentity identity) => identity is not null && Ids.Contains(identity.ToString());
 
+    /// <summary>Everything revoked in this list or in <paramref name="other"/>.</summary>
+    public RevocationList Union(RevocationList other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Serials.Count == 0 && other.Ids.Count == 0) return this;
+        return new(Serials.Union(other.Serials).ToFrozenSet(StringComparer.Ordinal), Ids.Union(other.Ids).ToFrozenSet(StringComparer.Ordinal));
+    }
+
     /// <summary>Parses the file format; throws <see cref="FormatException"/> naming the first bad line.</summary>
     public static RevocationList Parse(string text)
     {

@@ -223,6 +223,46 @@ public sealed class TierLinkAttackTests(AttackFleet fx) : IClassFixture<AttackFl
     }
 
     [Fact]
+    public async Task RevokedAtTheCloud_IsRefusedByItsRegionWithinSeconds_AndTheDenyListReachesTheStores()
+    {
+        var revoked = fx.Genuine(EdgeIdentity.Store(AttackFleet.Region, "atk-s6"));
+        var attacker = fx.Attacker(fx.RegionHost, revoked.Certificate, revoked.Intermediates);
+        Assert.Equal(1u, (await attacker.PushAsync(AlertBatch("atk-s6", "atk-s6"))).Appended);
+        var cloudList = fx.Cloud.Grains.GetGrain<Orleans.Edge.Grains.IRevocationListGrain>(EdgeNames.CloudKey);
+
+        // A bad entry is refused with its reason and publishes nothing.
+        var before = await cloudList.Get();
+        await Assert.ThrowsAsync<ArgumentException>(() => cloudList.Revoke("spiffe://edge.local/region/atk/store/ATK", "typo"));
+        Assert.Equal(before.Version, (await cloudList.Get()).Version);
+
+        var published = await cloudList.Revoke(revoked.Identity.ToString(), "stolen");
+        try
+        {
+            var refused = await Eventually.Get(async () =>
+            {
+                try
+                {
+                    await attacker.PushAsync(AlertBatch("atk-s6", "atk-s6", 2));
+                    return StatusCode.OK;
+                }
+                catch (RpcException ex)
+                {
+                    return ex.StatusCode;
+                }
+            }, s => s == StatusCode.PermissionDenied, "the region refusing a store revoked at the cloud", TimeSpan.FromSeconds(10));
+            Assert.Equal(StatusCode.PermissionDenied, refused);
+            // The region relayed the list to its store, whose links apply it too.
+            var storeList = fx.StoreHost.Grains.GetGrain<Orleans.Edge.Grains.IRevocationListGrain>(AttackFleet.Store);
+            await Eventually.Get(storeList.Get, l => l.Version == published.Version && l.Entries.Contains(revoked.Identity.ToString()), "the deny-list at the store");
+            await Eventually.Get(() => Task.FromResult(fx.StoreHost.LinkTrust!.PublishedRevocationsVersion), v => v == published.Version, "the store's links on it");
+        }
+        finally
+        {
+            await cloudList.Lift(revoked.Identity.ToString());
+        }
+    }
+
+    [Fact]
     public async Task ReplayedGenuineBatch_IsAckedAsDuplicates_AndAppliedOnce()
     {
         var replayer = fx.Genuine(EdgeIdentity.Store(AttackFleet.Region, "atk-s4"));

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Edge.Grains;
+using Orleans.Edge.Trust;
+
+namespace Orleans.Edge.TierLink.Child;
+
+/// <summary>
+/// Keeps this node's tier links on the deny-list its cluster holds (<see cref="IRevocationListGrain"/>:
+/// revoked at the cloud, carried down by the downlinks): applied at once when it changes, and at start
+/// from what the cluster saved, so a restarted node does not forget a revocation.
+/// </summary>
+public sealed partial class RevocationFollower(IGrainFactory grains, EdgeIdentity identity, LinkTrust trust, TimeProvider time, ILogger<RevocationFollower> logger)
+    : BackgroundService
+{
+    /// <summary>Longest a follower waits on the grain before asking again.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var list = grains.GetGrain<IRevocationListGrain>(identity.Origin);
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var current = await list.Get();
+                trust.ApplyPublished(current.Version, current.Entries);
+                await list.WaitForChange(current.Version, MaxWait, stoppingToken);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The silo may not be up yet, or a storage read failed: what is in force stays, and it asks again.
+                if (failures++ == 0) LogFailed(logger, identity.Origin, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, failures)), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster} could not read its deny-list ({Error}); retrying")]
+    private static partial void LogFailed(ILogger logger, string cluster, string error);
+}
