@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Policies;
+using Orleans.Edge.Signing;
 
 namespace Orleans.Edge.Cloud;
 
@@ -19,17 +20,20 @@ public sealed class PolicyData
 /// <summary>
 /// The cloud's scoped replenishment policies. Every change gets the next cloud-wide version, so
 /// versions increase per scope and a child can resume from the one number it last applied.
+/// Every document is signed (<see cref="IDocumentSigner"/>, required: a cloud without a signer publishes nothing).
 /// </summary>
 public sealed partial class PolicyGrain(
     [PersistentState("policies", EdgeNames.StateStore)] IPersistentState<PolicyData> state,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    IDocumentSigner signer,
     ILogger<PolicyGrain> logger) : Grain, IPolicyGrain
 {
     private readonly PolicyBook _book = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _book.ApplyAll(state.State.Documents);
+        // Documents kept from before signing existed are signed as they are (same version): the cloud vouches for its own state.
+        _book.ApplyAll(state.State.Documents.Select(d => d.Signature is null ? signer.Sign(d) : d));
         _book.Announce();
         return Task.CompletedTask;
     }
@@ -38,7 +42,7 @@ public sealed partial class PolicyGrain(
     {
         var problems = scope.Problems().Concat(policy.Problems()).ToList();
         if (problems.Count > 0) return new PolicyChangeResult(null, problems);
-        var doc = new PolicyDocument(scope, state.State.LastVersion + 1, policy, time.GetUtcNow());
+        var doc = signer.Sign(new PolicyDocument(scope, state.State.LastVersion + 1, policy, time.GetUtcNow()));
         _book.Apply(doc);
         state.State.LastVersion = doc.Version;
         state.State.Documents = [.. _book.Documents];

@@ -50,6 +50,8 @@ public static class TierLinkChildExtensions
         services.TryAddSingleton<IOutbox>(sp => new LinkOutbox(sp.GetRequiredService<IOutboxStoreFactory>().Create(), sp.GetRequiredService<IOptions<OutboxOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IOutboxStatus>(sp => sp.GetRequiredService<IOutbox>());
         services.AddHostedService<UplinkSender>();
+        // No default verifier on purpose: a child without AddEdgeDocumentVerification does not start (docs/trust.md).
+        services.TryAddSingleton<SignedDocumentGate>();
         services.AddHostedService<DownlinkReceiver>();
         return services;
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Models;
 using Orleans.Edge.Policies;
+using Orleans.Edge.Signing;
 using Orleans.Edge.Vision;
 
 namespace Orleans.Edge.Cloud.Models;
@@ -39,19 +40,22 @@ public sealed class ModelRegistryData
 /// The cloud's model registry: validates and stores model versions (artifact bytes in the cloud's
 /// artifact store, keyed by the SHA-256 computed here) and publishes scoped assignments, each with
 /// the next cloud-wide assignment version, which the downlinks carry to regions and stores.
+/// Every assignment is signed with its manifests (<see cref="IDocumentSigner"/>, required).
 /// </summary>
 public sealed partial class ModelRegistryGrain(
     [PersistentState("model-registry", EdgeNames.StateStore)] IPersistentState<ModelRegistryData> state,
     IArtifactStore artifacts,
     IOptions<ModelRegistryOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    IDocumentSigner signer,
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
 {
     private readonly ModelAssignmentBook _book = new();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _book.ApplyAll(state.State.Assignments);
+        // Assignments kept from before signing existed are signed as they are (same version).
+        _book.ApplyAll(state.State.Assignments.Select(a => a.Signature is null ? signer.Sign(a) : a));
         _book.Announce();
         return Task.CompletedTask;
     }
@@ -110,7 +114,7 @@ public sealed partial class ModelRegistryGrain(
         if (problems.Count > 0) return new ModelAssignmentResult(null, problems);
 
         var variants = state.State.Manifests.Where(m => m.Version == modelVersion).ToList();
-        var assignment = new ModelAssignment(scope, state.State.LastVersion + 1, manifest!, time.GetUtcNow(), variants);
+        var assignment = signer.Sign(new ModelAssignment(scope, state.State.LastVersion + 1, manifest!, time.GetUtcNow(), variants));
         _book.Apply(assignment);
         state.State.LastVersion = assignment.Version;
         state.State.Assignments = [.. _book.Assignments];
