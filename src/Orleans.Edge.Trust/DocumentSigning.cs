@@ -127,7 +127,16 @@ public sealed class DocumentVerifier(Func<PeerValidator> validator) : IDocumentV
         }
         using (certificate)
         {
-            var validation = validator().Validate(certificate, null, PeerRole.DocumentSigner);
+            PeerValidation validation;
+            try
+            {
+                validation = validator().Validate(certificate, null, PeerRole.DocumentSigner);
+            }
+            catch (CryptographicException ex)
+            {
+                // A certificate that parses but whose fields do not (e.g. a validity date), as a changed byte can make.
+                return SignatureCheck.Refuse(SignatureRejection.UntrustedSigner, $"the signer certificate cannot be read: {ex.Message}");
+            }
             if (!validation.IsAuthenticated) return SignatureCheck.Refuse(RejectionOf(validation.Refusal), $"signer refused: {validation.Problem}");
             using var key = certificate.GetECDsaPublicKey();
             if (key is null || key.KeySize != 256)
