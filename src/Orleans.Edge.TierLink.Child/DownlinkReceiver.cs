@@ -110,10 +110,11 @@ public sealed partial class DownlinkReceiver(
     }
 
     /// <summary>Assignments the mapping refuses are skipped and logged; those the gate refuses are returned as rejections; the good ones go on.</summary>
-    private (List<Orleans.Edge.Models.ModelAssignment> Assignments, List<PolicyRejection> Refused) ConvertModels(P.PolicyBatch batch, ref long after)
+    private (List<Orleans.Edge.Models.ModelAssignment> Assignments, List<(Orleans.Edge.Models.ModelAssignment, PolicyRejection)> Refused) ConvertModels(
+        P.PolicyBatch batch, ref long after)
     {
         var assignments = new List<Orleans.Edge.Models.ModelAssignment>(batch.Models.Count);
-        var refused = new List<PolicyRejection>();
+        var refused = new List<(Orleans.Edge.Models.ModelAssignment, PolicyRejection)>();
         foreach (var wire in batch.Models.OrderBy(m => m.Version))
         {
             try
@@ -121,7 +122,7 @@ public sealed partial class DownlinkReceiver(
                 var assignment = ModelMapping.FromWire(wire);
                 if (gate.Check(assignment, after) is { } rejection)
                 {
-                    refused.Add(rejection);
+                    refused.Add((assignment, rejection));
                     continue;
                 }
                 assignments.Add(assignment);

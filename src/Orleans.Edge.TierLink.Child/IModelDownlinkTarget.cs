@@ -15,5 +15,5 @@ public interface IModelDownlinkTarget
     /// Records assignments the downlink refused (signature, scope or replay): reported, never applied, and the
     /// resume point does not move (the version is only the sender's claim).
     /// </summary>
-    Task RejectModelsAsync(IReadOnlyList<Orleans.Edge.Policies.PolicyRejection> rejected, CancellationToken cancellationToken);
+    Task RejectModelsAsync(IReadOnlyList<(ModelAssignment Assignment, Orleans.Edge.Policies.PolicyRejection Rejection)> rejected, CancellationToken cancellationToken);
 }

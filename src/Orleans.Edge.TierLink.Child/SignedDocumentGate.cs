@@ -12,7 +12,8 @@ namespace Orleans.Edge.TierLink.Child;
 /// for a scope that reaches this tier, newer than what it applied. Each refusal is counted in
 /// <c>orleans_edge_signed_documents_rejected_total{reason, document}</c>, logged as a warning the first time a reason
 /// occurs (then at debug level) and handed on as an unverified <see cref="PolicyRejection"/>, which the tier reports
-/// but which changes nothing else.
+/// but which changes nothing else. Without a registered verifier the gate refuses everything (reason <c>no_verifier</c>,
+/// an error logged at start): the tier keeps running on its last known policies and models, and takes no new ones.
 /// </summary>
 public sealed partial class SignedDocumentGate
 {
@@ -24,10 +25,12 @@ public sealed partial class SignedDocumentGate
     private readonly ConcurrentDictionary<(SignatureRejection, string), long> _counts = new();
 
     /// <summary>Creates the gate of <paramref name="identity"/>'s downlink.</summary>
-    public SignedDocumentGate(IDocumentVerifier verifier, EdgeIdentity identity, IMeterFactory meters, TimeProvider time, ILogger<SignedDocumentGate> logger)
+    public SignedDocumentGate(IEnumerable<IDocumentVerifier> verifiers, EdgeIdentity identity, IMeterFactory meters, TimeProvider time, ILogger<SignedDocumentGate> logger)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        (_verifier, _identity, _time, _logger) = (verifier, identity, time, logger);
+        (_identity, _time, _logger) = (identity, time, logger);
+        _verifier = verifiers.LastOrDefault() ?? new NoVerifier();
+        if (_verifier is NoVerifier) LogNoVerifier(logger, identity.Origin);
         _rejected = meters.Create(LinkMetrics.MeterName).CreateCounter<long>("orleans_edge_signed_documents_rejected_total",
             description: "Policies and model assignments from the parent refused: unsigned, tampered, not signed by the fleet's signer, expired or revoked signer, replayed, or for another scope");
     }
@@ -54,6 +57,16 @@ public sealed partial class SignedDocumentGate
         else LogAgain(_logger, _identity.Origin, document, version, scope, tag, check.Problem);
         return new PolicyRejection(version, scope, check.ToString(), _time.GetUtcNow(), Unverified: true);
     }
+
+    /// <summary>Stands in when no verifier is registered: refuses every document, so nothing unchecked is applied.</summary>
+    private sealed class NoVerifier : IDocumentVerifier
+    {
+        public SignatureCheck Verify(ReadOnlySpan<byte> content, DocumentSignature? signature) => SignatureCheck.Refuse(SignatureRejection.NoVerifier,
+            "this tier has no document verifier registered (AddEdgeDocumentVerification), so it applies no policy or model from its parent");
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Child} has no document verifier registered (AddEdgeDocumentVerification): it will refuse every policy and model assignment from its parent and keep its last known ones")]
+    private static partial void LogNoVerifier(ILogger logger, string child);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Child} refused {Document} version {Version} for {Scope} ({Reason}) and changed nothing: {Problem}. Later refusals for this reason are logged at debug level and counted in orleans_edge_signed_documents_rejected_total")]
     private static partial void LogFirst(ILogger logger, string child, string document, long version, string scope, string reason, string? problem);

@@ -75,8 +75,8 @@ public sealed record ModelAssignmentResult(
 /// <param name="RejectedSha256">The artifact refused; the store does not fetch it again.</param>
 /// <param name="AppliedVariant">The variant of <paramref name="AppliedVersion"/> installed (fp32, int8, ...).</param>
 /// <param name="VariantFallback">Set when the store serves another variant than its hardware names, and why.</param>
-/// <param name="RefusedAssignment">The latest assignment the downlink refused (signature, scope, replay), e.g. <c>assignment v7 for store:eu/s1 (model shelf-v2)</c>; null once a newer one applied.</param>
-/// <param name="Refusal">Why it was refused (<c>tampered: …</c>).</param>
+/// <param name="RefusedAssignment">The model version named by the latest assignment the downlink refused (signature, scope, replay); null once a newer one applied.</param>
+/// <param name="Refusal">Which assignment and why, e.g. <c>assignment v7 for store:eu/s1 (model shelf-v2): tampered: …</c>.</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreModelStatus(
     [property: Id(0)] long AssignmentVersion,

@@ -75,9 +75,9 @@ public interface IStoreModelGrain : IGrainWithStringKey
 
     /// <summary>
     /// Records an assignment the downlink refused (unsigned, tampered, wrong signer, replayed, another scope): nothing
-    /// else changes, the store reports it with its state.
+    /// else changes, the store reports it with its state. <paramref name="modelVersion"/> is the model it named.
     /// </summary>
-    [Alias("refuse")] Task Refuse(PolicyRejection rejection);
+    [Alias("refuse")] Task Refuse(PolicyRejection rejection, string modelVersion);
 
     /// <summary>Assignment version, target, applied and rejected model.</summary>
     [Alias("status"), AlwaysInterleave] Task<StoreModelStatus> GetStatus();

@@ -46,6 +46,8 @@ public enum SignatureRejection
     Replayed,
     /// <summary>Authentic, but for a scope that does not reach this tier (another region or store).</summary>
     WrongScope,
+    /// <summary>This tier has no <see cref="IDocumentVerifier"/> registered, so it can check nothing and takes nothing.</summary>
+    NoVerifier,
 }
 
 /// <summary>The outcome of checking a signed document.</summary>
@@ -98,6 +100,7 @@ public static class SignatureChecks
         SignatureRejection.SignerRevoked => "signer_revoked",
         SignatureRejection.Replayed => "replayed",
         SignatureRejection.WrongScope => "wrong_scope",
+        SignatureRejection.NoVerifier => "no_verifier",
         _ => rejection.ToString().ToLowerInvariant(),
     };
 
