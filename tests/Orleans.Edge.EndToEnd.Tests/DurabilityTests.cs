@@ -14,7 +14,7 @@ public sealed class DurabilityTests : IDisposable
     private StoreTierSettings StoreSettings(int regionLinkPort) => new()
     {
         StoreId = "durable-store", RegionId = "rd", ParentAddress = new Uri($"http://127.0.0.1:{regionLinkPort}"),
-        SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), DataDirectory = _dataDir,
+        SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), DataDirectory = _dataDir, ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
     };
 
     [Fact]
@@ -37,11 +37,12 @@ public sealed class DurabilityTests : IDisposable
         }
 
         // Region and cloud come up; the store restarts on the same data directory.
-        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next() });
+        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureServices = DevelopmentSigning.Shared.For(cloud: true) });
         await cloud.StartAsync();
         await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
         {
             RegionId = "rd", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = regionLinkPort,
+            ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
         });
         await region.StartAsync();
         await using var restarted = EdgeTierHost.CreateStore(StoreSettings(regionLinkPort));
@@ -70,7 +71,7 @@ public sealed class DurabilityTests : IDisposable
         RegionalTierSettings Settings() => new()
         {
             RegionId = "rw", ParentAddress = new Uri($"http://127.0.0.1:{cloudPort}"), SiloPort = FreePorts.Next(),
-            GatewayPort = FreePorts.Next(), LinkPort = linkPort, DataDirectory = _dataDir,
+            GatewayPort = FreePorts.Next(), LinkPort = linkPort, DataDirectory = _dataDir, ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
         };
         var state = new Events.StoreStateEvent(new StoreId("rw-s1"), new RegionId("rw"), 0, 1, DateTimeOffset.UtcNow);
         var batch = new TierLink.Protocol.UpBatch { ChildId = "rw-s1", Epoch = 7 };
@@ -110,7 +111,7 @@ public sealed class DurabilityTests : IDisposable
         CloudTierSettings Settings() => new()
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = linkPort, DataDirectory = _dataDir,
-            ConfigureFleet = o => o.ResolvedAlertsKept = 2,
+            ConfigureFleet = o => o.ResolvedAlertsKept = 2, ConfigureServices = DevelopmentSigning.Shared.For(cloud: true),
         };
         var t0 = DateTimeOffset.UtcNow;
         var shelf = new ShelfId("rf-shelf");

@@ -33,11 +33,12 @@ public sealed class KillTests : IDisposable
             store.Kill();
         }
 
-        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next() });
+        await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings { SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureServices = DevelopmentSigning.Shared.For(cloud: true) });
         await cloud.StartAsync();
         await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
         {
             RegionId = "ks", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = regionLinkPort,
+            ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
         });
         await region.StartAsync();
         await using (var restarted = await TierProcess.StartAsync(Args()))

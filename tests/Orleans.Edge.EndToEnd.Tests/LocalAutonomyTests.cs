@@ -12,7 +12,7 @@ public sealed class LocalAutonomyTests
         await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
         {
             StoreId = "offline-store", RegionId = "r9", ParentAddress = new Uri($"http://127.0.0.1:{FreePorts.Next()}"),
-            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
+            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
         });
         await store.StartAsync();
         await using var client = await FleetFixture.Connect(store);

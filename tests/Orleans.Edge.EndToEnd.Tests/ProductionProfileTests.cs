@@ -26,6 +26,7 @@ public sealed class ProductionProfileTests(RedisServer redis) : IClassFixture<Re
         _cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+            ConfigureServices = DevelopmentSigning.Shared.For(cloud: true),
         });
         await _cloud.StartAsync();
         var regionLink = FreePorts.Next();

@@ -252,6 +252,23 @@ public sealed class DocumentSigningTests : IDisposable
         Assert.True(new DocumentVerifier(Fleet.Domain, bundle).Verify(SignedContent.Of(devDoc), devDoc.Signature).IsValid);
     }
 
+    [Fact]
+    public async Task CertsIssueSigner_WritesASignerTheRootsBundleTrusts_AndNeverOverwritesOne()
+    {
+        using var dir = new TempDir();
+        var (output, error) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, await CertsCommand.InvokeAsync(["init-ca", "--out", dir.Sub("ca"), "--trust-domain", Fleet.Domain], output, error, _time));
+        Assert.Equal(0, await CertsCommand.InvokeAsync(["issue-signer", "--ca", dir.Sub("ca"), "--out", dir.Sub("signer"), "--days", "90"], output, error, _time));
+        Assert.Contains("issued document signer spiffe://fleet.test/cloud/signer", output.ToString(), StringComparison.Ordinal);
+
+        using var signer = DocumentSigner.Load(dir.Sub("signer"));
+        var doc = signer.Sign(Policy());
+        var bundle = PemFiles.ReadCertificates(Path.Combine(dir.Sub("ca"), CertificateAuthority.CertificateFile));
+        Assert.True(new DocumentVerifier(Fleet.Domain, bundle, null, _time).Verify(SignedContent.Of(doc), doc.Signature).IsValid);
+        Assert.Equal(1, await CertsCommand.InvokeAsync(["issue-signer", "--ca", dir.Sub("ca"), "--out", dir.Sub("signer")], output, error, _time));
+        Assert.StartsWith("orleans-edge certs: ", error.ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary>One random change to a signed document: a field's value or a bit of its signature or signer certificate.</summary>
     private static object Mutate(object signed, int field, int bit, int pick)
     {

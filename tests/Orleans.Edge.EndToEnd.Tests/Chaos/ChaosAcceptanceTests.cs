@@ -36,7 +36,7 @@ public sealed class ChaosAcceptanceTests(ITestOutputHelper output) : IAsyncLifet
     {
         _cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
-            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(),
+            SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureServices = DevelopmentSigning.Shared.For(cloud: true),
             ConfigureLogging = l => l.SetMinimumLevel(LogLevel.Error),   // resets and refusals are the point here
         });
         await _cloud.StartAsync();

@@ -19,18 +19,23 @@ public sealed class ModelDeliveryProductionTests(RedisServer redis) : IClassFixt
         await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+            ConfigureServices = DevelopmentSigning.Shared.For(cloud: true),
         });
         await cloud.StartAsync();
         await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
         {
             RegionId = "prod-mr", ParentAddress = cloud.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
-            LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
+            LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration, ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
         });
         await region.StartAsync();
         await using var store = EdgeTierHost.CreateStore(new StoreTierSettings
         {
             StoreId = "prod-ms1", RegionId = "prod-mr", ParentAddress = region.LinkAddress, SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
-            RedisConfiguration = redis.Configuration, ConfigureServices = s => s.AddSingleton<IModelInstaller, FakeModelInstaller>(),
+            RedisConfiguration = redis.Configuration, ConfigureServices = s =>
+            {
+                DevelopmentSigning.Shared.AddTo(s, cloud: false);
+                s.AddSingleton<IModelInstaller, FakeModelInstaller>();
+            },
         });
         await store.StartAsync();
 
