@@ -218,7 +218,10 @@ public sealed class DocumentSigningTests : IDisposable
     public void ReplayedVersion_IsRejected(long applied)
     {
         var doc = _signer.Sign(Policy(version: 7));
+        var assignment = _signer.Sign(Assignment(version: 7));
         Assert.Equal(SignatureRejection.Replayed, Verifier().Admit(doc, "eu", "eu-s1", resumeAfter: applied).Rejection);
+        Assert.Equal(SignatureRejection.Replayed, Verifier().Admit(assignment, "eu", "eu-s1", resumeAfter: applied).Rejection);
+        Assert.Equal(SignatureRejection.Replayed, Verifier().Admit(assignment, "eu", null, resumeAfter: applied).Rejection);
     }
 
     [Fact]
