@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Policies;
+using Orleans.Edge.Signing;
 
 namespace Orleans.Edge.Cloud;
 
@@ -19,17 +20,21 @@ public sealed class PolicyData
 /// <summary>
 /// The cloud's scoped replenishment policies. Every change gets the next cloud-wide version, so
 /// versions increase per scope and a child can resume from the one number it last applied.
+/// Every document is signed (<see cref="IDocumentSigner"/>): a cloud without a signer refuses to set policies.
 /// </summary>
 public sealed partial class PolicyGrain(
     [PersistentState("policies", EdgeNames.StateStore)] IPersistentState<PolicyData> state,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    IEnumerable<IDocumentSigner> signers,
     ILogger<PolicyGrain> logger) : Grain, IPolicyGrain
 {
     private readonly PolicyBook _book = new();
+    private readonly IDocumentSigner? _signer = signers.LastOrDefault();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _book.ApplyAll(state.State.Documents);
+        // Documents kept from before signing existed are signed as they are (same version): the cloud vouches for its own state.
+        _book.ApplyAll(state.State.Documents.Select(d => d.Signature is null && _signer is not null ? _signer.Sign(d) : d));
         _book.Announce();
         return Task.CompletedTask;
     }
@@ -37,8 +42,9 @@ public sealed partial class PolicyGrain(
     public async Task<PolicyChangeResult> SetPolicy(PolicyScope scope, ReplenishmentPolicy policy)
     {
         var problems = scope.Problems().Concat(policy.Problems()).ToList();
+        if (_signer is null) problems.Add(DocumentSigning.NoSigner);
         if (problems.Count > 0) return new PolicyChangeResult(null, problems);
-        var doc = new PolicyDocument(scope, state.State.LastVersion + 1, policy, time.GetUtcNow());
+        var doc = _signer!.Sign(new PolicyDocument(scope, state.State.LastVersion + 1, policy, time.GetUtcNow()));
         _book.Apply(doc);
         state.State.LastVersion = doc.Version;
         state.State.Documents = [.. _book.Documents];
@@ -59,4 +65,10 @@ public sealed partial class PolicyGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy for {Scope} is now version {Version}")]
     private static partial void LogChanged(ILogger logger, string scope, long version);
+}
+
+/// <summary>What the cloud says when it has no document signer.</summary>
+internal static class DocumentSigning
+{
+    public const string NoSigner = "this cloud has no document signer (AddEdgeDocumentSigning), so it publishes nothing: regions and stores accept only signed documents";
 }

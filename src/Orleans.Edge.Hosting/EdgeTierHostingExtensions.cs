@@ -87,6 +87,7 @@ public static class EdgeTierHostingExtensions
     {
         builder.Services.AddSingleton(settings.Identity);
         TrustSetup.AddLinkTrust(builder.Services, settings);
+        TrustSetup.AddDocumentSigning(builder.Services, settings);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
         // Defaults under every other source, so Logging:LogLevel:* in appsettings.json or the

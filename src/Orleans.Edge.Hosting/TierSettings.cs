@@ -110,7 +110,7 @@ public abstract class TierSettings
             yield return "AdvertisedAddress is required when listening on every address: the address other silos reach this one at (the pod IP)";
         if (IsProduction && !TryParseRedis(RedisConfiguration!, out var error))
             yield return $"RedisConfiguration '{RedisConfiguration}' is not a Redis configuration: {error}";
-        foreach (var problem in Trust.Problems(IsProduction)) yield return $"Trust: {problem}";
+        foreach (var problem in Trust.Problems(IsProduction, cloud: this is CloudTierSettings)) yield return $"Trust: {problem}";
     }
 
     /// <summary>Why <paramref name="parent"/> is not a parent address this tier can dial; null when it is.</summary>

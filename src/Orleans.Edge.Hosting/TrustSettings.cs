@@ -26,6 +26,14 @@ public sealed class TrustSettings
     /// </summary>
     public string? DevelopmentDirectory { get; set; }
 
+    /// <summary>
+    /// The cloud: the document signer's directory (<c>signer.crt.pem</c>, <c>signer.key.pem</c>; made with
+    /// <c>certs issue-signer</c>), whose key signs every policy and model assignment and nothing else.
+    /// Required by a production cloud; the embedded profile otherwise uses the development signer
+    /// beside the development CA.
+    /// </summary>
+    public string? SignerDirectory { get; set; }
+
     /// <summary>The trust domain of development certificates (<see cref="DefaultTrustDomain"/>).</summary>
     public string TrustDomain { get; set; } = DefaultTrustDomain;
 
@@ -41,8 +49,12 @@ public sealed class TrustSettings
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "orleans-edge", "dev-certs");
 
     /// <summary>Problems with these settings for a tier of the given profile; empty when valid.</summary>
-    public IEnumerable<string> Problems(bool production)
+    public IEnumerable<string> Problems(bool production, bool cloud = false)
     {
+        if (production && cloud && SignerDirectory is null)
+            yield return "a production cloud needs its document signer: set SignerDirectory (made with `orleans-edge certs issue-signer`; see docs/trust.md)";
+        if (SignerDirectory is not null && !cloud)
+            yield return "SignerDirectory belongs to the cloud: regions and stores verify with the trust bundle, they sign nothing";
         if (Insecure && production)
             yield return "Insecure (plaintext, unauthenticated tier links) is refused by the production profile";
         if (Insecure && CertificateDirectory is not null)

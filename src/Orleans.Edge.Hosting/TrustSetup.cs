@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Orleans.Edge.Signing;
 using Orleans.Edge.Trust;
 
 namespace Orleans.Edge.Hosting;
@@ -29,6 +31,7 @@ internal static class TrustSetup
     /// </summary>
     public static async Task PrepareAsync(TierSettings settings, CancellationToken cancellationToken)
     {
+        await PrepareSignerAsync(settings, cancellationToken);
         var trust = settings.Trust;
         if (trust.Insecure) return;
         var setting = trust.CertificateDirectory is null ? $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.DevelopmentDirectory)}" : $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.CertificateDirectory)}";
@@ -42,6 +45,53 @@ internal static class TrustSetup
         {
             throw new TierStartException(setting, $"the tier-link credentials in '{NodeDirectory(settings)}' ({{0}}) cannot be used: {ex.Message.ReplaceLineEndings(" ")}", ex);
         }
+    }
+
+    /// <summary>The cloud's document signer: the development one made if it is used, then loaded once, so a bad one stops the cloud with one line.</summary>
+    private static async Task PrepareSignerAsync(TierSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings is not CloudTierSettings) return;
+        var setting = $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.SignerDirectory)}";
+        try
+        {
+            if (settings.Trust.SignerDirectory is null)
+                await DevelopmentCertificates.EnsureSignerAsync(settings.Trust.EffectiveDevelopmentDirectory, settings.Trust.TrustDomain, settings.Time, cancellationToken);
+            DocumentSigner.Load(SignerDirectory(settings)).Dispose();
+        }
+        catch (Exception ex) when (ex is TrustException or IOException or UnauthorizedAccessException)
+        {
+            throw new TierStartException(setting, $"the document signer in '{SignerDirectory(settings)}' ({{0}}) cannot be used: {ex.Message.ReplaceLineEndings(" ")}", ex);
+        }
+    }
+
+    /// <summary>Where the cloud's document signer is read from.</summary>
+    public static string SignerDirectory(TierSettings settings) => settings.Trust.SignerDirectory
+        ?? Path.Combine(settings.Trust.EffectiveDevelopmentDirectory, DevelopmentCertificates.Folder, DevelopmentCertificates.CaFolder, DevelopmentCertificates.SignerFolder);
+
+    /// <summary>
+    /// The cloud signs what it publishes; regions and stores verify it with the fleet's trust bundle and
+    /// deny-list as this node's credentials have them (reloaded with them), or, without authentication, with
+    /// the development CA. Registered as replaceable defaults, so a test may give other keys.
+    /// </summary>
+    public static void AddDocumentSigning(IServiceCollection services, TierSettings settings)
+    {
+        if (settings is CloudTierSettings)
+        {
+            services.TryAddSingleton(_ => DocumentSigner.Load(SignerDirectory(settings)));
+            services.TryAddSingleton<IDocumentSigner>(sp => sp.GetRequiredService<DocumentSigner>());
+            return;
+        }
+        if (settings.Trust.Insecure)
+            services.TryAddSingleton<IDocumentVerifier>(_ =>
+            {
+                // Makes the development CA if it is not there yet (a store started before its cloud).
+                var dir = settings.Trust.EffectiveDevelopmentDirectory;
+                DevelopmentCertificates.EnsureSignerAsync(dir, settings.Trust.TrustDomain, settings.Time).GetAwaiter().GetResult();
+                var root = PemFiles.ReadCertificates(Path.Combine(dir, DevelopmentCertificates.Folder, DevelopmentCertificates.CaFolder, CertificateAuthority.CertificateFile));
+                return new DocumentVerifier(settings.Trust.TrustDomain, root, null, settings.Time);
+            });
+        else
+            services.TryAddSingleton<IDocumentVerifier>(sp => new DocumentVerifier(sp.GetRequiredService<LinkTrust>().CurrentValidator));
     }
 
     /// <summary>The credentials source of this tier, pinned to its identity.</summary>

@@ -13,6 +13,9 @@ public sealed class RegionConfigData
 
     /// <summary>The newest document the region's downlink rejected as malformed; the downlink resumes past it.</summary>
     [Id(1)] public PolicyRejection? LastRejection { get; set; }
+
+    /// <summary>The latest document the region's downlink refused (signature, scope, replay): reported, never relayed, no resume.</summary>
+    [Id(2)] public PolicyRejection? LastRefused { get; set; }
 }
 
 /// <summary>
@@ -46,16 +49,17 @@ public sealed partial class RegionConfigGrain(
 
     public async Task Reject(IReadOnlyList<PolicyRejection> rejected)
     {
-        var newest = rejected.MaxBy(r => r.Version);
-        if (newest is null || newest.Version <= (state.State.LastRejection?.Version ?? 0)) return;
-        state.State.LastRejection = newest;
+        var (rejection, refused) = PolicyRejection.ToRecord(rejected, state.State.LastRejection, state.State.LastRefused);
+        if (rejection is null && refused is null) return;
+        state.State.LastRejection = rejection ?? state.State.LastRejection;
+        state.State.LastRefused = refused ?? state.State.LastRefused;
         await state.WriteStateAsync();
-        LogRejected(logger, this.GetPrimaryKeyString(), newest.Version, newest.Scope, newest.Reason);
+        if (rejection is not null) LogRejected(logger, this.GetPrimaryKeyString(), rejection.Version, rejection.Scope, rejection.Reason);
     }
 
     public Task<long> GetResumeVersion() => Task.FromResult(Math.Max(_book.MaxVersion, state.State.LastRejection?.Version ?? 0));
 
-    public Task<PolicyRejection?> GetLastRejection() => Task.FromResult(state.State.LastRejection);
+    public Task<PolicyRejection?> GetLastRejection() => Task.FromResult(PolicyRejection.Latest(state.State.LastRejection, state.State.LastRefused));
 
     public Task<IReadOnlyList<PolicyDocument>> GetNewer(long afterVersion, string region, string? store) =>
         Task.FromResult(_book.NewerFor(afterVersion, region, store));

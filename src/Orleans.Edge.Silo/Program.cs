@@ -119,6 +119,7 @@ static string SettingOf(string tierSetting) => tierSetting switch
     nameof(TierSettings.RedisConfiguration) => nameof(SiloSettings.Redis),
     $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.CertificateDirectory)}" => nameof(SiloSettings.CertificateDirectory),
     $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.DevelopmentDirectory)}" => nameof(SiloSettings.DevelopmentCertificates),
+    $"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.SignerDirectory)}" => nameof(SiloSettings.SignerDirectory),
     _ => tierSetting,
 };
 

@@ -28,6 +28,7 @@ public sealed class SiloSettings
     public string? CertificateDirectory { get; set; }
     public string? DevelopmentCertificates { get; set; }
     public string? TrustDomain { get; set; }
+    public string? SignerDirectory { get; set; }
     public bool Insecure { get; set; }
 
     /// <summary>Switches that take no value (a flag sets <c>true</c>).</summary>
@@ -44,7 +45,7 @@ public sealed class SiloSettings
         ["--data-dir"] = "Edge:DataDirectory", ["--ops-port"] = "Edge:OpsPort", ["--listen-address"] = "Edge:ListenAddress",
         ["--redis"] = "Edge:Redis", ["--advertised-address"] = "Edge:AdvertisedAddress", ["--planogram"] = "Edge:Planogram",
         ["--certs"] = "Edge:CertificateDirectory", ["--dev-certs"] = "Edge:DevelopmentCertificates", ["--trust-domain"] = "Edge:TrustDomain",
-        ["--insecure"] = "Edge:Insecure",
+        ["--insecure"] = "Edge:Insecure", ["--signer"] = "Edge:SignerDirectory",
     };
 
     /// <summary>What each switch sets, for <c>--help</c>.</summary>
@@ -62,6 +63,7 @@ public sealed class SiloSettings
         ["--dev-certs"] = "embedded profile without --certs: where development certificates are made (default ~/.local/share/orleans-edge/dev-certs)",
         ["--trust-domain"] = $"trust domain of development certificates (default {TrustSettings.DefaultTrustDomain})",
         ["--insecure"] = "plaintext, unauthenticated tier links (a trusted lab only; refused with --redis)",
+        ["--signer"] = "cloud: the document signer's directory (made with `certs issue-signer`); required with --redis",
     };
 
     // Values that did not convert (e.g. --gateway-port abc), worded like the other problems.
@@ -80,6 +82,7 @@ public sealed class SiloSettings
             AdvertisedAddress = edge[nameof(AdvertisedAddress)], DashboardUser = edge[nameof(DashboardUser)], DashboardPassword = edge[nameof(DashboardPassword)],
             Planogram = edge[nameof(Planogram)], CertificateDirectory = edge[nameof(CertificateDirectory)],
             DevelopmentCertificates = edge[nameof(DevelopmentCertificates)], TrustDomain = edge[nameof(TrustDomain)],
+            SignerDirectory = edge[nameof(SignerDirectory)],
         };
         settings.Insecure = settings.Flag(edge, nameof(Insecure));
         settings.SiloPort = settings.Port(edge, nameof(SiloPort)) ?? 0;
@@ -152,6 +155,10 @@ public sealed class SiloSettings
             yield return "Edge:Insecure (--insecure) and Edge:CertificateDirectory (--certs) contradict each other: give one";
         else if (Redis is not null && CertificateDirectory is null)
             yield return "Edge:CertificateDirectory (--certs) is required by the production profile (--redis): the node's tier-link credentials (made with `orleans-edge certs`, see docs/trust.md)";
+        if (Tier == "cloud" && Redis is not null && SignerDirectory is null)
+            yield return "Edge:SignerDirectory (--signer) is required by a production cloud (--redis): its key signs every policy and model assignment (made with `orleans-edge certs issue-signer`, see docs/trust.md)";
+        if (Tier is "store" or "regional" && SignerDirectory is not null)
+            yield return $"Edge:SignerDirectory (--signer) is for the cloud; a {Tier} verifies with its trust bundle and signs nothing";
         var scheme = Insecure ? Uri.UriSchemeHttp : Uri.UriSchemeHttps;
         if (Tier != "cloud" && Uri.TryCreate(ParentAddress, UriKind.Absolute, out var parent) && parent.Scheme != scheme)
             yield return Insecure
@@ -204,7 +211,7 @@ public sealed class SiloSettings
         tier.Trust = new TrustSettings
         {
             CertificateDirectory = CertificateDirectory, DevelopmentDirectory = DevelopmentCertificates, Insecure = Insecure,
-            TrustDomain = TrustDomain ?? TrustSettings.DefaultTrustDomain,
+            TrustDomain = TrustDomain ?? TrustSettings.DefaultTrustDomain, SignerDirectory = SignerDirectory,
         };
         return tier;
     }

@@ -39,9 +39,19 @@ public sealed class LocalFleetOptions
     /// <summary>Last changes to each cluster's services, by cluster id ("cloud", a region or a store): fault injection, option overrides.</summary>
     public Action<string, Microsoft.Extensions.DependencyInjection.IServiceCollection>? ConfigureServices { get; set; }
 
-    /// <summary>The hook of <see cref="ConfigureServices"/> for cluster <paramref name="id"/>.</summary>
-    internal Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? ServicesOf(string id) =>
-        ConfigureServices is { } configure ? services => configure(id, services) : null;
+    /// <summary>
+    /// Other document-signing keys for the fleet (the cloud signs with its signer, regions and stores trust its root).
+    /// Default: none here, so each tier uses what its trust settings give (development certificates: the signer
+    /// beside the development CA, which every node trusts).
+    /// </summary>
+    public DevelopmentSigning? Signing { get; set; }
+
+    /// <summary>The services hook of cluster <paramref name="id"/>: the fleet's signing keys, then <see cref="ConfigureServices"/>.</summary>
+    internal Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> ServicesOf(string id, DevelopmentSigning? signing) => services =>
+    {
+        signing?.AddTo(services, cloud: id == LocalFleet.CloudId);
+        ConfigureServices?.Invoke(id, services);
+    };
 
     public IEnumerable<string> Problems()
     {
@@ -109,10 +119,11 @@ public sealed class LocalFleet : IAsyncDisposable
         var problems = options.Problems().ToList();
         if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems), nameof(options));
 
+        var signing = options.Signing;
         var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf(CloudId),
+            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf(CloudId, signing),
         });
         await cloud.StartAsync(cancellationToken);
         var fleet = new LocalFleet(cloud);
@@ -124,7 +135,7 @@ public sealed class LocalFleet : IAsyncDisposable
             {
                 RegionId = id, ParentAddress = fleet.Dial(options, id, cloud), SiloPort = FreePorts.Next(),
                 GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), SummaryWindow = options.RegionSummaryWindow,
-                ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{id}"), ConfigureServices = options.ServicesOf(id),
+                ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{id}"), ConfigureServices = options.ServicesOf(id, signing),
             }));
         }).ToList();
         await Task.WhenAll(regions.Select(r => r.StartAsync(cancellationToken)));
@@ -137,7 +148,7 @@ public sealed class LocalFleet : IAsyncDisposable
                 StoreId = id, RegionId = region.Id, ParentAddress = fleet.Dial(options, id, region),
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
                 ConfigureStore = options.ConfigureStore, ConfigureLink = options.ConfigureStoreLinks, DataDirectory = DataFor(options, $"store-{id}"),
-                ConfigureServices = options.ServicesOf(id),
+                ConfigureServices = options.ServicesOf(id, signing),
             }));
         })).ToList();
         await Task.WhenAll(stores.Select(s => s.StartAsync(cancellationToken)));

@@ -9,13 +9,15 @@ namespace Orleans.Edge.TierLink.Child;
 
 /// <summary>
 /// Keeps a subscription open to the parent's policy stream, resuming after the last version the
-/// child applied, and hands every batch to the tier's <see cref="IDownlinkTarget"/>.
+/// child applied, and hands every batch to the tier's <see cref="IDownlinkTarget"/>: only what the
+/// <see cref="SignedDocumentGate"/> admits is applied, the rest is reported as rejected.
 /// </summary>
 public sealed partial class DownlinkReceiver(
     IDownlinkTarget target,
     IEnumerable<IModelDownlinkTarget> modelTargets,
     ParentLink link,
     IGrainFactory grains,
+    SignedDocumentGate gate,
     EdgeIdentity identity,
     IOptions<TierLinkClientOptions> options,
     TimeProvider time,
@@ -42,9 +44,14 @@ public sealed partial class DownlinkReceiver(
                 }, cancellationToken: stoppingToken);
                 await foreach (var batch in call.ResponseStream.ReadAllAsync(stoppingToken))
                 {
-                    var (docs, rejected) = Convert(batch, identity.Origin);
+                    var (docs, rejected) = Convert(batch, identity.Origin, ref after);
                     if (docs.Count > 0 || rejected.Count > 0 || batch.Models.Count == 0) await target.ApplyAsync(docs, rejected, stoppingToken);
-                    if (models is not null && batch.Models.Count > 0) await models.ApplyModelsAsync(ConvertModels(batch), stoppingToken);
+                    if (models is not null && batch.Models.Count > 0)
+                    {
+                        var (assignments, refused) = ConvertModels(batch, ref afterModel);
+                        if (assignments.Count > 0) await models.ApplyModelsAsync(assignments, stoppingToken);
+                        if (refused.Count > 0) await models.RejectModelsAsync(refused, stoppingToken);
+                    }
                     if (batch.Revocations is { } update) await ApplyRevocations(revocations, update);
                     if (batch.Documents.Count > 0)
                     {
@@ -74,18 +81,26 @@ public sealed partial class DownlinkReceiver(
     }
 
     /// <summary>
-    /// Each document on its own: one the mapping refuses is skipped, logged, counted and handed on
-    /// as a rejection, so it neither blocks the good ones nor is fetched again.
+    /// Each document on its own, oldest first: one the mapping refuses is skipped, logged, counted and handed on
+    /// as a rejection, so it neither blocks the good ones nor is fetched again; one the gate refuses (signature,
+    /// scope, replay) is handed on as an unverified rejection. <paramref name="after"/> follows what is admitted.
     /// </summary>
-    private (List<PolicyDocument> Documents, List<PolicyRejection> Rejected) Convert(P.PolicyBatch batch, string child)
+    private (List<PolicyDocument> Documents, List<PolicyRejection> Rejected) Convert(P.PolicyBatch batch, string child, ref long after)
     {
         var docs = new List<PolicyDocument>(batch.Documents.Count);
         var rejected = new List<PolicyRejection>();
-        foreach (var wire in batch.Documents)
+        foreach (var wire in batch.Documents.OrderBy(d => d.Version))
         {
             try
             {
-                docs.Add(LinkMapping.FromWire(wire));
+                var doc = LinkMapping.FromWire(wire);
+                if (gate.Check(doc, after) is { } refused)
+                {
+                    rejected.Add(refused);
+                    continue;
+                }
+                docs.Add(doc);
+                after = Math.Max(after, doc.Version);
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
             {
@@ -98,15 +113,24 @@ public sealed partial class DownlinkReceiver(
         return (docs, rejected);
     }
 
-    /// <summary>Assignments the mapping refuses are skipped and logged; the good ones go on.</summary>
-    private List<Orleans.Edge.Models.ModelAssignment> ConvertModels(P.PolicyBatch batch)
+    /// <summary>Assignments the mapping refuses are skipped and logged; those the gate refuses are returned as rejections; the good ones go on.</summary>
+    private (List<Orleans.Edge.Models.ModelAssignment> Assignments, List<(Orleans.Edge.Models.ModelAssignment, PolicyRejection)> Refused) ConvertModels(
+        P.PolicyBatch batch, ref long after)
     {
         var assignments = new List<Orleans.Edge.Models.ModelAssignment>(batch.Models.Count);
-        foreach (var wire in batch.Models)
+        var refused = new List<(Orleans.Edge.Models.ModelAssignment, PolicyRejection)>();
+        foreach (var wire in batch.Models.OrderBy(m => m.Version))
         {
             try
             {
-                assignments.Add(ModelMapping.FromWire(wire));
+                var assignment = ModelMapping.FromWire(wire);
+                if (gate.Check(assignment, after) is { } rejection)
+                {
+                    refused.Add((assignment, rejection));
+                    continue;
+                }
+                assignments.Add(assignment);
+                after = Math.Max(after, assignment.Version);
             }
             catch (Exception ex) when (ex is FormatException or ArgumentException)
             {
@@ -114,7 +138,7 @@ public sealed partial class DownlinkReceiver(
                 LogModelRejected(logger, identity.Origin, wire.Version, ex.Message);
             }
         }
-        return assignments;
+        return (assignments, refused);
     }
 
     private async Task ApplyRevocations(Grains.IRevocationListGrain list, P.RevocationUpdate update)

@@ -38,6 +38,8 @@ public static class TierLinkChildExtensions
         // Registered before the sender and receiver, so it stops after them and then closes the connection.
         services.AddHostedService<ParentLinkCloser>();
         services.AddHostedService(sp => new MetricsActivator(sp.GetRequiredService<LinkMetrics>()));
+        // No default verifier on purpose: without AddEdgeDocumentVerification the gate refuses every document (docs/trust.md).
+        services.TryAddSingleton<SignedDocumentGate>();
         if (sharedBySilos)
         {
             // One uplink per cluster, run by whichever silo hosts the owner grain (see UplinkOwnership).

@@ -167,12 +167,23 @@ public static class LinkMapping
         };
         if (d.Policy.LowStockThresholdUnits is { } units) policy.LowStockThresholdUnits = units;
         if (d.Policy.LowStockThresholdFraction is { } fraction) policy.LowStockThresholdFraction = fraction;
-        return new P.PolicyDocument
+        var wire = new P.PolicyDocument
         {
             Level = (P.ScopeLevel)d.Scope.Level, RegionId = d.Scope.RegionId ?? "", StoreId = d.Scope.StoreId ?? "",
             ShelfId = d.Scope.ShelfId ?? "", Version = d.Version, Policy = policy, ChangedAtUs = ToUs(d.ChangedAt),
         };
+        (wire.Signature, wire.SignerCertificate) = SignatureToWire(d.Signature);
+        return wire;
     }
+
+    /// <summary>The signature's two wire fields (empty when unsigned).</summary>
+    public static (Google.Protobuf.ByteString Signature, Google.Protobuf.ByteString Certificate) SignatureToWire(Signing.DocumentSignature? s) =>
+        s is null ? (Google.Protobuf.ByteString.Empty, Google.Protobuf.ByteString.Empty)
+            : (Google.Protobuf.ByteString.CopyFrom(s.Value), Google.Protobuf.ByteString.CopyFrom(s.SignerCertificate));
+
+    /// <summary>The signature from its two wire fields; null when both are empty (unsigned). Checked by the receiver's verifier, not here.</summary>
+    public static Signing.DocumentSignature? SignatureFromWire(Google.Protobuf.ByteString signature, Google.Protobuf.ByteString certificate) =>
+        signature.IsEmpty && certificate.IsEmpty ? null : new Signing.DocumentSignature(signature.ToByteArray(), certificate.ToByteArray());
 
     /// <summary>The record form of a policy document; throws <see cref="FormatException"/> on an invalid one.</summary>
     public static PolicyDocument FromWire(P.PolicyDocument d)
@@ -186,7 +197,8 @@ public static class LinkMapping
         var problems = scope.Problems().Concat(policy.Problems()).ToList();
         if (!Enum.IsDefined(scope.Level) || d.Version <= 0 || problems.Count > 0)
             throw new FormatException($"policy document v{d.Version} for {scope.Key} is invalid: {string.Join("; ", problems)}");
-        return new PolicyDocument(scope, d.Version, policy, WireRanges.Instant(d.ChangedAtUs, "policy change time"));
+        return new PolicyDocument(scope, d.Version, policy, WireRanges.Instant(d.ChangedAtUs, "policy change time"),
+            SignatureFromWire(d.Signature, d.SignerCertificate));
     }
 
     /// <summary>

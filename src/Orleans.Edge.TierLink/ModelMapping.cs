@@ -18,6 +18,7 @@ public static class ModelMapping
             Version = a.Version, Manifest = ToWire(a.Manifest), ChangedAtUs = LinkMapping.ToUs(a.ChangedAt),
         };
         foreach (var v in a.Variants ?? []) wire.Variants.Add(ToWire(v));
+        (wire.Signature, wire.SignerCertificate) = LinkMapping.SignatureToWire(a.Signature);
         return wire;
     }
 
@@ -34,7 +35,8 @@ public static class ModelMapping
         var variants = a.Variants.Select(FromWire).ToList();
         if (variants.Any(v => v.Version != manifest.Version))
             throw new FormatException($"model assignment v{a.Version} carries variants of another version than {manifest.Version}");
-        return new ModelAssignment(scope, a.Version, manifest, LinkMapping.FromUs(a.ChangedAtUs), variants.Count > 0 ? variants : null);
+        return new ModelAssignment(scope, a.Version, manifest, LinkMapping.FromUs(a.ChangedAtUs), variants.Count > 0 ? variants : null,
+            LinkMapping.SignatureFromWire(a.Signature, a.SignerCertificate));
     }
 
     /// <summary>The wire form of a manifest.</summary>

@@ -29,6 +29,9 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>Default validity of the root CA.</summary>
     public static readonly TimeSpan DefaultRootValidity = TimeSpan.FromDays(3650);
 
+    /// <summary>Default validity of the document signer's certificate (rotate it well before; see docs/trust.md).</summary>
+    public static readonly TimeSpan DefaultSignerValidity = TimeSpan.FromDays(365);
+
     /// <summary>Default validity of a region intermediate CA.</summary>
     public static readonly TimeSpan DefaultRegionValidity = TimeSpan.FromDays(730);
 
@@ -122,12 +125,34 @@ public sealed class CertificateAuthority : IDisposable
         return Issue(request, validity ?? DefaultNodeValidity);
     }
 
+    /// <summary>
+    /// Issues the fleet's document signer (<c>spiffe://&lt;domain&gt;/cloud/signer</c>), root only: a new ECDSA P-256 key and
+    /// a certificate with EKU codeSigning alone (no serverAuth/clientAuth), key usage digitalSignature, not a CA. The key is
+    /// made here, where the root is; move it to the cloud (<see cref="DocumentSigner.Save"/> writes it mode 0600).
+    /// </summary>
+    public X509Certificate2 IssueSigner(TimeSpan? validity = null)
+    {
+        if (!IsRoot) throw new TrustException("only the root CA issues the document signer");
+        var identity = NodeIdentity.Signer(TrustDomain);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(SubjectFor(identity, ca: false), key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(Oids.CodeSigning)], true));
+        request.CertificateExtensions.Add(SpiffeSan.CreateExtension(identity));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        using var issued = Issue(request, validity ?? DefaultSignerValidity);
+        return Rebuild(issued, key);
+    }
+
     /// <summary>Why this CA may not issue <paramref name="identity"/>, or null when it may.</summary>
     public string? MayIssue(NodeIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
         if (identity.TrustDomain != TrustDomain)
             return $"this CA issues identities of trust domain '{TrustDomain}', not '{identity.TrustDomain}'";
+        if (identity.Kind == NodeKind.Signer)
+            return $"{identity} is the document signer: it is issued by the root with issue-signer (EKU codeSigning), never as a node";
         // The root may sign anything of its domain; a store it signs directly is valid (a region
         // without an intermediate of its own), though stores are normally signed by their region.
         if (IsRoot) return null;
@@ -301,6 +326,7 @@ internal static class Oids
 {
     public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
     public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
+    public const string CodeSigning = "1.3.6.1.5.5.7.3.3";
 }
 
 internal static class CertificateExtensions

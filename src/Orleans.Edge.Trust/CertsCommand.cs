@@ -7,7 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Orleans.Edge.Trust;
 
 /// <summary>
-/// The <c>certs</c> verb: create the fleet CA, issue region intermediates, make a node's key and CSR,
+/// The <c>certs</c> verb: create the fleet CA, issue region intermediates and the document signer, make a node's key and CSR,
 /// sign CSRs, renew and show certificates. Each subcommand prints one line per thing it did; a
 /// failure is one line on the error writer starting <c>orleans-edge certs:</c> and exit code 1
 /// (2 for a bad command line). Host it with <c>root.Subcommands.Add(CertsCommand.Create())</c>.
@@ -25,6 +25,7 @@ public static class CertsCommand
         var certs = new Command("certs", "Create the fleet CA, issue region CAs and node certificates, renew and show them.");
         certs.Subcommands.Add(InitCa(time));
         certs.Subcommands.Add(IssueRegion(time));
+        certs.Subcommands.Add(IssueSigner(time));
         certs.Subcommands.Add(Csr());
         certs.Subcommands.Add(Sign(time));
         certs.Subcommands.Add(Renew(time));
@@ -93,6 +94,28 @@ public static class CertsCommand
             say($"wrote {Path.Combine(directory, CertificateAuthority.CertificateFile)} (region CA, then root)");
             say($"wrote {Path.Combine(directory, CertificateAuthority.KeyFile)} (mode 0600{(secret is null ? ", not encrypted" : ", encrypted")})");
             say($"wrote {Path.Combine(directory, NodeDirectory.TrustBundleFile)}");
+        });
+        return command;
+    }
+
+    private static Command IssueSigner(TimeProvider time)
+    {
+        var caDir = Required("--ca", "Directory of the root CA.");
+        var output = Required("--out", "Directory for signer.crt.pem and signer.key.pem (give it to the cloud).");
+        var days = Days((int)CertificateAuthority.DefaultSignerValidity.TotalDays);
+        var password = PasswordEnv("Environment variable holding the root CA key's password.");
+        var command = new Command("issue-signer", "Issue the cloud's document signer (spiffe://<domain>/cloud/signer, EKU codeSigning only): it signs policies and model assignments and nothing else.") { caDir, output, days, password };
+        Run(command, (parse, say) =>
+        {
+            var directory = parse.GetRequiredValue(output);
+            if (File.Exists(Path.Combine(directory, DocumentSigner.KeyFile)))
+                throw new TrustException($"{Path.Combine(directory, DocumentSigner.KeyFile)} already exists; issue a new signer into a new directory (see rotation in docs/trust.md)");
+            using var root = CertificateAuthority.Load(parse.GetRequiredValue(caDir), ReadPassword(parse.GetValue(password)), time);
+            using var signer = root.IssueSigner(TimeSpan.FromDays(parse.GetValue(days)));
+            DocumentSigner.Save(directory, signer);
+            say($"issued document signer {NodeIdentity.Signer(root.TrustDomain)}: serial {signer.SerialNumber}, valid until {Utc(signer.NotAfter)}");
+            say($"wrote {Path.Combine(directory, DocumentSigner.CertificateFile)}");
+            say($"wrote {Path.Combine(directory, DocumentSigner.KeyFile)} (mode 0600, not encrypted); give this directory to the cloud only");
         });
         return command;
     }

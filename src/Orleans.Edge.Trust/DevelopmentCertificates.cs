@@ -8,7 +8,7 @@ namespace Orleans.Edge.Trust;
 /// certificate when a third of its life is left. Nodes sharing a data directory (one-process demos)
 /// share one development CA, so they trust each other.
 /// Layout under <c>&lt;dataDir&gt;/certs/</c>: <c>dev-ca/</c> (root), <c>dev-ca/region-&lt;r&gt;/</c>
-/// (each region's intermediate, which signs its stores), and one node directory per node named by
+/// (each region's intermediate, which signs its stores), <c>dev-ca/signer/</c> (the cloud's document signer), and one node directory per node named by
 /// its cluster id (<c>cloud</c>, <c>region-eu</c>, <c>store-eu-s1</c>; see <see cref="NodeDirectory"/>).
 /// The development CA's keys are unencrypted (mode 0600): fine for a laptop, not for a fleet.
 /// </summary>
@@ -36,19 +36,14 @@ public static class DevelopmentCertificates
     public static async Task<string> EnsureAsync(string dataDir, NodeIdentity identity, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(identity);
-        time ??= TimeProvider.System;
-        var root = Path.Combine(Path.GetFullPath(dataDir), Folder);
-        Directory.CreateDirectory(root);
-        await InProcess.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        if (identity.Kind == NodeKind.Signer) throw new ArgumentException("the signer is not a node; use EnsureSignerAsync", nameof(identity));
+        return await WithRootAsync(dataDir, identity.TrustDomain, time, (ca, root, clock) =>
         {
-            using var fileLock = await LockAsync(Path.Combine(root, ".lock"), cancellationToken).ConfigureAwait(false);
-            using var ca = LoadOrCreateRoot(Path.Combine(root, CaFolder), identity.TrustDomain, time);
             using var issuer = identity.Kind == NodeKind.Store
-                ? LoadOrCreateRegion(ca, Path.Combine(root, CaFolder, $"region-{identity.RegionId}"), identity.RegionId!, time)
+                ? LoadOrCreateRegion(ca, Path.Combine(root, CaFolder, $"region-{identity.RegionId}"), identity.RegionId!, clock)
                 : null;
             var nodeDir = NodeDirectoryOf(dataDir, identity);
-            if (NeedsNewCertificate(nodeDir, identity, time))
+            if (NeedsNewCertificate(nodeDir, identity, clock))
             {
                 var signer = issuer ?? ca;
                 using var csr = NodeKeys.CreateCsr(identity);
@@ -56,11 +51,69 @@ public static class DevelopmentCertificates
                 NodeDirectory.Write(nodeDir, certificate, csr.Key, signer.ChainBelowRoot(), [ca.Root]);
             }
             return nodeDir;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Makes sure the development document signer of <paramref name="trustDomain"/> exists beside the development CA,
+    /// in <c>&lt;dataDir&gt;/certs/dev-ca/signer/</c>, renewed like a node certificate (a third of its life left, or
+    /// missing, broken or from another CA); returns its directory (give it to <c>AddEdgeDocumentSigning</c>).
+    /// </summary>
+    public static Task<string> EnsureSignerAsync(string dataDir, string trustDomain, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        WithRootAsync(dataDir, trustDomain, time, (ca, root, clock) =>
+        {
+            var directory = Path.Combine(root, CaFolder, SignerFolder);
+            if (NeedsNewSigner(directory, ca, clock))
+            {
+                using var signer = ca.IssueSigner();
+                DocumentSigner.Save(directory, signer);
+            }
+            return directory;
+        }, cancellationToken);
+
+    /// <summary>Folder of the development document signer under the development CA's folder.</summary>
+    public const string SignerFolder = "signer";
+
+    /// <summary>Runs <paramref name="action"/> holding both locks, with the development root of <paramref name="trustDomain"/> (made if missing).</summary>
+    private static async Task<string> WithRootAsync(string dataDir, string trustDomain, TimeProvider? time,
+        Func<CertificateAuthority, string, TimeProvider, string> action, CancellationToken cancellationToken)
+    {
+        time ??= TimeProvider.System;
+        var root = Path.Combine(Path.GetFullPath(dataDir), Folder);
+        Directory.CreateDirectory(root);
+        await InProcess.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var fileLock = await LockAsync(Path.Combine(root, ".lock"), cancellationToken).ConfigureAwait(false);
+            using var ca = LoadOrCreateRoot(Path.Combine(root, CaFolder), trustDomain, time);
+            return action(ca, root, time);
         }
         finally
         {
             InProcess.Release();
         }
+    }
+
+    private static bool NeedsNewSigner(string directory, CertificateAuthority ca, TimeProvider time)
+    {
+        try
+        {
+            using var signer = DocumentSigner.Load(directory);
+            var validation = new PeerValidator(ca.TrustDomain, [ca.Root], null, time).Validate(signer.Certificate, null, PeerRole.DocumentSigner);
+            if (!validation.IsAuthenticated) return true;
+            return Renewable(signer.Certificate, time);
+        }
+        catch (TrustException)
+        {
+            return true;
+        }
+    }
+
+    private static bool Renewable(X509Certificate2 certificate, TimeProvider time)
+    {
+        var notBefore = certificate.NotBefore.ToUniversalTime();
+        var notAfter = certificate.NotAfter.ToUniversalTime();
+        return notAfter - time.GetUtcNow().UtcDateTime < (notAfter - notBefore) / 3;
     }
 
     private static bool NeedsNewCertificate(string nodeDir, NodeIdentity identity, TimeProvider time)
@@ -75,10 +128,7 @@ public static class DevelopmentCertificates
             return true; // missing, broken, expired, revoked or from another (older) dev CA
         }
         if (credentials.Identity != identity) return true;
-        var notBefore = credentials.Certificate.NotBefore.ToUniversalTime();
-        var notAfter = credentials.Certificate.NotAfter.ToUniversalTime();
-        var left = notAfter - time.GetUtcNow().UtcDateTime;
-        return left < (notAfter - notBefore) / 3;
+        return Renewable(credentials.Certificate, time);
     }
 
     private static CertificateAuthority LoadOrCreateRoot(string directory, string trustDomain, TimeProvider time)

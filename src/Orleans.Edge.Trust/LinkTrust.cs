@@ -84,6 +84,12 @@ public sealed partial class LinkTrust
         return true;
     }
 
+    /// <summary>
+    /// The validator in force: the node's trust bundle and deny-list with the fleet's published one added
+    /// (e.g. for verifying signed documents with what the links trust).
+    /// </summary>
+    public PeerValidator CurrentValidator() => Validator();
+
     /// <summary>The node's validator with the published deny-list added to its own; rebuilt when either changes.</summary>
     private PeerValidator Validator()
     {

@@ -13,6 +13,11 @@ public enum NodeKind
     Region,
     /// <summary>A store cluster: <c>spiffe://&lt;domain&gt;/region/&lt;r&gt;/store/&lt;s&gt;</c>.</summary>
     Store,
+    /// <summary>
+    /// The cloud's document signer, <c>spiffe://&lt;domain&gt;/cloud/signer</c>: not a cluster, a key that signs policies and
+    /// model assignments and nothing else (EKU codeSigning only, so it cannot be used for TLS and a TLS certificate cannot sign).
+    /// </summary>
+    Signer,
 }
 
 /// <summary>
@@ -54,6 +59,9 @@ public sealed record NodeIdentity
     /// <summary>The cloud of <paramref name="trustDomain"/>.</summary>
     public static NodeIdentity Cloud(string trustDomain) => new(RequireTrustDomain(trustDomain), NodeKind.Cloud, null, null);
 
+    /// <summary>The cloud's document signer of <paramref name="trustDomain"/>.</summary>
+    public static NodeIdentity Signer(string trustDomain) => new(RequireTrustDomain(trustDomain), NodeKind.Signer, null, null);
+
     /// <summary>Region <paramref name="regionId"/> of <paramref name="trustDomain"/>.</summary>
     public static NodeIdentity Region(string trustDomain, string regionId) =>
         new(RequireTrustDomain(trustDomain), NodeKind.Region, RequireSegment(regionId, "region id"), null);
@@ -76,6 +84,7 @@ public sealed record NodeIdentity
     {
         NodeKind.Store => EdgeIdentity.Store(RegionId!, StoreId!),
         NodeKind.Region => EdgeIdentity.Region(RegionId!),
+        NodeKind.Signer => throw new InvalidOperationException($"{this} is the document signer, not a cluster"),
         _ => EdgeIdentity.Cloud,
     };
 
@@ -85,13 +94,14 @@ public sealed record NodeIdentity
         : throw new InvalidOperationException($"{this} has no region");
 
     /// <summary>A short name safe as a directory name: <c>cloud</c>, <c>region-eu</c>, <c>store-eu-s1</c> (the Orleans cluster id).</summary>
-    public string ClusterId => ToEdgeIdentity().ClusterId;
+    public string ClusterId => Kind == NodeKind.Signer ? "cloud-signer" : ToEdgeIdentity().ClusterId;
 
     /// <summary>The SPIFFE ID, e.g. <c>spiffe://fleet.example/region/eu/store/eu-s1</c>.</summary>
     public override string ToString() => Kind switch
     {
         NodeKind.Store => $"{Scheme}{TrustDomain}/region/{RegionId}/store/{StoreId}",
         NodeKind.Region => $"{Scheme}{TrustDomain}/region/{RegionId}",
+        NodeKind.Signer => $"{Scheme}{TrustDomain}/cloud/signer",
         _ => $"{Scheme}{TrustDomain}/cloud",
     };
 
@@ -156,6 +166,9 @@ public sealed record NodeIdentity
             case ["cloud"]:
                 identity = new NodeIdentity(domain, NodeKind.Cloud, null, null);
                 return null;
+            case ["cloud", "signer"]:
+                identity = new NodeIdentity(domain, NodeKind.Signer, null, null);
+                return null;
             case ["region", var region]:
                 if (SegmentProblem(region, "region id") is { } rp) return rp;
                 identity = new NodeIdentity(domain, NodeKind.Region, region, null);
@@ -166,7 +179,7 @@ public sealed record NodeIdentity
                 identity = new NodeIdentity(domain, NodeKind.Store, region, store);
                 return null;
             default:
-                return $"the SPIFFE ID's path '/{Shorten(path)}' names no node; expected /cloud, /region/<r> or /region/<r>/store/<s>";
+                return $"the SPIFFE ID's path '/{Shorten(path)}' names no node; expected /cloud, /cloud/signer, /region/<r> or /region/<r>/store/<s>";
         }
     }
 

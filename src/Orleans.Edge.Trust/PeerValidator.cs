@@ -45,6 +45,8 @@ public enum PeerRole
     Client,
     /// <summary>The peer is a TLS server (the parent a child dials): EKU serverAuth.</summary>
     Server,
+    /// <summary>Not a TLS peer: the signer of a policy or model assignment. EKU codeSigning and the identity <c>/cloud/signer</c>.</summary>
+    DocumentSigner,
 }
 
 /// <summary>The authenticated identity of a peer, or the reason it was refused.</summary>
@@ -136,7 +138,7 @@ public sealed class PeerValidator
         if (identity.TrustDomain != TrustDomain)
             return PeerValidation.Refuse(PeerRefusal.WrongTrustDomain, $"{identity} is not of trust domain '{TrustDomain}'", serial);
 
-        if (UsageProblem(certificate, role) is { } usage) return PeerValidation.Refuse(PeerRefusal.WrongKeyUsage, usage, serial);
+        if (UsageProblem(certificate, identity, role) is { } usage) return PeerValidation.Refuse(PeerRefusal.WrongKeyUsage, usage, serial);
 
         if (IssuerProblem(identity, elements) is { } issuer) return PeerValidation.Refuse(PeerRefusal.IssuerNotAllowed, issuer, serial);
 
@@ -187,12 +189,24 @@ public sealed class PeerValidator
         return null;
     }
 
-    private static string? UsageProblem(X509Certificate2 certificate, PeerRole role)
+    private static string? UsageProblem(X509Certificate2 certificate, NodeIdentity identity, PeerRole role)
     {
-        var (oid, name) = role == PeerRole.Client ? (Oids.ClientAuth, "clientAuth") : (Oids.ServerAuth, "serverAuth");
+        // The signer and the nodes are kept apart both ways: by EKU and by identity.
+        if ((role == PeerRole.DocumentSigner) != (identity.Kind == NodeKind.Signer))
+            return role == PeerRole.DocumentSigner
+                ? $"{identity} is not the fleet's document signer ({NodeIdentity.Signer(identity.TrustDomain)}); a node's certificate may not sign documents"
+                : $"{identity} is the document signer; its certificate may not be used for TLS";
+        var (oid, name) = role switch
+        {
+            PeerRole.Client => (Oids.ClientAuth, "clientAuth"),
+            PeerRole.Server => (Oids.ServerAuth, "serverAuth"),
+            _ => (Oids.CodeSigning, "codeSigning"),
+        };
         var eku = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         if (eku is null || !eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == oid))
-            return $"the certificate's extended key usage lacks {name}, so it may not be used as a TLS {role.ToString().ToLowerInvariant()}";
+            return role == PeerRole.DocumentSigner
+                ? "the certificate's extended key usage lacks codeSigning, so it may not sign documents"
+                : $"the certificate's extended key usage lacks {name}, so it may not be used as a TLS {role.ToString().ToLowerInvariant()}";
         var keyUsage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
         if (keyUsage is not null && (keyUsage.KeyUsages & X509KeyUsageFlags.DigitalSignature) == 0)
             return "the certificate's key usage lacks digitalSignature";

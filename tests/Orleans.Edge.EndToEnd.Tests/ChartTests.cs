@@ -62,6 +62,7 @@ public sealed partial class ChartTests
         environment["Edge:DashboardUser"] = "admin";
         environment["Edge:DashboardPassword"] = "generated";
         environment["Edge:CertificateDirectory"] = "/etc/orleans-edge/certs";
+        if (tier == "cloud") environment["Edge:SignerDirectory"] = "/etc/orleans-edge/signer";
         var settings = new SiloSettings();
         new ConfigurationBuilder().AddInMemoryCollection(environment).Build().GetSection("Edge").Bind(settings);
 

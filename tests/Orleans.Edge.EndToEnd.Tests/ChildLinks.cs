@@ -57,6 +57,10 @@ public sealed class ChildLinks(EdgeTierHost parent) : IDisposable
         return DevelopmentCertificates.EnsureAsync(trust.EffectiveDevelopmentDirectory, NodeIdentity.From(trust.TrustDomain, node)).GetAwaiter().GetResult();
     }
 
+    /// <summary>The development document signer beside that CA, for a production cloud's <c>--signer</c> or <see cref="TrustSettings.SignerDirectory"/>.</summary>
+    public static string SignerOf() =>
+        DevelopmentCertificates.EnsureSignerAsync(new TrustSettings().EffectiveDevelopmentDirectory, TrustSettings.DefaultTrustDomain).GetAwaiter().GetResult();
+
     private ParentLink Open(string childId)
     {
         var child = parent.Tier == EdgeTier.Cloud ? EdgeIdentity.Region(childId) : EdgeIdentity.Store(parent.Id, childId);

@@ -27,7 +27,7 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
         Skip.If(redis.Problem is not null, redis.Problem);
         var (cloudGateway, cloudLink, regionGateway, regionLink) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         _processes.Add(await TierProcess.StartAsync($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {cloudGateway} " +
-                                                    $"--link-port {cloudLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Cloud)}"));
+                                                    $"--link-port {cloudLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Cloud)} --signer {ChildLinks.SignerOf()}"));
         _processes.Add(await TierProcess.StartAsync($"--tier regional --id ms-r --parent https://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
                                                     $"--gateway-port {regionGateway} --link-port {regionLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Region("ms-r"))}"));
         await using var cloud = await ClusterConnection.ConnectAsync("cloud", cloudGateway);

@@ -7,12 +7,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Policies;
+using Orleans.Edge.Signing;
 using Orleans.Edge.Simulation;
+using Orleans.Edge.TierLink.Child;
+using Orleans.Edge.Trust;
 using P = Orleans.Edge.TierLink.Protocol;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 
-/// <summary>A store whose parent serves a malformed policy document before a good one.</summary>
+/// <summary>A store whose parent serves malformed, unsigned, tampered, misdirected and replayed policy documents among good ones.</summary>
 public sealed class PoisonPolicyTests : IAsyncLifetime
 {
     private const string StoreId = "poison-store";
@@ -47,14 +51,15 @@ public sealed class PoisonPolicyTests : IAsyncLifetime
         // The fake parent below is plaintext: this test is about policy documents, not about trust.
         Trust = { Insecure = true },
         SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), DataDirectory = _dataDir,
+        ConfigureServices = DevelopmentSigning.Shared.For(cloud: false),
     });
 
-    private static P.PolicyDocument StoreDocument(long version, double hysteresis) => new()
-    {
-        Level = P.ScopeLevel.Store, RegionId = RegionId, StoreId = StoreId, Version = version,
-        Policy = new P.Policy { LowStockThresholdUnits = 3, HysteresisUnits = hysteresis, SummaryWindowMs = 10_000, MismatchToleranceFraction = 0.2 },
-        ChangedAtUs = TierLink.LinkMapping.ToUs(DateTimeOffset.UtcNow),
-    };
+    private static readonly Lazy<DocumentSigner> Signer = new(() => DocumentSigner.Load(DevelopmentSigning.Shared.SignerDirectory));
+
+    /// <summary>A store-scope document as the cloud publishes it: signed by the development signer the store trusts.</summary>
+    private static P.PolicyDocument StoreDocument(long version, double hysteresis, string store = StoreId) =>
+        TierLink.LinkMapping.ToWire(Signer.Value.Sign(new PolicyDocument(PolicyScope.ForStore(RegionId, store), version,
+            new ReplenishmentPolicy(3, null, hysteresis, TimeSpan.FromSeconds(10), 0.2), DateTimeOffset.UtcNow)));
 
     [Fact]
     public async Task MalformedPolicyDocument_IsSkippedAndReported_AndTheNextOneIsApplied_WithoutResubscribing()
@@ -95,10 +100,65 @@ public sealed class PoisonPolicyTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task UnsignedTamperedMisdirectedAndReplayedDocuments_AreRefusedCountedAndReported_AndChangeNothing()
+    {
+        _parent.Documents.Add(StoreDocument(5, hysteresis: 1));
+        var unsigned = StoreDocument(6, hysteresis: 2);
+        unsigned.Signature = Google.Protobuf.ByteString.Empty;
+        unsigned.SignerCertificate = Google.Protobuf.ByteString.Empty;
+        _parent.Documents.Add(unsigned);
+        var tampered = StoreDocument(7, hysteresis: 2);
+        tampered.Policy.LowStockThresholdUnits = 0; // a region "relaxing" the store's threshold
+        _parent.Documents.Add(tampered);
+        _parent.Documents.Add(StoreDocument(8, hysteresis: 2, store: "another-store"));
+        await using (var store = NewStore())
+        {
+            await store.StartAsync();
+            var config = store.Grains.GetGrain<IStoreConfigGrain>(StoreId);
+            var gate = store.Services.GetRequiredService<SignedDocumentGate>();
+
+            await Eventually.Get(config.GetAppliedVersion, v => v == 5, "the good document applied", TimeSpan.FromSeconds(15));
+            await Eventually.Get(() => Task.FromResult(gate.Rejected.Count), n => n == 3, "the three bad documents refused");
+            Assert.Equal(1, gate.Rejected[(SignatureRejection.NotSigned, "policy")]);
+            Assert.Equal(1, gate.Rejected[(SignatureRejection.Tampered, "policy")]);
+            Assert.Equal(1, gate.Rejected[(SignatureRejection.WrongScope, "policy")]);
+            var shelf = await config.GetEffectivePolicy(new Domain.ShelfId("s-1"));
+            Assert.Equal((3, 1.0, 5L), (shelf.Policy.LowStockThresholdUnits, shelf.Policy.HysteresisUnits, shelf.Version));
+
+            // The latest refusal reaches the parent in the store's reported state, with its reason.
+            var reported = await Eventually.Get(() => Task.FromResult(_parent.States.LastOrDefault()),
+                s => s is { RejectedPolicyVersion: 8 }, "the refusal in the store's reported state");
+            Assert.Contains("wrong_scope", reported!.PolicyRejection, StringComparison.Ordinal);
+            Assert.Equal(5, reported.AppliedPolicyVersion);
+            await store.StopAsync();
+        }
+
+        // Refusals do not move the resume point: the store asks again after v5, and a replayed v4 (authentic, old) is refused.
+        // (The parent stops serving v6-v8, which the store would otherwise refuse again, so the replay is the latest refusal.)
+        _parent.Documents.RemoveAll(d => d.Version > 5);
+        _parent.Replayed.Add(StoreDocument(4, hysteresis: 3));
+        await using (var again = NewStore())
+        {
+            await again.StartAsync();
+            var gate = again.Services.GetRequiredService<SignedDocumentGate>();
+            await Eventually.Get(() => Task.FromResult(gate.Rejected.GetValueOrDefault((SignatureRejection.Replayed, "policy"))), n => n == 1, "the replayed document refused");
+            Assert.Equal([0L, 5L], _parent.Subscribes);
+            Assert.Equal(5, await again.Grains.GetGrain<IStoreConfigGrain>(StoreId).GetAppliedVersion());
+            var rejection = await Eventually.Get(again.Grains.GetGrain<IStoreConfigGrain>(StoreId).GetLastRejection,
+                r => r?.Reason.StartsWith("replayed:", StringComparison.Ordinal) == true, "the replay recorded as the latest refusal");
+            Assert.Equal(4, rejection!.Version);
+            await again.StopAsync();
+        }
+    }
+
     /// <summary>A parent that serves fixed documents, holds the policy stream open and acks the uplink.</summary>
     private sealed class FakeParent : P.TierLink.TierLinkBase
     {
         public List<P.PolicyDocument> Documents { get; } = [];
+
+        /// <summary>Sent on every subscription whatever its after_version, as a parent replaying old documents would.</summary>
+        public List<P.PolicyDocument> Replayed { get; } = [];
 
         /// <summary>after_version of every Subscribe, in order.</summary>
         public ConcurrentQueue<long> Subscribes { get; } = new();
@@ -111,6 +171,7 @@ public sealed class PoisonPolicyTests : IAsyncLifetime
             Subscribes.Enqueue(request.AfterVersion);
             var batch = new P.PolicyBatch();
             batch.Documents.AddRange(Documents.Where(d => d.Version > request.AfterVersion));
+            batch.Documents.AddRange(Replayed);
             if (batch.Documents.Count > 0) await responseStream.WriteAsync(batch);
             try
             {

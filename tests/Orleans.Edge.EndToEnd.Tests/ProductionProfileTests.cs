@@ -26,7 +26,7 @@ public sealed class ProductionProfileTests(RedisServer redis) : IClassFixture<Re
         _cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
-            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Cloud) },
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Cloud), SignerDirectory = ChildLinks.SignerOf() },
         });
         await _cloud.StartAsync();
         var regionLink = FreePorts.Next();

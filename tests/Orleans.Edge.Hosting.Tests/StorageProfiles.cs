@@ -34,8 +34,12 @@ public sealed class StorageProfiles : IAsyncLifetime
             {
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = Redis.Configuration,
                 // The production profile needs the node's certificates: development ones here.
-                Trust = { CertificateDirectory = await Trust.DevelopmentCertificates.EnsureAsync(new TrustSettings().EffectiveDevelopmentDirectory,
-                    Trust.NodeIdentity.From(TrustSettings.DefaultTrustDomain, EdgeIdentity.Cloud)) },
+                Trust =
+                {
+                    CertificateDirectory = await Trust.DevelopmentCertificates.EnsureAsync(new TrustSettings().EffectiveDevelopmentDirectory,
+                        Trust.NodeIdentity.From(TrustSettings.DefaultTrustDomain, EdgeIdentity.Cloud)),
+                    SignerDirectory = await Trust.DevelopmentCertificates.EnsureSignerAsync(new TrustSettings().EffectiveDevelopmentDirectory, TrustSettings.DefaultTrustDomain),
+                },
             });
         }
     }

@@ -18,13 +18,15 @@ namespace Orleans.Edge.Models;
 /// on an assignment from before variants existed, which means <see cref="Manifest"/> alone.
 /// <see cref="Manifest"/> is the fp32 variant when one is registered (what a store that knows no variants installs).
 /// </param>
+/// <param name="Signature">The cloud's signature over <see cref="Signing.SignedContent.Of(ModelAssignment)"/> (scope, version, every manifest); relayed untouched.</param>
 [GenerateSerializer, Immutable]
 public sealed record ModelAssignment(
     [property: Id(0)] PolicyScope Scope,
     [property: Id(1)] long Version,
     [property: Id(2)] ModelManifest Manifest,
     [property: Id(3)] DateTimeOffset ChangedAt,
-    [property: Id(4)] IReadOnlyList<ModelManifest>? Variants = null) : IScopedDocument
+    [property: Id(4)] IReadOnlyList<ModelManifest>? Variants = null,
+    [property: Id(5)] Signing.DocumentSignature? Signature = null) : IScopedDocument
 {
     /// <summary>The fallback variant: every model version is expected to have it.</summary>
     public const string DefaultVariant = "fp32";
@@ -73,6 +75,8 @@ public sealed record ModelAssignmentResult(
 /// <param name="RejectedSha256">The artifact refused; the store does not fetch it again.</param>
 /// <param name="AppliedVariant">The variant of <paramref name="AppliedVersion"/> installed (fp32, int8, ...).</param>
 /// <param name="VariantFallback">Set when the store serves another variant than its hardware names, and why.</param>
+/// <param name="RefusedAssignment">The model version named by the latest assignment the downlink refused (signature, scope, replay); null once a newer one applied.</param>
+/// <param name="Refusal">Which assignment and why, e.g. <c>assignment v7 for store:eu/s1 (model shelf-v2): tampered: …</c>.</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreModelStatus(
     [property: Id(0)] long AssignmentVersion,
@@ -82,7 +86,9 @@ public sealed record StoreModelStatus(
     [property: Id(4)] string? Rejection,
     [property: Id(5)] string? RejectedSha256,
     [property: Id(6)] string? AppliedVariant = null,
-    [property: Id(7)] string? VariantFallback = null);
+    [property: Id(7)] string? VariantFallback = null,
+    [property: Id(8)] string? RefusedAssignment = null,
+    [property: Id(9)] string? Refusal = null);
 
 /// <summary>
 /// The latest assignment per scope, as the cloud, a region's relay and a store keep them: a child

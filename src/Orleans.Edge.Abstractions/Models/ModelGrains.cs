@@ -73,6 +73,12 @@ public interface IStoreModelGrain : IGrainWithStringKey
     /// <summary>Records what the installer (or the artifact check before it) said of <paramref name="manifest"/>, and reports the store's state up if it changed.</summary>
     [Alias("record")] Task Record(ModelManifest manifest, ModelApplyResult result);
 
+    /// <summary>
+    /// Records an assignment the downlink refused (unsigned, tampered, wrong signer, replayed, another scope): nothing
+    /// else changes, the store reports it with its state. <paramref name="modelVersion"/> is the model it named.
+    /// </summary>
+    [Alias("refuse")] Task Refuse(PolicyRejection rejection, string modelVersion);
+
     /// <summary>Assignment version, target, applied and rejected model.</summary>
     [Alias("status"), AlwaysInterleave] Task<StoreModelStatus> GetStatus();
 }

@@ -75,12 +75,18 @@ public sealed record PolicyScope(
 }
 
 /// <summary>A policy as published by the cloud: one scope, one version (cloud-wide, increasing).</summary>
+/// <param name="Scope">Where it applies.</param>
+/// <param name="Version">Cloud-wide, increasing.</param>
+/// <param name="Policy">The policy.</param>
+/// <param name="ChangedAt">Cloud clock when it was set.</param>
+/// <param name="Signature">The cloud's signature over <see cref="Signing.SignedContent.Of(PolicyDocument)"/>; relayed untouched.</param>
 [GenerateSerializer, Immutable]
 public sealed record PolicyDocument(
     [property: Id(0)] PolicyScope Scope,
     [property: Id(1)] long Version,
     [property: Id(2)] ReplenishmentPolicy Policy,
-    [property: Id(3)] DateTimeOffset ChangedAt) : IScopedDocument;
+    [property: Id(3)] DateTimeOffset ChangedAt,
+    [property: Id(4)] Signing.DocumentSignature? Signature = null) : IScopedDocument;
 
 /// <summary>The policy that applies to a shelf and the document version it came from (0 = built-in default).</summary>
 [GenerateSerializer, Immutable]

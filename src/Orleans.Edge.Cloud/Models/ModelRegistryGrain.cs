@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Edge.Domain;
 using Orleans.Edge.Models;
 using Orleans.Edge.Policies;
+using Orleans.Edge.Signing;
 using Orleans.Edge.Vision;
 
 namespace Orleans.Edge.Cloud.Models;
@@ -39,19 +40,23 @@ public sealed class ModelRegistryData
 /// The cloud's model registry: validates and stores model versions (artifact bytes in the cloud's
 /// artifact store, keyed by the SHA-256 computed here) and publishes scoped assignments, each with
 /// the next cloud-wide assignment version, which the downlinks carry to regions and stores.
+/// Every assignment is signed with its manifests (<see cref="IDocumentSigner"/>): a cloud without a signer assigns nothing.
 /// </summary>
 public sealed partial class ModelRegistryGrain(
     [PersistentState("model-registry", EdgeNames.StateStore)] IPersistentState<ModelRegistryData> state,
     IArtifactStore artifacts,
     IOptions<ModelRegistryOptions> options,
     [FromKeyedServices(EdgeNames.Clock)] TimeProvider time,
+    IEnumerable<IDocumentSigner> signers,
     ILogger<ModelRegistryGrain> logger) : Grain, IModelRegistryGrain
 {
     private readonly ModelAssignmentBook _book = new();
+    private readonly IDocumentSigner? _signer = signers.LastOrDefault();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _book.ApplyAll(state.State.Assignments);
+        // Assignments kept from before signing existed are signed as they are (same version).
+        _book.ApplyAll(state.State.Assignments.Select(a => a.Signature is null && _signer is not null ? _signer.Sign(a) : a));
         _book.Announce();
         return Task.CompletedTask;
     }
@@ -107,10 +112,11 @@ public sealed partial class ModelRegistryGrain(
         if (scope.Level == ScopeLevel.Shelf) problems.Add("a model is assigned to a global, region or store scope; a store runs one model for all its shelves");
         var manifest = Primary(modelVersion);
         if (manifest is null) problems.Add($"model version '{modelVersion}' is not registered");
+        if (_signer is null) problems.Add(DocumentSigning.NoSigner);
         if (problems.Count > 0) return new ModelAssignmentResult(null, problems);
 
         var variants = state.State.Manifests.Where(m => m.Version == modelVersion).ToList();
-        var assignment = new ModelAssignment(scope, state.State.LastVersion + 1, manifest!, time.GetUtcNow(), variants);
+        var assignment = _signer!.Sign(new ModelAssignment(scope, state.State.LastVersion + 1, manifest!, time.GetUtcNow(), variants));
         _book.Apply(assignment);
         state.State.LastVersion = assignment.Version;
         state.State.Assignments = [.. _book.Assignments];

@@ -13,6 +13,11 @@ public sealed class StoreModelTarget(IClusterClient cluster, EdgeIdentity identi
     /// <inheritdoc />
     public Task ApplyModelsAsync(IReadOnlyList<ModelAssignment> assignments, CancellationToken cancellationToken) =>
         cluster.GetGrain<IStoreModelGrain>(identity.RequireStore()).Apply(assignments);
+
+    /// <inheritdoc />
+    /// <remarks>The latest refusal is what the store reports (model_rejection).</remarks>
+    public Task RejectModelsAsync(IReadOnlyList<(ModelAssignment Assignment, Orleans.Edge.Policies.PolicyRejection Rejection)> rejected, CancellationToken cancellationToken) =>
+        cluster.GetGrain<IStoreModelGrain>(identity.RequireStore()).Refuse(rejected[^1].Rejection, rejected[^1].Assignment.Manifest.Version);
 }
 
 /// <summary>A region keeps the cloud's model assignments in its relay grain, from where its stores get them.</summary>
@@ -25,4 +30,8 @@ public sealed class RegionModelTarget(IClusterClient cluster, EdgeIdentity ident
     /// <inheritdoc />
     public Task ApplyModelsAsync(IReadOnlyList<ModelAssignment> assignments, CancellationToken cancellationToken) =>
         cluster.GetGrain<IRegionModelRelayGrain>(identity.RequireRegion()).Apply(assignments);
+
+    /// <inheritdoc />
+    /// <remarks>A region has no model state to report upward: the gate's counter and log are the report; nothing is relayed.</remarks>
+    public Task RejectModelsAsync(IReadOnlyList<(ModelAssignment Assignment, Orleans.Edge.Policies.PolicyRejection Rejection)> rejected, CancellationToken cancellationToken) => Task.CompletedTask;
 }

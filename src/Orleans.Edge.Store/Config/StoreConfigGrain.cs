@@ -23,6 +23,9 @@ public sealed class StoreConfigData
 
     /// <summary>The newest document the downlink rejected as malformed; the downlink resumes past it.</summary>
     [Id(2)] public PolicyRejection? LastRejection { get; set; }
+
+    /// <summary>The latest document the downlink refused as unsigned, tampered, replayed or for another scope: reported, no resume.</summary>
+    [Id(3)] public PolicyRejection? LastRefused { get; set; }
 }
 
 /// <summary>
@@ -75,7 +78,7 @@ public sealed partial class StoreConfigGrain(
 
     public Task<long> GetResumeVersion() => Task.FromResult(Math.Max(_book.MaxVersion, state.State.LastRejection?.Version ?? 0));
 
-    public Task<PolicyRejection?> GetLastRejection() => Task.FromResult(state.State.LastRejection);
+    public Task<PolicyRejection?> GetLastRejection() => Task.FromResult(PolicyRejection.Latest(state.State.LastRejection, state.State.LastRefused));
 
     public Task Apply(IReadOnlyList<PolicyDocument> documents) => Apply(documents, []);
 
@@ -111,22 +114,27 @@ public sealed partial class StoreConfigGrain(
     {
         var models = await GrainFactory.GetGrain<Orleans.Edge.Models.IStoreModelGrain>(_storeId).GetStatus();
         var hardware = ServiceProvider.GetService<Vision.IHardwareCapabilitiesSource>()?.Current;
+        var rejection = PolicyRejection.Latest(state.State.LastRejection, state.State.LastRefused);
+        var (rejectedModel, modelRejection) = models.Refusal is { } refusal ? (models.RefusedAssignment, refusal) : (models.RejectedVersion, models.Rejection);
         await this.GetStreamProvider(EdgeNames.UplinkProvider)
             .GetStream<UpEvent>(StreamId.Create(EdgeStreams.Uplink, _storeId))
             .OnNextAsync(new StoreStateEvent(new StoreId(_storeId), new RegionId(_regionId),
                 _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow(),
-                state.State.LastRejection?.Version ?? 0, state.State.LastRejection is { } r ? $"{r.Scope}: {r.Reason}" : null,
-                models.AppliedVersion, models.RejectedVersion, models.Rejection, hardware, models.AppliedVariant, models.VariantFallback));
+                rejection?.Version ?? 0, rejection is { } r ? $"{r.Scope}: {r.Reason}" : null,
+                models.AppliedVersion, rejectedModel, modelRejection, hardware, models.AppliedVariant, models.VariantFallback));
     }
 
-    /// <summary>Keeps the newest rejection (versions only grow); true when it changed the state.</summary>
+    /// <summary>Keeps the newest malformed rejection (versions only grow) and the latest refusal; true when it changed the state.</summary>
     private bool Record(IReadOnlyList<PolicyRejection> rejected)
     {
-        var newest = rejected.MaxBy(r => r.Version);
-        if (newest is null || newest.Version <= (state.State.LastRejection?.Version ?? 0)) return false;
-        state.State.LastRejection = newest;
-        LogRejected(logger, _storeId, newest.Version, newest.Scope, newest.Reason);
-        return true;
+        var (rejection, refused) = PolicyRejection.ToRecord(rejected, state.State.LastRejection, state.State.LastRefused);
+        if (rejection is not null)
+        {
+            state.State.LastRejection = rejection;
+            LogRejected(logger, _storeId, rejection.Version, rejection.Scope, rejection.Reason);
+        }
+        if (refused is not null) state.State.LastRefused = refused;
+        return rejection is not null || refused is not null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store {Store} recorded policy version {Version} for {Scope} as rejected: {Reason}")]

@@ -28,6 +28,12 @@ public sealed class StoreModelData
     [Id(5)] public string? AppliedVariant { get; set; }
 
     [Id(6)] public string? VariantFallback { get; set; }
+
+    /// <summary>The latest assignment the downlink refused; cleared when a newer one applies.</summary>
+    [Id(7)] public PolicyRejection? Refused { get; set; }
+
+    /// <summary>The model version the refused assignment named.</summary>
+    [Id(8)] public string? RefusedModel { get; set; }
 }
 
 /// <summary>
@@ -58,6 +64,7 @@ public sealed partial class StoreModelGrain(
             if (a.Scope.Reaches(_regionId, _storeId)) changed |= _book.Apply(a);
         if (!changed) return;
         state.State.Assignments = [.. _book.Assignments];
+        (state.State.Refused, state.State.RefusedModel) = (null, null);
         await state.WriteStateAsync();
         var target = _book.Resolve(_regionId, _storeId);
         LogAssigned(logger, _storeId, target?.Manifest.Version, _book.MaxVersion);
@@ -92,9 +99,18 @@ public sealed partial class StoreModelGrain(
         await GrainFactory.GetGrain<IStoreConfigGrain>(_storeId).ReportState();
     }
 
+    public async Task Refuse(PolicyRejection rejection, string modelVersion)
+    {
+        if (rejection == state.State.Refused) return;
+        (state.State.Refused, state.State.RefusedModel) = (rejection, modelVersion);
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IStoreConfigGrain>(_storeId).ReportState();
+    }
+
     public Task<StoreModelStatus> GetStatus() => Task.FromResult(new StoreModelStatus(_book.MaxVersion,
         _book.Resolve(_regionId, _storeId)?.Manifest.Version, state.State.AppliedVersion, state.State.RejectedVersion,
-        state.State.Rejection, state.State.RejectedSha256, state.State.AppliedVariant, state.State.VariantFallback));
+        state.State.Rejection, state.State.RejectedSha256, state.State.AppliedVariant, state.State.VariantFallback,
+        state.State.RefusedModel, state.State.Refused is { } r ? $"assignment v{r.Version} for {r.Scope}: {r.Reason}" : null));
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {Store} is assigned model {Model} (assignments up to version {Version})")]
     private static partial void LogAssigned(ILogger logger, string store, string? model, long version);

@@ -19,7 +19,7 @@ public sealed class ModelDeliveryProductionTests(RedisServer redis) : IClassFixt
         await using var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), RedisConfiguration = redis.Configuration,
-            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Cloud) },
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Cloud), SignerDirectory = ChildLinks.SignerOf() },
         });
         await cloud.StartAsync();
         await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
