@@ -190,6 +190,9 @@ public static class LinkMapping
     {
         var scope = new PolicyScope((ScopeLevel)d.Level, Empty(d.RegionId), Empty(d.StoreId), Empty(d.ShelfId));
         var p = d.Policy ?? throw new FormatException($"policy document v{d.Version} has no policy");
+        // Past about 29,000 years a window is no TimeSpan at all; Problems() below words every other bad length.
+        if (p.SummaryWindowMs < -MaxWindowMs || p.SummaryWindowMs > MaxWindowMs)
+            throw new FormatException($"policy document v{d.Version} for {ScopeOf(d)} is invalid: a summary window of {p.SummaryWindowMs} ms is outside 1 s–1 day");
         var policy = new ReplenishmentPolicy(
             p.HasLowStockThresholdUnits ? p.LowStockThresholdUnits : null,
             p.HasLowStockThresholdFraction ? p.LowStockThresholdFraction : null,
@@ -222,12 +225,14 @@ public static class LinkMapping
         return size + 1 + Google.Protobuf.CodedOutputStream.ComputeLengthSize(size);
     }
 
+    private static readonly long MaxWindowMs = (long)TimeSpan.MaxValue.TotalMilliseconds;
+
     private static string? Empty(string s) => s.Length == 0 ? null : s;
 
     private static string? OptionalId(string value, string what) => value.Length == 0 ? null : Id(value, what);
 
     private static string? OptionalVariant(string value, string what) =>
-        value.Length == 0 ? null : WireRanges.Text(value, 16, what);
+        value.Length == 0 ? null : WireRanges.Text(value, WireRanges.MaxVariantLength, what);
 
     private static string Id(string value, string what) =>
         EdgeId.Problem(value, what) is { } problem ? throw new FormatException(problem) : value;

@@ -35,8 +35,8 @@ public static class ModelMapping
         var variants = a.Variants.Select(FromWire).ToList();
         if (variants.Any(v => v.Version != manifest.Version))
             throw new FormatException($"model assignment v{a.Version} carries variants of another version than {manifest.Version}");
-        return new ModelAssignment(scope, a.Version, manifest, LinkMapping.FromUs(a.ChangedAtUs), variants.Count > 0 ? variants : null,
-            LinkMapping.SignatureFromWire(a.Signature, a.SignerCertificate));
+        return new ModelAssignment(scope, a.Version, manifest, WireRanges.Instant(a.ChangedAtUs, $"model assignment v{a.Version}'s change time"),
+            variants.Count > 0 ? variants : null, LinkMapping.SignatureFromWire(a.Signature, a.SignerCertificate));
     }
 
     /// <summary>The wire form of a manifest.</summary>
@@ -56,6 +56,9 @@ public static class ModelMapping
         if (EdgeId.Problem(m.Version, "model version") is { } versionProblem) throw new FormatException(versionProblem);
         if (ArtifactNames.Problem(m.Sha256) is { } shaProblem) throw new FormatException(shaProblem);
         if (m.SizeBytes <= 0) throw new FormatException($"model {m.Version} has size {m.SizeBytes}; it must be positive");
+        // Empty from a parent that predates variants; otherwise a short id (fp32, int8), since it names files and metric labels.
+        if (m.Variant.Length > 0 && (m.Variant.Length > WireRanges.MaxVariantLength || EdgeId.Problem(m.Variant, "model variant") is not null))
+            throw new FormatException($"model {m.Version} has variant '{m.Variant}'; a variant is up to {WireRanges.MaxVariantLength} lower-case letters, digits, '-', '_' or '.'");
         return new ModelManifest(m.Version, m.Sha256, m.SizeBytes, m.Variant, [.. m.InputShape], [.. m.FillShape], [.. m.SkuShape],
             new Dictionary<string, double>(m.Metrics, StringComparer.Ordinal));
     }
@@ -73,9 +76,17 @@ public static class ModelMapping
         return wire;
     }
 
-    /// <summary>The record form of a store's hardware.</summary>
-    public static HardwareCapabilities FromWire(P.HardwareCapabilities h) =>
-        new(h.Cores, h.MemoryMb, [.. h.Simd], [.. h.ExecutionProviders], h.ModelVariant, h.IntraOpThreads, h.FrameHzPerCamera, h.CanTrain);
+    /// <summary>The record form of a store's hardware; throws <see cref="FormatException"/> on a value out of range.</summary>
+    public static HardwareCapabilities FromWire(P.HardwareCapabilities h)
+    {
+        foreach (var name in h.Simd.Concat(h.ExecutionProviders)) WireRanges.Text(name, WireRanges.MaxNameLength, "a hardware capability's name");
+        var hz = h.FrameHzPerCamera;
+        if (!double.IsFinite(hz) || hz is < 0 or > WireRanges.MaxFrameHz)
+            throw new FormatException($"frame rate per camera must be within 0–{WireRanges.MaxFrameHz:G} Hz, got {hz}");
+        return new((int)WireRanges.NotNegative(h.Cores, "core count"), WireRanges.NotNegative(h.MemoryMb, "memory"), [.. h.Simd], [.. h.ExecutionProviders],
+            WireRanges.Text(h.ModelVariant, WireRanges.MaxVariantLength, "model variant"), (int)WireRanges.NotNegative(h.IntraOpThreads, "intra-op threads"),
+            hz, h.CanTrain);
+    }
 
     private static string? Empty(string s) => s.Length == 0 ? null : s;
 }

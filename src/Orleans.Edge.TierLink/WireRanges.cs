@@ -29,6 +29,15 @@ public static class WireRanges
     /// <summary>Longest free text (an alert's detail, a rejection's reason).</summary>
     public const int MaxTextLength = 2048;
 
+    /// <summary>Longest model variant name (fp32, int8, ...).</summary>
+    public const int MaxVariantLength = 16;
+
+    /// <summary>Longest short name in a store's hardware (a SIMD set, an execution provider).</summary>
+    public const int MaxNameLength = 128;
+
+    /// <summary>Highest per-camera frame rate a store may report.</summary>
+    public const double MaxFrameHz = 1000;
+
     /// <summary>Most stores one region summary may list.</summary>
     public const int MaxStoresPerSummary = 100_000;
 

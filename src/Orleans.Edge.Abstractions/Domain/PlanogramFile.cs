@@ -56,12 +56,16 @@ public static class PlanogramFile
 
     /// <summary>The format a file name's extension stands for.</summary>
     /// <exception cref="ArgumentException">The extension is neither .json nor .csv.</exception>
-    public static PlanogramFormat FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    public static PlanogramFormat FormatOf(string path)
     {
-        ".json" => PlanogramFormat.Json,
-        ".csv" => PlanogramFormat.Csv,
-        var other => throw new ArgumentException($"planogram file '{path}' must end in .json or .csv, not '{other}'", nameof(path)),
-    };
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".json" => PlanogramFormat.Json,
+            ".csv" => PlanogramFormat.Csv,
+            var other => throw new ArgumentException($"planogram file '{path}' must end in .json or .csv, not '{other}'", nameof(path)),
+        };
+    }
 
     /// <summary>Reads a planogram in <paramref name="format"/> from <paramref name="stream"/> (UTF-8).</summary>
     public static PlanogramLoadResult Read(Stream stream, PlanogramFormat format)
@@ -109,70 +113,78 @@ public static class PlanogramFile
         }
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Array) return Failed("$: a planogram is a JSON array of shelves");
-            var problems = new List<string>();
-            var shelves = new List<ShelfSetup>();
-            var shelfAt = new Dictionary<string, int>(StringComparer.Ordinal);
-            var sensorAt = new Dictionary<string, string>(StringComparer.Ordinal);
-            var index = 0;
-            foreach (var item in root.EnumerateArray())
+            // JsonDocument parses an escaped lone surrogate ("\ud800") and only refuses it when the text is read.
+            try
             {
-                var at = $"[{index}]";
-                index++;
-                if (item.ValueKind != JsonValueKind.Object) { problems.Add($"{at}: a shelf is a JSON object"); continue; }
-                foreach (var property in item.EnumerateObject())
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Array) return Failed("$: a planogram is a JSON array of shelves");
+                var problems = new List<string>();
+                var shelves = new List<ShelfSetup>();
+                var shelfAt = new Dictionary<string, int>(StringComparer.Ordinal);
+                var sensorAt = new Dictionary<string, string>(StringComparer.Ordinal);
+                var index = 0;
+                foreach (var item in root.EnumerateArray())
                 {
-                    if (!ShelfProperties.Contains(property.Name)) problems.Add($"{at}.{property.Name}: unknown property (expected {string.Join(", ", ShelfProperties)})");
-                }
-                var count = problems.Count;
-                var shelf = JsonId(item, "shelf", "shelf id", at, problems);
-                var sku = JsonString(item, "sku", at, problems);
-                var unit = JsonNumber(item, "unitWeightGrams", at, problems);
-                var tare = JsonNumber(item, "tareGrams", at, problems);
-                var capacity = JsonNumber(item, "capacityUnits", at, problems);
-                if (sku is not null) CheckSku(sku, $"{at}.sku", problems);
-                if (unit is { } u) CheckUnitWeight(u, $"{at}.unitWeightGrams", problems);
-                if (tare is { } t) CheckTare(t, $"{at}.tareGrams", problems);
-                if (capacity is { } c) CheckCapacity(c, $"{at}.capacityUnits", problems);
-                if (shelf is not null && !shelfAt.TryAdd(shelf, index - 1))
-                    problems.Add($"{at}.shelf: shelf '{shelf}' is also at [{shelfAt[shelf]}]");
-
-                var sensors = new List<SensorSpec>();
-                if (!item.TryGetProperty("sensors", out var list) || list.ValueKind != JsonValueKind.Array)
-                {
-                    problems.Add($"{at}.sensors: missing; give an array of sensors");
-                }
-                else if (list.GetArrayLength() == 0)
-                {
-                    problems.Add($"{at}.sensors: a shelf needs at least one sensor");
-                }
-                else
-                {
-                    var j = 0;
-                    foreach (var s in list.EnumerateArray())
+                    var at = $"[{index}]";
+                    index++;
+                    if (item.ValueKind != JsonValueKind.Object) { problems.Add($"{at}: a shelf is a JSON object"); continue; }
+                    foreach (var property in item.EnumerateObject())
                     {
-                        var sat = $"{at}.sensors[{j++}]";
-                        if (s.ValueKind != JsonValueKind.Object) { problems.Add($"{sat}: a sensor is a JSON object"); continue; }
-                        foreach (var property in s.EnumerateObject())
-                        {
-                            if (!SensorProperties.Contains(property.Name)) problems.Add($"{sat}.{property.Name}: unknown property (expected id, kind, maxValue)");
-                        }
-                        var id = JsonId(s, "id", "sensor id", sat, problems);
-                        var kindText = JsonString(s, "kind", sat, problems);
-                        SensorKind? kind = kindText is null ? null : ParseKind(kindText, $"{sat}.kind", problems);
-                        double? max = s.TryGetProperty("maxValue", out _) || kind != SensorKind.Camera ? JsonNumber(s, "maxValue", sat, problems) : 1;
-                        if (max is { } m && kind is { } k) CheckMax(k, m, $"{sat}.maxValue", problems);
-                        if (id is not null && !sensorAt.TryAdd(id, sat)) problems.Add($"{sat}.id: sensor '{id}' is also at {sensorAt[id]}");
-                        if (id is not null && kind is { } kk && max is { } mm && shelf is not null)
-                            sensors.Add(new SensorSpec(new SensorId(id), new ShelfId(shelf), kk, mm));
+                        if (!ShelfProperties.Contains(property.Name)) problems.Add($"{at}.{property.Name}: unknown property (expected {string.Join(", ", ShelfProperties)})");
                     }
+                    var count = problems.Count;
+                    var shelf = JsonId(item, "shelf", "shelf id", at, problems);
+                    var sku = JsonString(item, "sku", at, problems);
+                    var unit = JsonNumber(item, "unitWeightGrams", at, problems);
+                    var tare = JsonNumber(item, "tareGrams", at, problems);
+                    var capacity = JsonNumber(item, "capacityUnits", at, problems);
+                    if (sku is not null) CheckSku(sku, $"{at}.sku", problems);
+                    if (unit is { } u) CheckUnitWeight(u, $"{at}.unitWeightGrams", problems);
+                    if (tare is { } t) CheckTare(t, $"{at}.tareGrams", problems);
+                    if (capacity is { } c) CheckCapacity(c, $"{at}.capacityUnits", problems);
+                    if (shelf is not null && !shelfAt.TryAdd(shelf, index - 1))
+                        problems.Add($"{at}.shelf: shelf '{shelf}' is also at [{shelfAt[shelf]}]");
+
+                    var sensors = new List<SensorSpec>();
+                    if (!item.TryGetProperty("sensors", out var list) || list.ValueKind != JsonValueKind.Array)
+                    {
+                        problems.Add($"{at}.sensors: missing; give an array of sensors");
+                    }
+                    else if (list.GetArrayLength() == 0)
+                    {
+                        problems.Add($"{at}.sensors: a shelf needs at least one sensor");
+                    }
+                    else
+                    {
+                        var j = 0;
+                        foreach (var s in list.EnumerateArray())
+                        {
+                            var sat = $"{at}.sensors[{j++}]";
+                            if (s.ValueKind != JsonValueKind.Object) { problems.Add($"{sat}: a sensor is a JSON object"); continue; }
+                            foreach (var property in s.EnumerateObject())
+                            {
+                                if (!SensorProperties.Contains(property.Name)) problems.Add($"{sat}.{property.Name}: unknown property (expected id, kind, maxValue)");
+                            }
+                            var id = JsonId(s, "id", "sensor id", sat, problems);
+                            var kindText = JsonString(s, "kind", sat, problems);
+                            SensorKind? kind = kindText is null ? null : ParseKind(kindText, $"{sat}.kind", problems);
+                            double? max = s.TryGetProperty("maxValue", out _) || kind != SensorKind.Camera ? JsonNumber(s, "maxValue", sat, problems) : 1;
+                            if (max is { } m && kind is { } k) CheckMax(k, m, $"{sat}.maxValue", problems);
+                            if (id is not null && !sensorAt.TryAdd(id, sat)) problems.Add($"{sat}.id: sensor '{id}' is also at {sensorAt[id]}");
+                            if (id is not null && kind is { } kk && max is { } mm && shelf is not null)
+                                sensors.Add(new SensorSpec(new SensorId(id), new ShelfId(shelf), kk, mm));
+                        }
+                    }
+                    if (problems.Count == count && shelf is not null && sku is not null && unit is not null && tare is not null && capacity is not null)
+                        shelves.Add(new ShelfSetup(new ShelfId(shelf), new PlanogramEntry(sku, unit.Value, tare.Value, (int)capacity.Value), sensors));
                 }
-                if (problems.Count == count && shelf is not null && sku is not null && unit is not null && tare is not null && capacity is not null)
-                    shelves.Add(new ShelfSetup(new ShelfId(shelf), new PlanogramEntry(sku, unit.Value, tare.Value, (int)capacity.Value), sensors));
+                if (index == 0) problems.Add("$: the planogram lists no shelves");
+                return problems.Count > 0 ? new PlanogramLoadResult([], problems) : new PlanogramLoadResult(shelves, []);
             }
-            if (index == 0) problems.Add("$: the planogram lists no shelves");
-            return problems.Count > 0 ? new PlanogramLoadResult([], problems) : new PlanogramLoadResult(shelves, []);
+            catch (InvalidOperationException ex)
+            {
+                return Failed($"$: the planogram holds text that is not valid UTF-16 ({ex.Message})");
+            }
         }
     }
 
