@@ -61,13 +61,16 @@ public sealed partial class ChartTests
         environment["Edge:Redis"] = "release-redis:6379";
         environment["Edge:DashboardUser"] = "admin";
         environment["Edge:DashboardPassword"] = "generated";
-        environment["Edge:CertificateDirectory"] = "/etc/orleans-edge/certs";
+        // The chart mounts the node's certificates at /etc/orleans-edge/certs; the silo checks that the directory exists, so a stand-in here.
+        var certificates = Directory.CreateTempSubdirectory("edge-chart-certs-");
+        environment["Edge:CertificateDirectory"] = certificates.FullName;
         var settings = new SiloSettings();
         new ConfigurationBuilder().AddInMemoryCollection(environment).Build().GetSection("Edge").Bind(settings);
 
         Assert.Equal(tier, settings.Tier);
         Assert.Empty(settings.Problems());
         Assert.Equal(8080, settings.OpsPort);
+        certificates.Delete();
     }
 
     /// <summary>Every EDGE__* variable a template sets.</summary>
