@@ -73,6 +73,53 @@ public sealed class ProductionProfileTests(RedisServer redis) : IClassFixture<Re
         Assert.Equal(0, (await fleet.GetAlertStats()).DuplicateRevisions);
     }
 
+    [SkippableFact]
+    public async Task OpsEndpoints_AreHttpsWithTheNodesCertificate_AndMetricsAndDashboardAskForTheConfiguredCredentials()
+    {
+        Skip.If(redis.Problem is not null, redis.Problem);
+        var opsPort = FreePorts.Next();
+        await using var region = EdgeTierHost.CreateRegion(new RegionalTierSettings
+        {
+            RegionId = "prod-ops-r", ParentAddress = new Uri($"https://127.0.0.1:{FreePorts.Next()}"), SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(),
+            LinkPort = FreePorts.Next(), OpsPort = opsPort, RedisConfiguration = redis.Configuration, DashboardUser = "prom", DashboardPassword = "scrape-me",
+            Trust = { CertificateDirectory = ChildLinks.CertificatesOf(EdgeIdentity.Region("prod-ops-r")) },
+        });
+        await region.StartAsync();
+        Assert.Equal(new Uri($"https://127.0.0.1:{opsPort}"), region.OpsAddress);
+
+        // Like a Kubernetes probe or a scraper with insecure_skip_verify: no validation, but the test checks which certificate was served.
+        string? served = null;
+        using var http = new HttpClient(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                served = certificate is null ? null : Trust.SpiffeSan.Read(certificate).Identity?.ToString();
+                return true;
+            },
+        });
+        Task<HttpResponseMessage> Get(string path, string? login)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, new Uri(region.OpsAddress!, path));
+            if (login is not null)
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(login)));
+            return http.SendAsync(request);
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await Get("/healthz", null)).StatusCode);
+        Assert.Equal("spiffe://edge.local/region/prod-ops-r", served);
+        foreach (var path in new[] { "/metrics", "/dashboard/" })
+        {
+            var refused = await Get(path, null);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("Basic", Assert.Single(refused.Headers.WwwAuthenticate).Scheme);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await Get(path, "prom:wrong")).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await Get(path, "prom:scrape-me")).StatusCode);
+        }
+        Assert.Contains("orleans_edge_ops_requests_refused_total", await (await Get("/metrics", "prom:scrape-me")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Null(region.OpsCredentials!.File);
+        await region.StopAsync();
+    }
+
     private async Task<TierProcess> Start(string args)
     {
         var process = await TierProcess.StartAsync(args);
