@@ -44,6 +44,7 @@ public sealed partial class EdgeStoreClient : IEdgeStoreClient
         ArgumentNullException.ThrowIfNull(options);
         if (options.Problems() is { Count: > 0 } problems) throw new ArgumentException(string.Join("; ", problems), nameof(options));
         var endpoints = options.GatewayEndpoints();
+        StoreClientTls.Check(options);
 
         var builder = new HostBuilder();
         builder.ConfigureLogging(logging =>
@@ -63,6 +64,8 @@ public sealed partial class EdgeStoreClient : IEdgeStoreClient
                 o.ServiceId = EdgeNames.ServiceId;
             });
             client.UseConnectionRetryFilter(new StoreConnectionRetryFilter(options, TimeProvider.System));
+            client.Services.AddSingleton(sp => new StoreClientTls(options, sp.GetService<ILoggerFactory>()));
+            StoreClientTls.Use(client);
         });
         // HostBuilder registers a console lifetime (Ctrl+C, SIGTERM) by default; this host is the
         // app's guest and must leave its signals alone.

@@ -63,6 +63,8 @@ public static class EdgeStoreClientServiceCollectionExtensions
         {
             client.UseStaticClustering(gateways => gateways.Configure<IOptions<StoreClientOptions>>((list, store) =>
                 list.Gateways = [.. store.Value.GatewayEndpoints().Select(ep => ep.ToGatewayUri())]));
+            client.Services.AddSingleton(sp => new StoreClientTls(sp.GetRequiredService<IOptions<StoreClientOptions>>().Value, sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+            StoreClientTls.Use(client);
             client.Services.AddSingleton<IClientConnectionRetryFilter>(sp =>
                 new StoreConnectionRetryFilter(sp.GetRequiredService<IOptions<StoreClientOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         });

@@ -24,6 +24,14 @@ public sealed class StoreClientOptions
     /// <summary>How alert watches renew and when they give up.</summary>
     public AlertWatchOptions AlertWatch { get; set; } = new();
 
+    /// <summary>
+    /// The app's credentials for a store of the production profile, whose gateway speaks mutual TLS:
+    /// a node directory (<c>node.crt.pem</c>, <c>node.key.pem</c>, <c>trust-bundle.pem</c>) whose certificate
+    /// names this store (<c>spiffe://&lt;domain&gt;/region/&lt;r&gt;/store/&lt;StoreId&gt;</c>), made for the app with
+    /// <c>orleans-edge certs csr</c> + <c>certs sign</c> (see docs/trust.md). Null: plaintext, for the embedded profile.
+    /// </summary>
+    public string? CertificateDirectory { get; set; }
+
     /// <summary>How long to keep trying to connect before giving up.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -38,6 +46,8 @@ public sealed class StoreClientOptions
             if (!TryParseGateway(gateway, out _)) problems.Add($"{nameof(Gateways)}: '{gateway}' is not an address:port");
         }
         if (ClusterId is not null && string.IsNullOrWhiteSpace(ClusterId)) problems.Add($"{nameof(ClusterId)}: leave it out or give a cluster id");
+        if (CertificateDirectory is not null && !Directory.Exists(CertificateDirectory))
+            problems.Add($"{nameof(CertificateDirectory)}: '{CertificateDirectory}' is not a directory");
         if (ConnectTimeout <= TimeSpan.Zero) problems.Add($"{nameof(ConnectTimeout)}: must be positive, got {ConnectTimeout}");
         if (AlertWatch is null) problems.Add($"{nameof(AlertWatch)}: missing");
         else

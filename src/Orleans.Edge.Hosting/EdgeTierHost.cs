@@ -41,7 +41,7 @@ public sealed class EdgeTierHost : IAsyncDisposable
     public string ClusterId => Settings.ClusterId;
 
     /// <summary>Where its operations endpoints answer (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/dashboard</c>), if it has them.</summary>
-    public Uri? OpsAddress => Settings.OpsPort is { } port ? new Uri($"http://{(Settings.ListenAddress.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback : Settings.ListenAddress)}:{port}") : null;
+    public Uri? OpsAddress => Settings.OpsPort is { } port ? new Uri($"{(Settings.IsProduction ? "https" : "http")}://{(Settings.ListenAddress.Equals(System.Net.IPAddress.Any) ? System.Net.IPAddress.Loopback : Settings.ListenAddress)}:{port}") : null;
 
     /// <summary>Where its children dial in (regional and cloud tiers).</summary>
     public Uri? LinkAddress { get; }
@@ -57,6 +57,9 @@ public sealed class EdgeTierHost : IAsyncDisposable
 
     /// <summary>How its tier links authenticate: mutual TLS as its identity, or insecure.</summary>
     public Trust.LinkTrust? LinkTrust => Get<Trust.LinkTrust>();
+
+    /// <summary>The user and password its <c>/metrics</c> and <c>/dashboard</c> accept (null without ops endpoints); known once started.</summary>
+    public Ops.OpsCredentials? OpsCredentials => Get<Ops.OpsAccess>()?.Credentials;
 
     /// <summary>Where its tier-link credentials are read from (null when insecure).</summary>
     public string? CredentialsDirectory => Settings.Trust.Insecure ? null : TrustSetup.NodeDirectory(Settings);
@@ -131,9 +134,24 @@ public sealed class EdgeTierHost : IAsyncDisposable
     {
         await StartChecks.RunAsync(Settings, cancellationToken);
         await TrustSetup.PrepareAsync(Settings, cancellationToken);
+        PrepareOpsCredentials();
         await _host.StartAsync(cancellationToken);
         _ = (Uplink, Outbox, LinkTrust, Get<Store.StoreCounters>(), Get<ModelTransferMetrics>());   // resolve them while the container is alive
         IsRunning = true;
+    }
+
+    private void PrepareOpsCredentials()
+    {
+        if (Get<Ops.OpsAccess>() is not { } ops) return;
+        try
+        {
+            _ = ops.Credentials;
+        }
+        catch (Exception ex) when (ex is Trust.TrustException or IOException or UnauthorizedAccessException)
+        {
+            throw new TierStartException($"{nameof(TierSettings.Trust)}.{nameof(TrustSettings.DevelopmentDirectory)}",
+                $"the ops credentials in '{Ops.OpsCredentials.FileOf(Settings)}' ({{0}}) cannot be used: {ex.Message.ReplaceLineEndings(" ")}", ex);
+        }
     }
 
     /// <summary>Completes when the process is asked to stop (SIGTERM, Ctrl-C).</summary>

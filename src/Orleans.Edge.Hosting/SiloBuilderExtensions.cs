@@ -74,8 +74,30 @@ public static class SiloBuilderExtensions
             });
         silo.AddEdgeStreams(settings.StreamPollPeriod);
         if (settings.OpsPort is not null) silo.AddDashboard();
+        return silo.UseEdgeClusterTls(settings);
+    }
+
+    /// <summary>
+    /// Mutual TLS 1.3 on the silo-to-silo and gateway connections of the production profile, with the
+    /// cluster's certificate (<see cref="Trust.ClusterTls"/>): a silo joins, and a client (a store app)
+    /// connects, only with a certificate of this cluster's identity chained to the fleet's trust bundle.
+    /// </summary>
+    public static ISiloBuilder UseEdgeClusterTls(this ISiloBuilder silo, TierSettings settings)
+    {
+        // A tier has registered its credentials for its links already; a silo set up on its own gets them here.
+        if (!silo.Services.Any(d => d.ServiceType == typeof(Trust.LinkTrust))) TrustSetup.AddLinkTrust(silo.Services, settings);
+        silo.Services.TryAddSingleton(sp => new Trust.ClusterTls(sp.GetRequiredService<Trust.LinkTrust>()));
+        silo.Configure<SiloConnectionOptions>(o =>
+        {
+            o.ConfigureSiloInboundConnection(b => b.UseServerTls(ClusterTlsOptions(b)));
+            o.ConfigureGatewayInboundConnection(b => b.UseServerTls(ClusterTlsOptions(b)));
+            o.ConfigureSiloOutboundConnection(b => b.UseClientTls(ClusterTlsOptions(b)));
+        });
         return silo;
     }
+
+    private static Orleans.Connections.Security.TlsOptions ClusterTlsOptions(Microsoft.AspNetCore.Connections.IConnectionBuilder connection) =>
+        connection.ApplicationServices.GetRequiredService<Trust.ClusterTls>().Options();
 
     /// <summary>
     /// Grain state of every storage of both profiles goes through Orleans' own serializer, which

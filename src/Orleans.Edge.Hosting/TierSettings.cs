@@ -74,10 +74,14 @@ public abstract class TierSettings
     /// <summary>True for the production profile (a Redis is configured).</summary>
     public bool IsProduction => !string.IsNullOrWhiteSpace(RedisConfiguration);
 
-    /// <summary>When set (with <see cref="DashboardPassword"/>), <c>/dashboard</c> asks for these credentials (HTTP Basic).</summary>
+    /// <summary>
+    /// The user <c>/metrics</c> and <c>/dashboard</c> accept (HTTP Basic, with <see cref="DashboardPassword"/>).
+    /// Required by the production profile; the embedded profile without it makes user <c>ops</c> with a
+    /// random password on first start (<see cref="Ops.OpsCredentials"/>).
+    /// </summary>
     public string? DashboardUser { get; set; }
 
-    /// <summary>The dashboard's password; see <see cref="DashboardUser"/>.</summary>
+    /// <summary>The ops endpoints' password; see <see cref="DashboardUser"/>.</summary>
     public string? DashboardPassword { get; set; }
 
     /// <summary>How the tier links authenticate (mutual TLS by default; see <see cref="TrustSettings"/>).</summary>
@@ -103,7 +107,7 @@ public abstract class TierSettings
         if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
             yield return "DashboardUser and DashboardPassword go together: set both or neither";
         if (IsProduction && OpsPort is not null && string.IsNullOrEmpty(DashboardUser))
-            yield return "the production profile serves /dashboard only behind a login: set DashboardUser and DashboardPassword";
+            yield return "the production profile serves /metrics and /dashboard only behind a login: set DashboardUser and DashboardPassword";
         if (IsProduction && DataDirectory is not null)
             yield return "DataDirectory belongs to the embedded profile; with a Redis everything is kept there";
         if (IsProduction && AdvertisedAddress is null && (ListenAddress.Equals(System.Net.IPAddress.Any) || ListenAddress.Equals(System.Net.IPAddress.IPv6Any)))

@@ -118,6 +118,34 @@ internal static class TrustSetup
     }
 
     /// <summary>
+    /// The ops listener of the production profile: HTTPS (TLS 1.3) with the node's certificate,
+    /// re-read per handshake, and no client certificate (probes and scrapers authenticate with HTTP
+    /// Basic; Kubernetes probes use scheme HTTPS without validating). The embedded profile serves
+    /// plain HTTP on loopback.
+    /// </summary>
+    public static void UseOpsTls(ListenOptions listen, TierSettings settings)
+    {
+        if (!settings.IsProduction) return;
+        var trust = LazyTrust(listen);
+        listen.UseHttps(https =>
+        {
+            https.SslProtocols = SslProtocols.Tls13;
+            https.ClientCertificateMode = ClientCertificateMode.NoCertificate;
+            https.ServerCertificateSelector = (_, _) => trust().Source!.Certificate;
+            https.HandshakeTimeout = TimeSpan.FromSeconds(10);
+        });
+    }
+
+    // Kestrel's options are built with the host, before start-up made or checked the
+    // credentials: the trust is looked up at the first handshake.
+    private static Func<LinkTrust> LazyTrust(ListenOptions listen)
+    {
+        var services = listen.ApplicationServices;
+        LinkTrust? resolved = null;
+        return () => resolved ??= services.GetRequiredService<LinkTrust>();
+    }
+
+    /// <summary>
     /// The tier-link listener: TLS 1.3 with this node's certificate (re-read per handshake, so a
     /// rotated one is served without a restart), a client certificate required and validated by
     /// the fleet's trust bundle and deny-list, and only this node's children accepted. Plaintext
@@ -126,18 +154,14 @@ internal static class TrustSetup
     public static void UseLinkTls(ListenOptions listen, TierSettings settings)
     {
         if (settings.Trust.Insecure) return;
-        // Kestrel's options are built with the host, before start-up made or checked the
-        // credentials: the trust is looked up at the first handshake.
-        var services = listen.ApplicationServices;
-        LinkTrust? resolved = null;
-        LinkTrust Trust() => resolved ??= services.GetRequiredService<LinkTrust>();
+        var trust = LazyTrust(listen);
         listen.UseHttps(https =>
         {
             https.SslProtocols = SslProtocols.Tls13;
             https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
             https.CheckCertificateRevocation = false;
-            https.ServerCertificateSelector = (_, _) => Trust().Source!.Certificate;
-            https.ClientCertificateValidation = (certificate, chain, _) => Trust().ValidateChild(certificate, chain).IsAuthenticated;
+            https.ServerCertificateSelector = (_, _) => trust().Source!.Certificate;
+            https.ClientCertificateValidation = (certificate, chain, _) => trust().ValidateChild(certificate, chain).IsAuthenticated;
             https.HandshakeTimeout = TimeSpan.FromSeconds(10);
         });
     }

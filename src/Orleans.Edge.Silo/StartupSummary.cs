@@ -20,6 +20,10 @@ public static class StartupSummary
         if (parent is not null)
             yield return $"  parent    {parent} " + (host.Uplink?.Status is { Connected: true } ? "(link up)" : $"(link connecting{(host.Uplink?.Status.LastError is { } error ? $": {error.ReplaceLineEndings(" ")}" : "")})");
         if (host.LinkAddress is { } serves) yield return $"  children  dial in at {serves}";
+        if (host.OpsCredentials is { } login)
+            yield return login.File is { } file
+                ? $"  ops       /metrics and /dashboard ask for user {login.User}, password in {file}; /healthz and /readyz are open"
+                : $"  ops       /metrics and /dashboard ask for user {login.User} (Edge:DashboardUser/DashboardPassword); /healthz and /readyz are open";
         yield return tier.Trust.Insecure
             ? "  trust     INSECURE: tier links are plaintext and accept any caller as whoever it claims to be (--insecure)"
             : $"  trust     mutual TLS 1.3 as {host.LinkTrust?.Self}, credentials {host.CredentialsDirectory}{(tier.Trust.CertificateDirectory is null ? " (development certificates)" : "")}";

@@ -30,8 +30,8 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
                                                     $"--link-port {cloudLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Cloud)} --signer {ChildLinks.SignerOf()}"));
         _processes.Add(await TierProcess.StartAsync($"--tier regional --id ms-r --parent https://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
                                                     $"--gateway-port {regionGateway} --link-port {regionLink} --redis {redis.Configuration} --certs {ChildLinks.CertificatesOf(EdgeIdentity.Region("ms-r"))}"));
-        await using var cloud = await ClusterConnection.ConnectAsync("cloud", cloudGateway);
-        await using var region = await ClusterConnection.ConnectAsync("region-ms-r", regionGateway);
+        await using var cloud = await ClusterConnection.ConnectAsync("cloud", cloudGateway, ChildLinks.CertificatesOf(EdgeIdentity.Cloud));
+        await using var region = await ClusterConnection.ConnectAsync("region-ms-r", regionGateway, ChildLinks.CertificatesOf(EdgeIdentity.Region("ms-r")));
         var silos = new Dictionary<int, TierProcess>();
         var gateways = new List<int>();
         for (var i = 0; i < 2; i++)
@@ -45,21 +45,22 @@ public sealed class MultiSiloStoreTests(RedisServer redis) : IClassFixture<Redis
             silos[siloPort] = process;
             gateways.Add(gateway);
         }
-        var options = new StoreClientOptions { StoreId = "ms-s1" };
+        var storeCertificates = ChildLinks.CertificatesOf(EdgeIdentity.Store("ms-r", "ms-s1"));
+        var options = new StoreClientOptions { StoreId = "ms-s1", CertificateDirectory = storeCertificates };
         foreach (var gateway in gateways) options.Gateways.Add($"127.0.0.1:{gateway}");
         await using var client = await EdgeStoreClient.ConnectAsync(options);
         var cells = new List<SensorId>();
         for (var i = 0; i < 6; i++) cells.Add((await FleetFixture.NewShelf(client, $"ms-{i}")).Cell);
 
         await Cycle(client, cells);   // every shelf empties (alerts) and is refilled (resolved)
-        await using var store = await ClusterConnection.ConnectAsync("store-ms-s1", gateways[1]);
+        await using var store = await ClusterConnection.ConnectAsync("store-ms-s1", gateways[1], storeCertificates);
         var owner = await store.Grains.GetGrain<IUplinkOwnerGrain>("ms-s1").Claim();
         var ownerPort = silos.Keys.Single(p => owner.Contains($":{p}:", StringComparison.Ordinal));
         silos[ownerPort].Kill();
 
         await Cycle(client, cells);   // the store keeps working on the survivor while the uplink moves
         var survivor = silos.Keys.Single(p => p != ownerPort);
-        await using var surviving = await ClusterConnection.ConnectAsync("store-ms-s1", gateways[silos.Keys.ToList().IndexOf(survivor)]);
+        await using var surviving = await ClusterConnection.ConnectAsync("store-ms-s1", gateways[silos.Keys.ToList().IndexOf(survivor)], storeCertificates);
         var newOwner = await Eventually.Get(() => surviving.Grains.GetGrain<IUplinkOwnerGrain>("ms-s1").Claim(),
             at => at.Contains($":{survivor}:", StringComparison.Ordinal), "the uplink's owner on the survivor", TimeSpan.FromSeconds(30));
         Assert.Contains($":{survivor}:", newOwner, StringComparison.Ordinal);

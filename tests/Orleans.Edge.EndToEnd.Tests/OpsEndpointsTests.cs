@@ -4,14 +4,15 @@ using System.Net.Http.Headers;
 using System.Text;
 using Orleans.Edge.Client;
 using Orleans.Edge.Hosting;
+using Orleans.Edge.Hosting.Ops;
 using Orleans.Edge.Simulation;
 
 namespace Orleans.Edge.EndToEnd.Tests;
 
 /// <summary>
-/// Every tier, run as the silo executable, answers /healthz, /readyz, /metrics and /dashboard on
-/// its ops port; the store's orleans_edge_* series exist and move; the dashboard asks for the
-/// credentials it was given; a store stays ready with its uplink down.
+/// Every tier, run as the silo executable, answers /healthz and /readyz to anyone and /metrics and
+/// /dashboard only with its credentials (configured, or generated on first start); the store's
+/// orleans_edge_* series exist and move; a store stays ready with its uplink down.
 /// </summary>
 public sealed class OpsEndpointsTests : IAsyncLifetime
 {
@@ -26,30 +27,43 @@ public sealed class OpsEndpointsTests : IAsyncLifetime
     {
         var (cloudLink, regionLink, storeGateway) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         var (cloudOps, regionOps, storeOps) = (Ops(), Ops(), Ops());
-        await Start($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {FreePorts.Next()} --link-port {cloudLink} --ops-port {cloudOps.Port}");
+        var cloud = await Start($"--tier cloud --silo-port {FreePorts.Next()} --gateway-port {FreePorts.Next()} --link-port {cloudLink} --ops-port {cloudOps.Port}");
         var region = await Start($"--tier regional --id ops-r --parent https://127.0.0.1:{cloudLink} --silo-port {FreePorts.Next()} " +
                                  $"--gateway-port {FreePorts.Next()} --link-port {regionLink} --ops-port {regionOps.Port}");
-        await Start($"--tier store --id ops-s1 --region ops-r --parent https://127.0.0.1:{regionLink} --silo-port {FreePorts.Next()} " +
+        var store = await Start($"--tier store --id ops-s1 --region ops-r --parent https://127.0.0.1:{regionLink} --silo-port {FreePorts.Next()} " +
                     $"--gateway-port {storeGateway} --ops-port {storeOps.Port} --data-dir {_dataDir} --Edge:DashboardUser ops --Edge:DashboardPassword s3cret");
 
-        foreach (var ops in new[] { cloudOps, regionOps, storeOps })
+        // The embedded profile without configured credentials makes them on first start, beside the development certificates.
+        var generated = OpsCredentials.LoadOrCreate(OpsCredentials.FileOf(new CloudTierSettings()));
+        var (cloudLogin, storeLogin) = ($"{generated.User}:{generated.Password}", "ops:s3cret");
+        foreach (var (ops, login) in new[] { (cloudOps, cloudLogin), (regionOps, cloudLogin), (storeOps, storeLogin) })
         {
+            // The probes stay open; /metrics and /dashboard ask for credentials.
             Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(ops, "/healthz"))).StatusCode);
             Assert.Equal(HttpStatusCode.OK, await Eventually.Get(async () => (await _http.GetAsync(new Uri(ops, "/readyz"))).StatusCode,
                 s => s == HttpStatusCode.OK, $"{ops} ready"));
-            Assert.Contains("orleans_", await _http.GetStringAsync(new Uri(ops, "/metrics")), StringComparison.Ordinal);
+            foreach (var path in new[] { "/metrics", "/dashboard/" })
+            {
+                var refused = await Get(ops, path, null);
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+                Assert.Equal("Basic", Assert.Single(refused.Headers.WwwAuthenticate).Scheme);
+                Assert.Equal(HttpStatusCode.Unauthorized, (await Get(ops, path, login + "x")).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await Get(ops, path, login)).StatusCode);
+            }
+            Assert.Contains("orleans_", await (await Get(ops, "/metrics", login)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(cloudOps, "/dashboard/"))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(new Uri(regionOps, "/dashboard/"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync(new Uri(storeOps, "/dashboard/"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Dashboard(storeOps, "ops:wrong")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Dashboard(storeOps, "ops:s3cret")).StatusCode);
+        // Configured credentials replace the generated ones.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Get(storeOps, "/dashboard/", cloudLogin)).StatusCode);
         // The dashboard's page must not label this project's grains (Orleans.Edge.*) "System Grain";
-        // the bundle that carries the label is still behind the store's credentials.
-        var bundle = await _http.GetStringAsync(new Uri(cloudOps, "/dashboard/index.min.js"));
+        // the bundle that carries the label is behind the credentials too.
+        var bundle = await (await Get(cloudOps, "/dashboard/index.min.js", cloudLogin)).Content.ReadAsStringAsync();
         Assert.Contains("!e.grainType.startsWith(`Orleans.Edge.`)", bundle, StringComparison.Ordinal);
         Assert.DoesNotContain(",n=e.grainType.startsWith(`Orleans.`),", bundle, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync(new Uri(storeOps, "/dashboard/index.min.js"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Get(storeOps, "/dashboard/index.min.js", null)).StatusCode);
+        // Refusals are counted, and the start-up block says where the generated password is.
+        Assert.True((await Scrape(storeOps)).Value("orleans_edge_ops_requests_refused_total") >= 5);
+        Assert.Contains(cloud.Output, l => l.Contains($"ops       /metrics and /dashboard ask for user ops, password in {generated.File}", StringComparison.Ordinal));
+        Assert.Contains(store.Output, l => l.Contains("ops       /metrics and /dashboard ask for user ops (Edge:DashboardUser/DashboardPassword)", StringComparison.Ordinal));
 
         // The store's own series exist once it works, and move when it works more.
         await using var client = await EdgeStoreClient.ConnectAsync("ops-s1", $"127.0.0.1:{storeGateway}");
@@ -89,14 +103,19 @@ public sealed class OpsEndpointsTests : IAsyncLifetime
         return process;
     }
 
-    private Task<HttpResponseMessage> Dashboard(Uri ops, string credentials)
+    private Task<HttpResponseMessage> Get(Uri ops, string path, string? credentials)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ops, "/dashboard/"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ops, path));
+        if (credentials is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         return _http.SendAsync(request);
     }
 
-    private async Task<Scraped> Scrape(Uri ops) => new(await _http.GetStringAsync(new Uri(ops, "/metrics")));
+    private async Task<Scraped> Scrape(Uri ops)
+    {
+        using var response = await Get(ops, "/metrics", "ops:s3cret");
+        return new(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
+    }
 
     /// <summary>A Prometheus text exposition, summed per metric name over its labels.</summary>
     private sealed record Scraped(string Text)

@@ -151,6 +151,9 @@ public sealed class SiloCommandLineTests
 
         await Eventually.Get(() => Task.FromResult(cloud.Output), o => o.Any(l => l.Contains("trust     INSECURE", StringComparison.Ordinal)), "the start-up block's trust line");
         using var http = new HttpClient();
+        var login = Hosting.Ops.OpsCredentials.LoadOrCreate(Hosting.Ops.OpsCredentials.FileOf(new Hosting.CloudTierSettings()));
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{login.User}:{login.Password}")));
         var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{ops}/metrics"));
         Assert.Contains("orleans_edge_link_insecure 1", metrics, StringComparison.Ordinal);
     }

@@ -18,7 +18,9 @@ namespace Orleans.Edge.Hosting.Ops;
 /// <c>/healthz</c> (the process is alive), <c>/readyz</c> (the silo is active in its cluster and,
 /// in a store, the local pipeline answers; a store is ready while its uplink is down),
 /// <c>/metrics</c> (Prometheus: Orleans' meters and <c>orleans_edge_*</c>) and <c>/dashboard</c>
-/// (the Orleans Dashboard, behind HTTP Basic when credentials are configured).
+/// (the Orleans Dashboard). <c>/metrics</c> and <c>/dashboard</c> ask for HTTP Basic credentials in
+/// every profile (<see cref="OpsCredentials"/>); the probes stay open, as they reveal only check
+/// names and states. The production profile serves them over HTTPS with the node's certificate.
 /// </summary>
 public static class OpsEndpoints
 {
@@ -28,8 +30,12 @@ public static class OpsEndpoints
     public static WebApplicationBuilder AddEdgeOps(this WebApplicationBuilder builder, TierSettings settings)
     {
         if (settings.OpsPort is not { } port) return builder;
-        // HTTP/1.1 only: without TLS, Kestrel could not negotiate HTTP/2 on this port anyway (and warned so at every start).
-        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l => l.Protocols = HttpProtocols.Http1));
+        // HTTP/1.1 only: what probes, scrapers and browsers speak here; HTTP/2 without TLS could not be negotiated anyway.
+        builder.WebHost.ConfigureKestrel(k => k.Listen(settings.ListenAddress, port, l =>
+        {
+            l.Protocols = HttpProtocols.Http1;
+            TrustSetup.UseOpsTls(l, settings);
+        }));
         var checks = builder.Services.AddHealthChecks().AddCheck<SiloActiveCheck>("silo-active", tags: [ReadyTag]);
         if (settings is not CloudTierSettings) checks.AddCheck<UplinkSenderCheck>("uplink-sender", tags: [ReadyTag]);
         if (settings is StoreTierSettings store)
@@ -38,14 +44,16 @@ public static class OpsEndpoints
             builder.Services.AddSingleton(new OpsStore(store.StoreId));
         }
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.Orleans", LinkMetrics.MeterName, TierLink.Parent.ChildRateLimiter.MeterName, TierLink.ModelTransferMetrics.MeterName, Store.StoreCounters.MeterName, Store.Inference.InferenceMetrics.MeterName, Cloud.FleetMetrics.MeterName, Trust.LinkTrust.MeterName)
+            .AddMeter("Microsoft.Orleans", OpsRefusals.MeterName, LinkMetrics.MeterName, TierLink.Parent.ChildRateLimiter.MeterName, TierLink.ModelTransferMetrics.MeterName, Store.StoreCounters.MeterName, Store.Inference.InferenceMetrics.MeterName, Cloud.FleetMetrics.MeterName, Trust.LinkTrust.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-        if (settings.DashboardUser is { Length: > 0 } user)
-        {
-            builder.Services.AddAuthentication(BasicAuthentication.SchemeName)
-                .AddScheme<BasicAuthenticationOptions, BasicAuthentication>(BasicAuthentication.SchemeName, o => (o.User, o.Password) = (user, settings.DashboardPassword!));
-            builder.Services.AddAuthorization();
-        }
+        // Resolved (and, the first time, generated) when the tier starts; see EdgeTierHost.StartAsync.
+        builder.Services.AddSingleton(new OpsAccess(settings));
+        builder.Services.AddSingleton<OpsRefusals>();
+        builder.Services.AddAuthentication(BasicAuthentication.SchemeName)
+            .AddScheme<BasicAuthenticationOptions, BasicAuthentication>(BasicAuthentication.SchemeName, _ => { });
+        builder.Services.AddOptions<BasicAuthenticationOptions>(BasicAuthentication.SchemeName)
+            .Configure<OpsAccess>((o, access) => (o.User, o.Password) = (access.Credentials.User, access.Credentials.Password));
+        builder.Services.AddAuthorization();
         return builder;
     }
 
@@ -56,16 +64,21 @@ public static class OpsEndpoints
         var ops = $"*:{settings.OpsPort}";
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).RequireHost(ops);
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = ReadinessReport.WriteAsync }).RequireHost(ops);
-        app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(ops);
-        var dashboard = app.MapOrleansDashboard(routePrefix: "/dashboard").WithEdgeGrainLabels().RequireHost(ops);
-        if (settings.DashboardUser is { Length: > 0 })
-        {
-            app.UseAuthentication();
-            app.UseAuthorization();
-            dashboard.RequireAuthorization();
-        }
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireHost(ops).RequireAuthorization();
+        app.MapOrleansDashboard(routePrefix: "/dashboard").WithEdgeGrainLabels().RequireHost(ops).RequireAuthorization();
         return app;
     }
+}
+
+/// <summary>The ops credentials of a tier, resolved once (generated on first start where none are configured).</summary>
+public sealed class OpsAccess(TierSettings settings)
+{
+    private readonly Lazy<OpsCredentials> _credentials = new(() => OpsCredentials.For(settings));
+
+    /// <summary>The user and password <c>/metrics</c> and <c>/dashboard</c> accept.</summary>
+    public OpsCredentials Credentials => _credentials.Value;
 }
 
 /// <summary>The store whose local pipeline readiness checks.</summary>

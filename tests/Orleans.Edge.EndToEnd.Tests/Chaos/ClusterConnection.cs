@@ -15,7 +15,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Grains => _host.Services.GetRequiredService<IClusterClient>();
 
-    public static async Task<ClusterConnection> ConnectAsync(string clusterId, int gatewayPort)
+    /// <summary>Connects; to a production cluster (mutual TLS on its gateway) with the cluster's credentials in <paramref name="certificates"/>.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(string clusterId, int gatewayPort, string? certificates = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -23,6 +24,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
         {
             client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gatewayPort));
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (clusterId, EdgeNames.ServiceId));
+            if (certificates is null) return;
+            var tls = new Trust.ClusterTls(Trust.LinkTrust.Mutual(new Trust.CertificateFileSource(certificates)));
+            client.Configure<ClientConnectionOptions>(o => o.ConfigureConnection(c => c.UseClientTls(tls.Options())));
         });
         var host = builder.Build();
         await host.StartAsync();
