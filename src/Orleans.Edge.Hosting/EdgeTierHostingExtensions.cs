@@ -88,6 +88,8 @@ public static class EdgeTierHostingExtensions
         builder.Services.AddSingleton(settings.Identity);
         TrustSetup.AddLinkTrust(builder.Services, settings);
         TrustSetup.AddDocumentSigning(builder.Services, settings);
+        // The fleet's deny-list, as this cluster holds it, on this node's links.
+        if (!settings.Trust.Insecure) builder.Services.AddHostedService<TierLink.Child.RevocationFollower>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
         // Defaults under every other source, so Logging:LogLevel:* in appsettings.json or the

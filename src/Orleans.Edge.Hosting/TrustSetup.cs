@@ -113,8 +113,6 @@ internal static class TrustSetup
         }
         services.AddSingleton(sp => Load(settings, sp.GetService<ILogger<CertificateFileSource>>()));
         services.AddSingleton(sp => LinkTrust.Mutual(sp.GetRequiredService<CertificateFileSource>(), sp.GetService<ILogger<LinkTrust>>()));
-        // The fleet's deny-list, as this cluster holds it, on this node's links.
-        services.AddHostedService<TierLink.Child.RevocationFollower>();
     }
 
     /// <summary>

@@ -150,6 +150,10 @@ public static class PersistedSamples
             Sizes = [.. UpEvents().Select((_, i) => 60 + i)],
         }),
         new PersistedSample<InboxDirectoryData>("inbox-directory", () => new InboxDirectoryData { Origins = { "region-eu-west", Store.Value } }),
+        new PersistedSample<TierLink.Child.RevocationListData>("revocations", () => new TierLink.Child.RevocationListData
+        {
+            Version = 3, Entries = ["spiffe://edge.local/region/eu-west/store/eu-s1", "4BED08BA4AB25902A1737EB7C47CB7E4"],
+        }),
         new PersistedSample<Cloud.Models.ModelRegistryData>("model-registry", () => new Cloud.Models.ModelRegistryData
         {
             Manifests = [Manifest("shelf-v1"), Manifest("shelf-v2")],
