@@ -10,7 +10,7 @@ namespace Orleans.Edge.EndToEnd.Tests.Models;
 [Collection(ModelFleetCollection.Name)]
 public sealed class ModelDeliveryFaultTests(ModelFleetFixture fx) : IClassFixture<ModelFleetFixture>
 {
-    private static readonly TimeSpan Transfer = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Transfer = TimeSpan.FromSeconds(60);
 
     private static Task<string?> Applied(Hosting.EdgeTierHost store, string version) =>
         Eventually.Get(() => Task.FromResult(ModelFleetFixture.Installer(store).CurrentVersion), v => v == version, $"{version} at {store.Id}", Transfer);

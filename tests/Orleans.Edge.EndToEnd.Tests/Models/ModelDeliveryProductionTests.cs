@@ -45,7 +45,7 @@ public sealed class ModelDeliveryProductionTests(RedisServer redis) : IClassFixt
         Assert.Empty((await registry.Assign(PolicyScope.ForRegion("prod-mr"), manifest.Version)).Problems);
 
         var installer = (FakeModelInstaller)store.Get<IModelInstaller>()!;
-        await Eventually.Get(() => Task.FromResult(installer.CurrentVersion), v => v == manifest.Version, "the model at the store", TimeSpan.FromSeconds(30));
+        await Eventually.Get(() => Task.FromResult(installer.CurrentVersion), v => v == manifest.Version, "the model at the store", TimeSpan.FromSeconds(60));
         Assert.Equal(bytes, installer.BytesOf(manifest.Version));
         Assert.Equal(bytes.Length, await region.Get<IArtifactStore>()!.GetLengthAsync(manifest.Sha256, CancellationToken.None));
         Assert.Equal(bytes.Length, cloud.Get<ModelTransferMetrics>()!.BytesServed);

@@ -37,13 +37,13 @@ public sealed class ModelLocalAutonomyTests : IAsyncLifetime
         var registry = _fleet.Cloud.Grains.GetGrain<IModelRegistryGrain>(EdgeNames.CloudKey);
         var manifest = (await registry.Register(ModelFleetFixture.Manifest("local-v1"), bytes)).Manifest!;
         await registry.Assign(PolicyScope.Global, manifest.Version);
-        await Eventually.Get(() => Task.FromResult(ModelFleetFixture.Installer(store).CurrentVersion), v => v == manifest.Version, "the model at the store", TimeSpan.FromSeconds(30));
+        await Eventually.Get(() => Task.FromResult(ModelFleetFixture.Installer(store).CurrentVersion), v => v == manifest.Version, "the model at the store", TimeSpan.FromSeconds(60));
 
         _fleet.LinkOf(store.Id)!.Cut();
         await _fleet.CrashAsync(store.Id);
         var restarted = await _fleet.RestartAsync(store.Id);
         var installer = ModelFleetFixture.Installer(restarted);
-        await Eventually.Get(() => Task.FromResult(installer.CurrentVersion), v => v == manifest.Version, "the model after the restart", TimeSpan.FromSeconds(30));
+        await Eventually.Get(() => Task.FromResult(installer.CurrentVersion), v => v == manifest.Version, "the model after the restart", TimeSpan.FromSeconds(60));
         Assert.Equal(bytes, installer.BytesOf(manifest.Version));
         Assert.Equal(0, ModelFleetFixture.Transfers(restarted).BytesFetched);   // nothing came over the (cut) link
     }

@@ -20,7 +20,7 @@ public sealed class ModelRolloutTests(ModelFleetFixture fx) : IClassFixture<Mode
         foreach (var store in fx.Fleet.Stores)
         {
             var installer = ModelFleetFixture.Installer(store);
-            await Eventually.Get(() => Task.FromResult(installer.CurrentVersion), v => v == "shelf-v1", $"shelf-v1 installed at {store.Id}", TimeSpan.FromSeconds(30));
+            await Eventually.Get(() => Task.FromResult(installer.CurrentVersion), v => v == "shelf-v1", $"shelf-v1 installed at {store.Id}", TimeSpan.FromSeconds(60));
             Assert.Equal(bytes, installer.BytesOf("shelf-v1"));
             var got = installer.Offered.Last().Manifest;
             Assert.Equal((manifest.Sha256, manifest.SizeBytes, manifest.Variant), (got.Sha256, got.SizeBytes, got.Variant));

@@ -8,7 +8,7 @@ namespace Orleans.Edge.EndToEnd.Tests.Models;
 [Collection(ModelFleetCollection.Name)]
 public sealed class ModelVariantTests(ModelFleetFixture fx) : IClassFixture<ModelFleetFixture>
 {
-    private static readonly TimeSpan Transfer = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Transfer = TimeSpan.FromSeconds(60);
 
     private async Task<(Vision.ModelManifest Manifest, byte[] Bytes)> Register(string version, string variant, int size)
     {
