@@ -54,7 +54,7 @@ public sealed partial class UplinkSender(
                 {
                     await RefusedAsync(ex, stoppingToken);
                 }
-                catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException or OperationCanceledException or TimeoutException)
+                catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException or OperationCanceledException)
                 {
                     await Failed(ex, backoff, stoppingToken);
                 }
@@ -83,20 +83,6 @@ public sealed partial class UplinkSender(
         // gzip is negotiated for the session but used only on batches big enough to gain from
         // it (see docs/benchmarks/link-compression.md): small ones grow when compressed.
         using var call = link.Client.Uplink(new Grpc.Core.Metadata { { "grpc-internal-encoding-request", "gzip" } }, cancellationToken: session.Token);
-        try
-        {
-            await ExchangeAsync(call, session, backoff, stoppingToken);
-        }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException && session.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
-        {
-            // Only the push deadline cancels the session on its own: name it, rather than gRPC's "Call canceled by the client".
-            throw new TimeoutException($"the parent did not take and ack a batch within the push timeout ({o.PushTimeout.TotalSeconds:0.###} s)", ex);
-        }
-    }
-
-    private async Task ExchangeAsync(AsyncDuplexStreamingCall<P.UpBatch, P.UpAck> call, CancellationTokenSource session, Backoff backoff, CancellationToken stoppingToken)
-    {
-        var o = options.Value;
         var first = true;
         // Always one read pending: it completes with the next ack, or, while the link is idle,
         // as soon as the session dies (a reset, or keepalive pings that go unanswered).
@@ -126,10 +112,7 @@ public sealed partial class UplinkSender(
             link.Status.OnAttempt(entries.Count);
             if (!await read)
                 throw new IOException("the parent closed the uplink session");
-            // Disarm the deadline, not TryReset: that would also drop the call's own registration on
-            // the session token (the call was made with it), and a later deadline would cancel nothing,
-            // leaving a push into a dead link to hang until keepalive noticed (about 15 s).
-            session.CancelAfter(Timeout.InfiniteTimeSpan);
+            session.TryReset();
             var ack = call.ResponseStream.Current;
             // Sent means the parent has it: a write into a link that then died is only an attempt.
             link.Status.OnSent(batch.Events, batch.CalculateSize(), compress);
