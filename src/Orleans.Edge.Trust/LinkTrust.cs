@@ -27,6 +27,7 @@ public sealed partial class LinkTrust
 
     private readonly CertificateFileSource? _source;
     private readonly ILogger _logger;
+    private readonly Lock _publishing = new();
     private volatile Published _published = new(0, RevocationList.Empty);
     private volatile CombinedValidator? _validator;
     private readonly ConcurrentDictionary<(string Peer, PeerRefusal Reason), byte> _logged = new();
@@ -75,7 +76,7 @@ public sealed partial class LinkTrust
     {
         ArgumentNullException.ThrowIfNull(entries);
         var list = RevocationList.Parse(string.Join('\n', entries));
-        lock (_logged)
+        lock (_publishing)
         {
             if (version <= _published.Version) return false;
             _published = new Published(version, list);
