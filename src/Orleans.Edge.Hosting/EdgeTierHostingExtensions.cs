@@ -37,6 +37,7 @@ public static class EdgeTierHostingExtensions
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
         builder.Services.AddHostedService<StoreStartup>();
         builder.Services.AddEdgeModelDelivery(settings);
+        FollowRevocations(builder, settings);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
@@ -57,6 +58,7 @@ public static class EdgeTierHostingExtensions
             settings.ConfigureLink?.Invoke(o);
         }, outbox => UseDataDirectory(outbox, settings), sharedBySilos: settings.IsProduction);
         builder.Services.AddEdgeModelDelivery(settings);
+        FollowRevocations(builder, settings);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
     }
@@ -72,8 +74,17 @@ public static class EdgeTierHostingExtensions
         builder.UseOrleans(silo => silo.UseEdgeProfile(settings));
         builder.Services.AddTierLinkServer();
         builder.Services.AddEdgeModelDelivery(settings);
+        FollowRevocations(builder, settings);
         settings.ConfigureServices?.Invoke(builder.Services);
         return builder;
+    }
+
+    // The fleet's deny-list, as this cluster holds it, on this node's links. Registered after the
+    // silo, so it stops first: its long poll on the list grain would otherwise hold that grain's
+    // deactivation, and so the silo's shutdown, for the whole wait.
+    private static void FollowRevocations(IHostApplicationBuilder builder, TierSettings settings)
+    {
+        if (!settings.Trust.Insecure) builder.Services.AddHostedService<TierLink.Child.RevocationFollower>();
     }
 
     private static void Validate(TierSettings settings)
@@ -88,8 +99,6 @@ public static class EdgeTierHostingExtensions
         builder.Services.AddSingleton(settings.Identity);
         TrustSetup.AddLinkTrust(builder.Services, settings);
         TrustSetup.AddDocumentSigning(builder.Services, settings);
-        // The fleet's deny-list, as this cluster holds it, on this node's links.
-        if (!settings.Trust.Insecure) builder.Services.AddHostedService<TierLink.Child.RevocationFollower>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddKeyedSingleton(EdgeNames.Clock, settings.Time ?? TimeProvider.System);
         // Defaults under every other source, so Logging:LogLevel:* in appsettings.json or the
