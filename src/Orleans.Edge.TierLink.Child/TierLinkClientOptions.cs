@@ -24,14 +24,24 @@ public sealed class TierLinkClientOptions : IValidatedOptions
     /// <summary>Longest retry delay.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Deadline of one push.</summary>
+    /// <summary>
+    /// Deadline of one push of a small batch: written, taken and acked. A bigger batch gets more, the
+    /// time its bytes need at <see cref="SlowestLinkBytesPerSecond"/>. A push past its deadline ends
+    /// the session (the link is dead or stalled), and the next batches are halved until one fits.
+    /// </summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The slowest uplink a push's deadline allows for (default 32 KiB/s, about 256 kbit/s).</summary>
+    public int SlowestLinkBytesPerSecond { get; set; } = 32 * 1024;
 
     /// <summary>
     /// On a graceful stop, how long the sender keeps draining the outbox while the link is up;
     /// whatever is left stays in the (durable) outbox for the next start.
     /// </summary>
     public TimeSpan FlushOnStop { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The deadline of a push of <paramref name="bytes"/> (its wire size).</summary>
+    public TimeSpan DeadlineOf(int bytes) => PushTimeout + TimeSpan.FromSeconds((double)bytes / SlowestLinkBytesPerSecond);
 
     /// <inheritdoc />
     public IEnumerable<string> Problems() => OptionRules.Collect(
@@ -42,5 +52,6 @@ public sealed class TierLinkClientOptions : IValidatedOptions
         OptionRules.Positive(InitialBackoff, nameof(InitialBackoff)),
         MaxBackoff >= InitialBackoff ? null : $"MaxBackoff ({MaxBackoff}) must not be shorter than InitialBackoff ({InitialBackoff})",
         OptionRules.Positive(PushTimeout, nameof(PushTimeout)),
+        OptionRules.Between(SlowestLinkBytesPerSecond, 1024, int.MaxValue, nameof(SlowestLinkBytesPerSecond)),
         OptionRules.NotNegative(FlushOnStop, nameof(FlushOnStop)));
 }

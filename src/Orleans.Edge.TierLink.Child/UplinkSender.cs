@@ -31,6 +31,7 @@ public sealed partial class UplinkSender(
     // event at fault stands alone, and back to the option's value once it is parked.
     private int _limit;
     private IReadOnlyList<OutboxEntry> _inFlight = [];
+    private TimeSpan _deadline;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,6 +54,12 @@ public sealed partial class UplinkSender(
                 catch (RpcException ex) when (IsRefusal(ex.StatusCode) && _inFlight.Count > 0)
                 {
                     await RefusedAsync(ex, stoppingToken);
+                }
+                catch (PushTimeoutException ex)
+                {
+                    // A slow link may carry small batches in time where it cannot carry big ones.
+                    if (_inFlight.Count > 1) _limit = Math.Max(1, _inFlight.Count / 2);
+                    await Failed(ex, backoff, stoppingToken);
                 }
                 catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException or OperationCanceledException)
                 {
@@ -83,6 +90,20 @@ public sealed partial class UplinkSender(
         // gzip is negotiated for the session but used only on batches big enough to gain from
         // it (see docs/benchmarks/link-compression.md): small ones grow when compressed.
         using var call = link.Client.Uplink(new Grpc.Core.Metadata { { "grpc-internal-encoding-request", "gzip" } }, cancellationToken: session.Token);
+        try
+        {
+            await ExchangeAsync(call, session, backoff, stoppingToken);
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException && session.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            // Only the push deadline cancels the session on its own: name it, not gRPC's "Call canceled by the client".
+            throw new PushTimeoutException($"the parent did not take and ack a batch of {_inFlight.Count} events within the push deadline ({_deadline.TotalSeconds:0.###} s)", ex);
+        }
+    }
+
+    private async Task ExchangeAsync(AsyncDuplexStreamingCall<P.UpBatch, P.UpAck> call, CancellationTokenSource session, Backoff backoff, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
         var first = true;
         // Always one read pending: it completes with the next ack, or, while the link is idle,
         // as soon as the session dies (a reset, or keepalive pings that go unanswered).
@@ -107,12 +128,17 @@ public sealed partial class UplinkSender(
             call.RequestStream.WriteOptions = compress ? null : NoCompress;
             // A write that stalls, or an ack that does not come, in time means a dead link: end the
             // session and start over. The deadline covers the write too: into a stalled link it can hang.
-            session.CancelAfter(o.PushTimeout);
+            // A big batch on a slow link gets the time its bytes need at the slowest rate we serve.
+            _deadline = o.DeadlineOf(batch.CalculateSize());
+            session.CancelAfter(_deadline);
             await call.RequestStream.WriteAsync(batch, session.Token);
             link.Status.OnAttempt(entries.Count);
             if (!await read)
                 throw new IOException("the parent closed the uplink session");
-            session.TryReset();
+            // Disarm the deadline; not TryReset, which would also drop the call's own registration on
+            // the session token (the call was made with it): every later deadline would cancel nothing,
+            // and a push into a dead link would hang until keepalive noticed (about 15 s).
+            session.CancelAfter(Timeout.InfiniteTimeSpan);
             var ack = call.ResponseStream.Current;
             // Sent means the parent has it: a write into a link that then died is only an attempt.
             link.Status.OnSent(batch.Events, batch.CalculateSize(), compress);
@@ -125,6 +151,8 @@ public sealed partial class UplinkSender(
             link.Status.Connected = true;
             link.Status.LastError = null;
             backoff.Reset();
+            // After a timeout or a refusal shrank the batches, they grow back as the link delivers.
+            _limit = Math.Min(o.MaxBatchEvents, _limit * 2);
         }
     }
 
@@ -206,3 +234,6 @@ public sealed partial class UplinkSender(
     [LoggerMessage(Level = LogLevel.Error, Message = "Parent refused {Class} event #{Sequence} ({Size} bytes) of {Child} for good ({Status}: {Reason}); it is parked in the outbox store and the lane goes on")]
     private static partial void LogParked(ILogger logger, string child, string @class, long sequence, int size, StatusCode status, string reason);
 }
+
+/// <summary>A push the parent did not take and ack before its deadline: the link is dead or too slow for the batch.</summary>
+public sealed class PushTimeoutException(string message, Exception inner) : TimeoutException(message, inner);

@@ -313,12 +313,15 @@ public sealed class RarePathTests
 
         fleet.LinkOf(store.Id)!.Blackhole();   // writes go out, no ack ever comes back
         await FleetFixture.Put(client, cell, 0);
-        await Eventually.Get(() => Task.FromResult(status.Retries), n => n >= retries + 3, "three sends into the dead link", TimeSpan.FromSeconds(40));
+        // Each push ends at its deadline (0.5 s plus its bytes' time at the slowest link rate) plus
+        // backoff, well before keepalive would notice the dead connection (10 s delay + 5 s timeout).
+        await Eventually.Get(() => Task.FromResult(status.Retries), n => n >= retries + 3, "three sends into the dead link", TimeSpan.FromSeconds(12));
+        Assert.Contains("push deadline", status.LastError, StringComparison.Ordinal);
         Assert.Equal(sent, status.EventsSent);
         Assert.True(status.EventsAttempted > attempted, "the sends into the dead link are attempts");
 
         fleet.LinkOf(store.Id)!.Restore();
-        await Eventually.Get(() => Task.FromResult(store.Outbox!.Count), n => n == 0, "the alerts acked once the link is back");
+        await Eventually.Get(() => Task.FromResult(store.Outbox!.Count), n => n == 0, "the alerts acked once the link is back", TimeSpan.FromSeconds(20));
         Assert.True(status.EventsSent > sent);
         await fleet.StopAsync();
     }

@@ -28,10 +28,19 @@ public sealed class OptionsPipelineTests
         Assert.Equal(7100, options.ParentAddress!.Port);
     }
 
+    [Fact]
+    public void PushDeadline_GrowsWithTheBatch_AtTheSlowestLinkRate()
+    {
+        var options = new TierLinkClientOptions { PushTimeout = TimeSpan.FromSeconds(2), SlowestLinkBytesPerSecond = 64 * 1024 };
+        Assert.Equal(TimeSpan.FromSeconds(2), options.DeadlineOf(0));
+        Assert.Equal(TimeSpan.FromSeconds(18), options.DeadlineOf(1024 * 1024));   // 1 MiB at 64 KiB/s: 16 s more
+    }
+
     [Theory]
     [InlineData("Edge:Link:InitialBackoff", "00:00:05", "MaxBackoff (00:00:03) must not be shorter than InitialBackoff (00:00:05)")]
     [InlineData("Edge:Link:PushTimeout", "-00:00:01", "PushTimeout must be positive")]
     [InlineData("Edge:Link:MaxBatchEvents", "0", "MaxBatchEvents must be 1–10000, got 0")]
+    [InlineData("Edge:Link:SlowestLinkBytesPerSecond", "100", "SlowestLinkBytesPerSecond must be 1024–2147483647, got 100")]
     public void BadLinkSetting_IsRefusedWithItsName(string key, string value, string expected)
     {
         var sp = Services(new() { [key] = value }, s => s.AddEdgeOptions<TierLinkClientOptions>("Link", o => o.ParentAddress = new Uri("http://127.0.0.1:7100")));
