@@ -65,6 +65,24 @@ public sealed class ReadingValidationTests(StoreClusterFixture fx)
     }
 
     [Fact]
+    public async Task ReadingOlderThanOneApplied_IsSuperseded_AndDoesNotSetTheShelfBack()
+    {
+        var shelf = await fx.NewShelfAsync("val-late");
+        await shelf.Units(7);
+        var late = new SensorReading(shelf.Cell, 500, fx.Time.GetUtcNow().AddSeconds(-1));   // empty, but older
+
+        var ex = await Assert.ThrowsAsync<InvalidReadingException>(() => fx.Store.SubmitReadingAsync(late));
+
+        Assert.Equal(ReadingRejection.Superseded, ex.Reason);
+        Assert.Contains("before the", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(7, (await shelf.State()).Units!.Value, 1);
+        Assert.DoesNotContain((await fx.Store.GetOpenAlertsAsync()), a => a.ShelfId.Value == shelf.Id);
+        // A reading stamped the same instant as the one applied is taken.
+        await fx.Store.SubmitReadingAsync(new SensorReading(shelf.Cell, 500 + 6 * 100, fx.Time.GetUtcNow()));
+        Assert.Equal(6, (await shelf.State()).Units!.Value, 1);
+    }
+
+    [Fact]
     public async Task UnknownShelf_RaisesUnknownShelfException()
     {
         var ex = await Assert.ThrowsAsync<UnknownShelfException>(() => fx.Store.GetShelfAsync("no-such-shelf"));

@@ -47,6 +47,8 @@ public enum ReadingRejection
     UnknownSensor,
     /// <summary>The timestamp is too far from the store clock.</summary>
     ClockSkew,
+    /// <summary>The sensor already applied a newer reading; an older one arriving late changes nothing.</summary>
+    Superseded,
 }
 
 /// <summary>What became of a submitted reading.</summary>

@@ -27,6 +27,7 @@ public sealed partial class SensorGrain(
     private long _rejected;
     private double? _lastValue;
     private DateTimeOffset? _lastReadingAt;
+    private DateTimeOffset? _lastAppliedAt;
     private DateTimeOffset? _lastArrivalAt;
     private int _identicalRun;
     private DateTimeOffset _identicalSince;
@@ -53,6 +54,11 @@ public sealed partial class SensorGrain(
         var now = time.GetUtcNow();
         var spec = state.State.Spec;
         var verdict = ReadingValidator.Validate(spec, reading, now, _options.ClockSkewTolerance);
+        // A reading that arrives after a newer one (a client's retry, a message the cluster held up
+        // while a silo died) must not set the shelf back to what it saw earlier.
+        if (verdict.IsAccepted && _lastAppliedAt is { } newest && reading.Timestamp < newest)
+            verdict = new IngestResult(ReadingRejection.Superseded,
+                $"reading from sensor '{spec!.SensorId}' is stamped {reading.Timestamp:O}, before the {newest:O} reading already applied");
         if (!verdict.IsAccepted)
         {
             _rejected++;
@@ -64,7 +70,7 @@ public sealed partial class SensorGrain(
 
         _accepted++;
         _lastArrivalAt = now;
-        _lastReadingAt = reading.Timestamp;
+        _lastReadingAt = _lastAppliedAt = reading.Timestamp;
         var fault = TrackStuck(spec!, reading.Value, now);
         _lastValue = reading.Value;
 
