@@ -24,8 +24,14 @@ public sealed class FleetFixture : IAsyncLifetime
     }
 
     /// <summary>A store app's client, over the store's real gateway.</summary>
-    public static Task<EdgeStoreClient> Connect(EdgeTierHost store) =>
-        EdgeStoreClient.ConnectAsync(store.Id, $"127.0.0.1:{store.Settings.GatewayPort}");
+    // A loaded CI machine (two cores, fleets of several silos in parallel tests) can take longer than
+    // the SDK's 15 s default to answer a first connect; the timeout itself has its own tests.
+    public static Task<EdgeStoreClient> Connect(EdgeTierHost store)
+    {
+        var options = new StoreClientOptions { StoreId = store.Id, ConnectTimeout = TimeSpan.FromSeconds(45) };
+        options.Gateways.Add($"127.0.0.1:{store.Settings.GatewayPort}");
+        return EdgeStoreClient.ConnectAsync(options);
+    }
 
     public async Task DisposeAsync()
     {
