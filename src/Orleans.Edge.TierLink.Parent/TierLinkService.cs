@@ -42,6 +42,8 @@ public sealed partial class TierLinkService(
         var peer = AuthenticatedChild(context);
         await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
         {
+            // A session outlives a revocation: the deny-list in force is asked again for every batch.
+            peer = AuthenticatedChild(context);
             if (child is not null && batch.ChildId.Length > 0 && batch.ChildId != child)
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"this uplink session belongs to '{child}', not '{batch.ChildId}'"));
             child ??= batch.ChildId;
@@ -147,6 +149,8 @@ public sealed partial class TierLinkService(
         var (seen, seenModel, seenRevocation) = (after, afterModel, afterRevocation);
         while (!ct.IsCancellationRequested)
         {
+            // As on the uplink: a child revoked while subscribed gets nothing more.
+            AuthenticatedChild(context);
             var docs = await source.GetNewer(after, request.RegionId, store).WaitAsync(ct);
             var assignments = await models.GetNewer(afterModel, request.RegionId, store).WaitAsync(ct);
             var denied = await revocations.Get().WaitAsync(ct);

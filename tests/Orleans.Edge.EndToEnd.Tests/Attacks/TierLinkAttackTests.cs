@@ -160,7 +160,14 @@ public sealed class TierLinkAttackTests(AttackFleet fx) : IClassFixture<AttackFl
     {
         var revoked = fx.Genuine(EdgeIdentity.Store(AttackFleet.Region, "atk-s3"));
         var attacker = fx.Attacker(fx.RegionHost, revoked.Certificate, revoked.Intermediates);
-        Assert.Equal(1u, (await attacker.PushAsync(AlertBatch("atk-s3", "atk-s3"))).Appended);   // connected and served
+        var first = AlertBatch("atk-s3", "atk-s3");
+        Assert.Equal(1u, (await attacker.PushAsync(first)).Appended);   // connected and served
+        // An uplink session open before the revocation, as a store's sender keeps one, in the same epoch.
+        using var session = attacker.Uplink();
+        var next = AlertBatch("atk-s3", "atk-s3", 2);
+        next.Epoch = first.Epoch;
+        await session.RequestStream.WriteAsync(next);
+        Assert.True(await session.ResponseStream.MoveNext());
 
         // The operator revokes it: the region's deny-list file gains its SPIFFE ID.
         var regionDir = fx.RegionHost.CredentialsDirectory!;
@@ -183,6 +190,10 @@ public sealed class TierLinkAttackTests(AttackFleet fx) : IClassFixture<AttackFl
                 }
             }, s => s == StatusCode.PermissionDenied, "the revoked store refused on its live connection", TimeSpan.FromSeconds(15));
             Assert.Equal(StatusCode.PermissionDenied, refused);
+            // The session's next batch is refused too: a stream does not outlive the revocation.
+            await session.RequestStream.WriteAsync(AlertBatch("atk-s3", "atk-s3", 3));
+            var ended = await Assert.ThrowsAsync<RpcException>(() => session.ResponseStream.MoveNext());
+            Assert.Equal(StatusCode.PermissionDenied, ended.StatusCode);
             // A new connection does not get past the handshake.
             var fresh = fx.Attacker(fx.RegionHost, revoked.Certificate, revoked.Intermediates);
             await Assert.ThrowsAsync<RpcException>(async () => await fresh.PushAsync(AlertBatch("atk-s3", "atk-s3", 2)));
