@@ -73,6 +73,7 @@ public sealed record DemoReport
     [JsonPropertyName("inference")] public required InferenceEntry Inference { get; init; }
     [JsonPropertyName("model_rollout")] public required ModelRolloutEntry? ModelRollout { get; init; }
     [JsonPropertyName("policy_change")] public required PolicyChangeEntry? PolicyChange { get; init; }
+    [JsonPropertyName("revocation")] public required RevocationEntry? Revocation { get; init; }
     [JsonPropertyName("delivery")] public required Dictionary<string, object> Delivery { get; init; }
     [JsonPropertyName("process")] public required Dictionary<string, double> Process { get; init; }
     [JsonPropertyName("drained")] public required bool Drained { get; init; }
