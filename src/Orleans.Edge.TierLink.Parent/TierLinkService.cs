@@ -40,17 +40,26 @@ public sealed partial class TierLinkService(
         string? child = null;
         ulong epoch = 0;
         var peer = AuthenticatedChild(context);
-        await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+        try
         {
-            // A session outlives a revocation: the deny-list in force is asked again for every batch.
-            peer = AuthenticatedChild(context);
-            if (child is not null && batch.ChildId.Length > 0 && batch.ChildId != child)
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"this uplink session belongs to '{child}', not '{batch.ChildId}'"));
-            child ??= batch.ChildId;
-            batch.ChildId = child;
-            if (batch.Epoch == 0) batch.Epoch = epoch;
-            epoch = batch.Epoch;
-            await responseStream.WriteAsync(await Append(batch, peer), context.CancellationToken);
+            await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                // A session outlives a revocation: the deny-list in force is asked again for every batch.
+                peer = AuthenticatedChild(context);
+                if (child is not null && batch.ChildId.Length > 0 && batch.ChildId != child)
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"this uplink session belongs to '{child}', not '{batch.ChildId}'"));
+                child ??= batch.ChildId;
+                batch.ChildId = child;
+                if (batch.Epoch == 0) batch.Epoch = epoch;
+                epoch = batch.Epoch;
+                await responseStream.WriteAsync(await Append(batch, peer), context.CancellationToken);
+            }
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.ConnectionAbortedException)
+        {
+            // The child went away mid-session (stopped, crashed, its link cut): not an error of this
+            // tier. What it sent and was not acked is still in its outbox; it sends it again.
+            LogSessionAborted(logger, child ?? "(before its first batch)");
         }
     }
 
@@ -231,6 +240,9 @@ public sealed partial class TierLinkService(
         if (peer is not null) trust.Refused(PeerRefusal.NotAuthorized, peer.ToString(), problem);
         return new RpcException(new Status(StatusCode.PermissionDenied, problem));
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Uplink session of {Child} ended: the connection was aborted")]
+    private static partial void LogSessionAborted(ILogger logger, string child);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Child {Child} subscribed to policies after version {Version}")]
     private static partial void LogSubscribed(ILogger logger, string child, long version);
