@@ -46,6 +46,9 @@ public sealed class LocalFleetOptions
     /// </summary>
     public DevelopmentSigning? Signing { get; set; }
 
+    /// <summary>Every cluster's trust settings (default: development certificates, mutual TLS on every link).</summary>
+    public TrustSettings? Trust { get; set; }
+
     /// <summary>The services hook of cluster <paramref name="id"/>: the fleet's signing keys, then <see cref="ConfigureServices"/>.</summary>
     internal Action<Microsoft.Extensions.DependencyInjection.IServiceCollection> ServicesOf(string id, DevelopmentSigning? signing) => services =>
     {
@@ -123,7 +126,7 @@ public sealed class LocalFleet : IAsyncDisposable
         var cloud = EdgeTierHost.CreateCloud(new CloudTierSettings
         {
             SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
-            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf(CloudId, signing),
+            DataDirectory = DataFor(options, "cloud"), ConfigureServices = options.ServicesOf(CloudId, signing), Trust = options.Trust ?? new(),
         });
         await cloud.StartAsync(cancellationToken);
         var fleet = new LocalFleet(cloud);
@@ -136,6 +139,7 @@ public sealed class LocalFleet : IAsyncDisposable
                 RegionId = id, ParentAddress = fleet.Dial(options, id, cloud), SiloPort = FreePorts.Next(),
                 GatewayPort = FreePorts.Next(), LinkPort = FreePorts.Next(), SummaryWindow = options.RegionSummaryWindow,
                 ConfigureLogging = options.ConfigureLogging, DataDirectory = DataFor(options, $"region-{id}"), ConfigureServices = options.ServicesOf(id, signing),
+                Trust = options.Trust ?? new(),
             }));
         }).ToList();
         await Task.WhenAll(regions.Select(r => r.StartAsync(cancellationToken)));
@@ -148,7 +152,7 @@ public sealed class LocalFleet : IAsyncDisposable
                 StoreId = id, RegionId = region.Id, ParentAddress = fleet.Dial(options, id, region),
                 SiloPort = FreePorts.Next(), GatewayPort = FreePorts.Next(), ConfigureLogging = options.ConfigureLogging,
                 ConfigureStore = options.ConfigureStore, ConfigureLink = options.ConfigureStoreLinks, DataDirectory = DataFor(options, $"store-{id}"),
-                ConfigureServices = options.ServicesOf(id, signing),
+                ConfigureServices = options.ServicesOf(id, signing), Trust = options.Trust ?? new(),
             }));
         })).ToList();
         await Task.WhenAll(stores.Select(s => s.StartAsync(cancellationToken)));

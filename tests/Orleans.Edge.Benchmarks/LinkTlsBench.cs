@@ -33,23 +33,23 @@ public static class LinkTlsBench
                 var mode = insecure ? "plaintext (--insecure)" : "mutual TLS 1.3";
                 var (warm, cold) = await MeasureAsync(insecure, certs, pushes / 2, connections / 2);
                 results[mode] = results.TryGetValue(mode, out var had) ? ([.. had.Warm, .. warm], [.. had.Cold, .. cold]) : (warm, cold);
-                Console.WriteLine($"{mode}: warm p50 {Percentile(warm, 50):F3} ms, new connection p50 {Percentile(cold, 50):F3} ms");
+                Console.WriteLine($"{mode}: warm p50 {Stats.Percentile(warm, 50):F3} ms, new connection p50 {Stats.Percentile(cold, 50):F3} ms");
             }
             foreach (var (mode, (warm, cold)) in results)
             {
                 report.Add(new()
                 {
                     ["link"] = mode, ["pushes"] = warm.Length,
-                    ["warm p50 ms"] = Round(Percentile(warm, 50)), ["warm p99 ms"] = Round(Percentile(warm, 99)),
+                    ["warm p50 ms"] = Stats.Round(Stats.Percentile(warm, 50)), ["warm p99 ms"] = Stats.Round(Stats.Percentile(warm, 99)),
                     ["new connections"] = cold.Length,
-                    ["new connection p50 ms"] = Round(Percentile(cold, 50)), ["new connection p99 ms"] = Round(Percentile(cold, 99)),
+                    ["new connection p50 ms"] = Stats.Round(Stats.Percentile(cold, 50)), ["new connection p99 ms"] = Stats.Round(Stats.Percentile(cold, 99)),
                 });
             }
             var (plainWarm, plainCold) = results["plaintext (--insecure)"];
             var (tlsWarm, tlsCold) = results["mutual TLS 1.3"];
-            report.Facts["added by mTLS, warm push p50 ms"] = Round(Percentile(tlsWarm, 50) - Percentile(plainWarm, 50));
-            report.Facts["added by mTLS, warm push p99 ms"] = Round(Percentile(tlsWarm, 99) - Percentile(plainWarm, 99));
-            report.Facts["added by mTLS, new connection p50 ms"] = Round(Percentile(tlsCold, 50) - Percentile(plainCold, 50));
+            report.Facts["added by mTLS, warm push p50 ms"] = Stats.Round(Stats.Percentile(tlsWarm, 50) - Stats.Percentile(plainWarm, 50));
+            report.Facts["added by mTLS, warm push p99 ms"] = Stats.Round(Stats.Percentile(tlsWarm, 99) - Stats.Percentile(plainWarm, 99));
+            report.Facts["added by mTLS, new connection p50 ms"] = Stats.Round(Stats.Percentile(tlsCold, 50) - Stats.Percentile(plainCold, 50));
             report.Facts["machine"] = $"{Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}";
         }
         finally
@@ -101,11 +101,4 @@ public static class LinkTlsBench
         return (warm, cold);
     }
 
-    private static double Percentile(double[] values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-    }
-
-    private static double Round(double value) => Math.Round(value, 3);
 }

@@ -96,5 +96,13 @@ linkTls.SetAction(async (p, _) =>
     await LinkTlsBench.RunAsync(p.GetValue(tlsPushes), p.GetValue(tlsConnections), report);
     await report.WriteAsync(p.GetValue(output)!);
 });
-var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference, visionMismatch, linkTls };
+var tlsAlerts = new Option<int>("--alerts") { Description = "Shelves emptied per link mode (each raises a low-stock and an out-of-stock alert)", DefaultValueFactory = _ => 400 };
+var alertTls = new Command("alert-tls", "What mutual TLS adds to the store → cloud alert path, against plaintext") { tlsAlerts, output };
+alertTls.SetAction(async (p, _) =>
+{
+    var report = new Report("alert-path-tls", $"dotnet run --project tests/Orleans.Edge.Benchmarks -c Release -- alert-tls --alerts {p.GetValue(tlsAlerts)}");
+    await AlertPathTlsBench.RunAsync(p.GetValue(tlsAlerts), report);
+    await report.WriteAsync(p.GetValue(output)!);
+});
+var root = new RootCommand("Orleans.Edge benchmarks") { outbox, compression, drain, provision, models, inference, visionMismatch, linkTls, alertTls };
 return await root.Parse(args).InvokeAsync();
