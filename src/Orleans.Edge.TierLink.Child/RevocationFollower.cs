@@ -16,6 +16,50 @@ public sealed partial class RevocationFollower(IGrainFactory grains, EdgeIdentit
     /// <summary>Longest a follower waits on the grain before asking again.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>Longest a start waits for the first read of the list before the links open without it.</summary>
+    public static readonly TimeSpan FirstReadWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Puts the list this cluster holds in force before the start goes on: hosted services start in
+    /// order and the link listener opens last, so after a restart a revoked child meets the list from
+    /// its first call. Storage that does not answer within <see cref="FirstReadWait"/> does not keep
+    /// the cluster down: the start goes on, says so, and the loop keeps asking.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var list = grains.GetGrain<IRevocationListGrain>(identity.Origin);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(FirstReadWait);
+        while (true)
+        {
+            try
+            {
+                var current = await list.Get().WaitAsync(wait.Token);
+                trust.ApplyPublished(current.Version, current.Entries);
+                break;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogFirstReadLate(logger, identity.Origin, FirstReadWait.TotalSeconds);
+                break;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, identity.Origin, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogFirstReadLate(logger, identity.Origin, FirstReadWait.TotalSeconds);
+                    break;
+                }
+            }
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var list = grains.GetGrain<IRevocationListGrain>(identity.Origin);
@@ -41,6 +85,9 @@ public sealed partial class RevocationFollower(IGrainFactory grains, EdgeIdentit
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Cluster} could not read its deny-list within {Seconds} s of starting; its links open with the revocations files only, and it keeps asking")]
+    private static partial void LogFirstReadLate(ILogger logger, string cluster, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Cluster} could not read its deny-list ({Error}); retrying")]
     private static partial void LogFailed(ILogger logger, string cluster, string error);
