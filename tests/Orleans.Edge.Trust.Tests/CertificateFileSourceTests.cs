@@ -39,7 +39,8 @@ public sealed class CertificateFileSourceTests : IDisposable
         await Eventually.Get(() => Task.FromResult(source.Certificate.SerialNumber), serial => serial == second.Certificate.SerialNumber,
             "the rotated certificate to be served", TimeSpan.FromSeconds(5));
         Assert.True(source.Certificate.HasPrivateKey);
-        Assert.True(changes >= 1);
+        // Subscribers hear of it just after the new one is served.
+        await Eventually.Get(() => Task.FromResult(Volatile.Read(ref changes)), n => n >= 1, "the change announced", TimeSpan.FromSeconds(5));
         Assert.True(_fleet.Validator().Validate(source.Certificate, source.Current.Intermediates).IsAuthenticated);
     }
 
