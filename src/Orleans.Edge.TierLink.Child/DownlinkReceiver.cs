@@ -141,11 +141,17 @@ public sealed partial class DownlinkReceiver(
         return (assignments, refused);
     }
 
+    /// <summary>
+    /// Takes the parent's deny-list only if the cloud signed exactly it and it is newer than the one held; the gate logs and
+    /// counts a refusal, and the list in force stays (the parent offers it again on the next subscription).
+    /// </summary>
     private async Task ApplyRevocations(Grains.IRevocationListGrain list, P.RevocationUpdate update)
     {
         try
         {
-            if (await list.Apply(new Grains.PublishedRevocations(update.Version, [.. update.Entries])))
+            var published = LinkMapping.FromWire(update);
+            if (gate.Check(published, (await list.Get()).Version) is not null) return;
+            if (await list.Apply(published))
                 LogRevocations(logger, identity.Origin, update.Version, update.Entries.Count);
         }
         catch (ArgumentException ex)

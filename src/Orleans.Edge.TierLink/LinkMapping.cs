@@ -185,6 +185,22 @@ public static class LinkMapping
     public static Signing.DocumentSignature? SignatureFromWire(Google.Protobuf.ByteString signature, Google.Protobuf.ByteString certificate) =>
         signature.IsEmpty && certificate.IsEmpty ? null : new Signing.DocumentSignature(signature.ToByteArray(), certificate.ToByteArray());
 
+    /// <summary>The deny-list as the downlink carries it, with the cloud's signature untouched.</summary>
+    public static P.RevocationUpdate ToWire(Grains.PublishedRevocations list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var wire = new P.RevocationUpdate { Version = list.Version, Entries = { list.Entries } };
+        (wire.Signature, wire.SignerCertificate) = SignatureToWire(list.Signature);
+        return wire;
+    }
+
+    /// <summary>The record form of a deny-list update; its entries and signature are checked by the receiver, not here.</summary>
+    public static Grains.PublishedRevocations FromWire(P.RevocationUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return new Grains.PublishedRevocations(update.Version, [.. update.Entries], SignatureFromWire(update.Signature, update.SignerCertificate));
+    }
+
     /// <summary>The record form of a policy document; throws <see cref="FormatException"/> on an invalid one.</summary>
     public static PolicyDocument FromWire(P.PolicyDocument d)
     {
