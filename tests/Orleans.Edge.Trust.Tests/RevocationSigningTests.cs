@@ -1,43 +1,23 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Time.Testing;
 using Orleans.Edge.Grains;
 using Orleans.Edge.Signing;
 
 namespace Orleans.Edge.Trust.Tests;
 
 /// <summary>The fleet's deny-list signed by the cloud's document signer, and what a region or store admits of it.</summary>
-public sealed class RevocationSigningTests : IDisposable
+public sealed class RevocationSigningTests : SignerTests
 {
     private const string RevokedStore = "spiffe://fleet.test/store/eu/eu-s1";
     private const string RevokedRegion = "spiffe://fleet.test/region/us";
     private const string RevokedSerial = "0a1b2c3d";
-
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
-    private readonly Fleet _fleet;
-    private readonly DocumentSigner _signer;
-
-    public RevocationSigningTests()
-    {
-        _fleet = new Fleet(_time);
-        using var issued = _fleet.Root.IssueSigner();
-        _signer = new DocumentSigner(issued);
-    }
-
-    public void Dispose()
-    {
-        _signer.Dispose();
-        _fleet.Dispose();
-    }
-
-    private DocumentVerifier Verifier() => new(Fleet.Domain, [_fleet.Root.Root], null, _time);
 
     private static PublishedRevocations List(long version = 5) => new(version, [RevokedStore, RevokedRegion, RevokedSerial]);
 
     [Fact]
     public void SignedList_IsAdmitted_OverAnOlderOne()
     {
-        var signed = _signer.Sign(List());
+        var signed = Signer.Sign(List());
 
         Assert.NotNull(signed.Signature);
         Assert.True(Verifier().Admit(signed, heldVersion: 4).IsValid);
@@ -60,7 +40,7 @@ public sealed class RevocationSigningTests : IDisposable
     [MemberData(nameof(ListChanges))]
     public void ListChangedAfterSigning_IsRefusedAsTampered(string change)
     {
-        var signed = _signer.Sign(List());
+        var signed = Signer.Sign(List());
         var e = signed.Entries;
         var changed = change switch
         {
@@ -84,7 +64,7 @@ public sealed class RevocationSigningTests : IDisposable
     [InlineData(8)]
     public void AuthenticButOlderOrSameVersion_IsRefusedAsReplayed(long held)
     {
-        var old = _signer.Sign(List(version: 5) with { Entries = [RevokedSerial] });
+        var old = Signer.Sign(List(version: 5) with { Entries = [RevokedSerial] });
 
         var check = Verifier().Admit(old, heldVersion: held);
 
@@ -96,7 +76,7 @@ public sealed class RevocationSigningTests : IDisposable
     public void ListSignedByANodesTlsKey_IsRefused()
     {
         // A region holds a fleet certificate and its key, but not the signer's: it cannot re-sign what it relays.
-        var region = _fleet.Issue(Fleet.RegionEu);
+        var region = Fleet.Issue(Fleet.RegionEu);
         using var key = region.Certificate.GetECDsaPrivateKey()!;
         var forged = List() with { Entries = [RevokedSerial] };
         var signature = new DocumentSignature(key.SignData(SignedContent.Of(forged), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
@@ -108,7 +88,7 @@ public sealed class RevocationSigningTests : IDisposable
     [Fact]
     public void ListSignedByTheSignerOfAnotherCa_IsRefused()
     {
-        using var other = new Fleet(_time);
+        using var other = new Fleet(Time);
         using var issued = other.Root.IssueSigner();
         using var foreign = new DocumentSigner(issued);
 
@@ -118,7 +98,7 @@ public sealed class RevocationSigningTests : IDisposable
     [Fact]
     public void PolicySignature_IsNotValidOnAList()
     {
-        var policy = _signer.Sign(DocumentSigningTests.Policy(version: 5));
+        var policy = Signer.Sign(DocumentSigningTests.Policy(version: 5));
 
         Assert.Equal(SignatureRejection.Tampered, Verifier().Admit(List() with { Signature = policy.Signature }, heldVersion: 4).Rejection);
     }
