@@ -42,6 +42,7 @@ public static class LinkMapping
                     RejectedModelVersion = st.RejectedModelVersion ?? "", ModelRejection = st.ModelRejection ?? "",
                     Hardware = st.Hardware is { } hw ? ModelMapping.ToWire(hw) : null,
                     AppliedModelVariant = st.AppliedModelVariant ?? "", ModelVariantFallback = st.ModelVariantFallback ?? "",
+                    DenyListRejection = st.DenyListRejection ?? "",
                 };
                 break;
             case RegionSummaryEvent r:
@@ -82,7 +83,8 @@ public static class LinkMapping
             Empty(WireRanges.Text(e.StoreState.ModelRejection, WireRanges.MaxTextLength, "model rejection")),
             e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null,
             OptionalVariant(e.StoreState.AppliedModelVariant, "applied model variant"),
-            Empty(WireRanges.Text(e.StoreState.ModelVariantFallback, WireRanges.MaxTextLength, "model variant fallback"))),
+            Empty(WireRanges.Text(e.StoreState.ModelVariantFallback, WireRanges.MaxTextLength, "model variant fallback")),
+            Empty(WireRanges.Text(e.StoreState.DenyListRejection, WireRanges.MaxTextLength, "deny-list rejection"))),
         P.UpEvent.PayloadOneofCase.RegionSummary => FromWire(e.RegionSummary),
         P.UpEvent.PayloadOneofCase.RawReading => throw new FormatException("raw readings never cross a tier link"),
         _ => throw new FormatException($"event #{e.Sequence} has no payload"),

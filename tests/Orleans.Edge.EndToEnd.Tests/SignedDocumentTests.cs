@@ -116,7 +116,7 @@ public sealed class SignedDocumentTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RegionThatStripsAnEntryFromTheRelayedDenyList_IsCaughtAtTheStore_WhichKeepsItsList()
+    public async Task RegionThatStripsAnEntryFromTheRelayedDenyList_IsCaughtAtTheStore_WhichKeepsItsList_AndTellsTheCloud()
     {
         var cloudList = _fleet.Cloud.Grains.GetGrain<IRevocationListGrain>(EdgeNames.CloudKey);
         await cloudList.Revoke("spiffe://orleans-edge.dev/region/r1/store/r1-s99", "signed deny-list test");
@@ -138,5 +138,8 @@ public sealed class SignedDocumentTests : IAsyncLifetime
         Assert.Equal(published.Version, kept.Version);
         Assert.Equal(published.Entries, kept.Entries);
         Assert.Empty(Region.Services.GetRequiredService<SignedDocumentGate>().Rejected);
+        await Eventually.Get(CloudFleet.GetView,
+            v => v.Stores.Any(s => s.StoreId == Store.Id && s.DenyListRejection?.StartsWith($"deny-list v{stripped.Version}: tampered:", StringComparison.Ordinal) == true),
+            "the refusal in the cloud's fleet view", TimeSpan.FromSeconds(20));
     }
 }
