@@ -72,4 +72,7 @@ public sealed class FleetStoreEntry
     [Id(13)] public string? AppliedModelVariant { get; set; }
 
     [Id(14)] public string? ModelVariantFallback { get; set; }
+
+    /// <summary>The latest deny-list the store reported refusing, and why.</summary>
+    [Id(15)] public string? DenyListRejection { get; set; }
 }

@@ -60,7 +60,7 @@ public sealed partial class FleetGrain(
             s.Key, s.Value.Region, s.Value.LastSeen, open.Count(a => a.StoreId.Value == s.Key),
             s.Value.Availability, s.Value.AppliedPolicyVersion, s.Value.AlertsRaised, s.Value.RejectedPolicyVersion, s.Value.PolicyRejection,
             s.Value.AppliedModelVersion, s.Value.RejectedModelVersion, s.Value.ModelRejection, s.Value.Hardware,
-            s.Value.AppliedModelVariant, s.Value.ModelVariantFallback)).ToList();
+            s.Value.AppliedModelVariant, s.Value.ModelVariantFallback, s.Value.DenyListRejection)).ToList();
         var regions = stores.GroupBy(s => s.RegionId).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new FleetRegionView(
             g.Key, g.Count(), g.Sum(s => s.OpenAlerts),
             g.Any(s => s.Availability is not null) ? Math.Round(g.Where(s => s.Availability is not null).Average(s => s.Availability!.Value), 4) : null,
@@ -101,6 +101,7 @@ public sealed partial class FleetGrain(
                 if (state.AppliedModelVersion is not null) (entry.AppliedModelVariant, entry.ModelVariantFallback) = (state.AppliedModelVariant, state.ModelVariantFallback);
                 if (state.RejectedModelVersion is not null) (entry.RejectedModelVersion, entry.ModelRejection) = (state.RejectedModelVersion, state.ModelRejection);
                 entry.Hardware = state.Hardware ?? entry.Hardware;
+                entry.DenyListRejection = state.DenyListRejection ?? entry.DenyListRejection;
                 entry.LastSeen = Later(entry.LastSeen, inbound.ReceivedAt);
                 break;
             case RegionSummaryEvent summary:

@@ -20,6 +20,10 @@ public sealed class StoreDownlinkTarget(IClusterClient cluster, EdgeIdentity ide
         cluster.GetStreamProvider(EdgeNames.StreamProvider)
             .GetStream<ConfigUpdate>(StreamId.Create(EdgeStreams.StoreConfig, identity.RequireStore()))
             .OnNextAsync(new ConfigUpdate(documents) { Rejected = rejected });
+
+    /// <inheritdoc />
+    public Task RefuseRevocationsAsync(PolicyRejection refusal, CancellationToken cancellationToken) =>
+        cluster.GetGrain<IStoreConfigGrain>(identity.RequireStore()).RefuseDenyList(refusal);
 }
 
 /// <summary>A region keeps the cloud's policies in its relay grain, from where its stores get them.</summary>

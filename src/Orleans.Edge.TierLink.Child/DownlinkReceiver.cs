@@ -52,7 +52,7 @@ public sealed partial class DownlinkReceiver(
                         if (assignments.Count > 0) await models.ApplyModelsAsync(assignments, stoppingToken);
                         if (refused.Count > 0) await models.RejectModelsAsync(refused, stoppingToken);
                     }
-                    if (batch.Revocations is { } update) await ApplyRevocations(revocations, update);
+                    if (batch.Revocations is { } update) await ApplyRevocations(revocations, update, stoppingToken);
                     if (batch.Documents.Count > 0)
                     {
                         link.Status.PolicyVersionReceived = Math.Max(link.Status.PolicyVersionReceived, batch.Documents.Max(d => d.Version));
@@ -141,11 +141,21 @@ public sealed partial class DownlinkReceiver(
         return (assignments, refused);
     }
 
-    private async Task ApplyRevocations(Grains.IRevocationListGrain list, P.RevocationUpdate update)
+    /// <summary>
+    /// Takes the parent's deny-list only if the cloud signed exactly it and it is newer than the one held; the gate logs and
+    /// counts a refusal, the target reports it, and the list in force stays (the parent offers it again on the next subscription).
+    /// </summary>
+    private async Task ApplyRevocations(Grains.IRevocationListGrain list, P.RevocationUpdate update, CancellationToken cancellationToken)
     {
         try
         {
-            if (await list.Apply(new Grains.PublishedRevocations(update.Version, [.. update.Entries])))
+            var published = LinkMapping.FromWire(update);
+            if (gate.Check(published, (await list.Get()).Version) is { } refused)
+            {
+                await target.RefuseRevocationsAsync(refused, cancellationToken);
+                return;
+            }
+            if (await list.Apply(published))
                 LogRevocations(logger, identity.Origin, update.Version, update.Entries.Count);
         }
         catch (ArgumentException ex)

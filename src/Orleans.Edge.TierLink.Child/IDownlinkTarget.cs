@@ -16,4 +16,10 @@ public interface IDownlinkTarget
     /// malformed; applying a version already held is a no-op.
     /// </summary>
     Task ApplyAsync(IReadOnlyList<PolicyDocument> documents, IReadOnlyList<PolicyRejection> rejected, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reports a fleet deny-list the <see cref="SignedDocumentGate"/> refused (already counted and logged there); the list
+    /// in force stays. A tier with no upward state message of its own (a region) has nothing more to report.
+    /// </summary>
+    Task RefuseRevocationsAsync(PolicyRejection refusal, CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -168,7 +168,7 @@ public sealed partial class TierLinkService(
                 var batch = new P.PolicyBatch();
                 batch.Documents.AddRange(docs.Select(LinkMapping.ToWire));
                 batch.Models.AddRange(assignments.Select(ModelMapping.ToWire));
-                if (denied.Version > afterRevocation) batch.Revocations = new P.RevocationUpdate { Version = denied.Version, Entries = { denied.Entries } };
+                if (denied.Version > afterRevocation) batch.Revocations = LinkMapping.ToWire(denied);
                 await responseStream.WriteAsync(batch, ct);
                 if (docs.Count > 0) after = Math.Max(after, docs.Max(d => d.Version));
                 if (assignments.Count > 0) afterModel = Math.Max(afterModel, assignments.Max(a => a.Version));

@@ -42,6 +42,7 @@ public static class LinkMapping
                     RejectedModelVersion = st.RejectedModelVersion ?? "", ModelRejection = st.ModelRejection ?? "",
                     Hardware = st.Hardware is { } hw ? ModelMapping.ToWire(hw) : null,
                     AppliedModelVariant = st.AppliedModelVariant ?? "", ModelVariantFallback = st.ModelVariantFallback ?? "",
+                    DenyListRejection = st.DenyListRejection ?? "",
                 };
                 break;
             case RegionSummaryEvent r:
@@ -82,7 +83,8 @@ public static class LinkMapping
             Empty(WireRanges.Text(e.StoreState.ModelRejection, WireRanges.MaxTextLength, "model rejection")),
             e.StoreState.Hardware is { } hw ? ModelMapping.FromWire(hw) : null,
             OptionalVariant(e.StoreState.AppliedModelVariant, "applied model variant"),
-            Empty(WireRanges.Text(e.StoreState.ModelVariantFallback, WireRanges.MaxTextLength, "model variant fallback"))),
+            Empty(WireRanges.Text(e.StoreState.ModelVariantFallback, WireRanges.MaxTextLength, "model variant fallback")),
+            Empty(WireRanges.Text(e.StoreState.DenyListRejection, WireRanges.MaxTextLength, "deny-list rejection"))),
         P.UpEvent.PayloadOneofCase.RegionSummary => FromWire(e.RegionSummary),
         P.UpEvent.PayloadOneofCase.RawReading => throw new FormatException("raw readings never cross a tier link"),
         _ => throw new FormatException($"event #{e.Sequence} has no payload"),
@@ -184,6 +186,22 @@ public static class LinkMapping
     /// <summary>The signature from its two wire fields; null when both are empty (unsigned). Checked by the receiver's verifier, not here.</summary>
     public static Signing.DocumentSignature? SignatureFromWire(Google.Protobuf.ByteString signature, Google.Protobuf.ByteString certificate) =>
         signature.IsEmpty && certificate.IsEmpty ? null : new Signing.DocumentSignature(signature.ToByteArray(), certificate.ToByteArray());
+
+    /// <summary>The deny-list as the downlink carries it, with the cloud's signature untouched.</summary>
+    public static P.RevocationUpdate ToWire(Grains.PublishedRevocations list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var wire = new P.RevocationUpdate { Version = list.Version, Entries = { list.Entries } };
+        (wire.Signature, wire.SignerCertificate) = SignatureToWire(list.Signature);
+        return wire;
+    }
+
+    /// <summary>The record form of a deny-list update; its entries and signature are checked by the receiver, not here.</summary>
+    public static Grains.PublishedRevocations FromWire(P.RevocationUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return new Grains.PublishedRevocations(update.Version, [.. update.Entries], SignatureFromWire(update.Signature, update.SignerCertificate));
+    }
 
     /// <summary>The record form of a policy document; throws <see cref="FormatException"/> on an invalid one.</summary>
     public static PolicyDocument FromWire(P.PolicyDocument d)

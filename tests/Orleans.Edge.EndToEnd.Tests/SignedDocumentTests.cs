@@ -114,4 +114,32 @@ public sealed class SignedDocumentTests : IAsyncLifetime
             v => v.Stores.Any(s => s.StoreId == Store.Id && s.ModelRejection?.Contains("tampered", StringComparison.Ordinal) == true),
             "the refusal in the cloud's fleet view", TimeSpan.FromSeconds(20));
     }
+
+    [Fact]
+    public async Task RegionThatStripsAnEntryFromTheRelayedDenyList_IsCaughtAtTheStore_WhichKeepsItsList_AndTellsTheCloud()
+    {
+        var cloudList = _fleet.Cloud.Grains.GetGrain<IRevocationListGrain>(EdgeNames.CloudKey);
+        await cloudList.Revoke("spiffe://orleans-edge.dev/region/r1/store/r1-s99", "signed deny-list test");
+        var published = await cloudList.Revoke("0badc0de", "signed deny-list test");
+        Assert.NotNull(published.Signature);
+        var storeList = Store.Grains.GetGrain<IRevocationListGrain>(Store.Id);
+        var held = await Eventually.Get(storeList.Get, l => l.Version == published.Version, "the signed deny-list at the store", TimeSpan.FromSeconds(20));
+        Assert.Equal(published.Entries, held.Entries);
+        Assert.Equal(published.Signature, held.Signature);
+
+        // The region relays the cloud's signed list without the store's revocation, under the version a real change would have.
+        var stripped = published with { Version = published.Version + 1, Entries = [.. published.Entries.Where(e => !e.StartsWith("spiffe:", StringComparison.Ordinal))] };
+        Assert.True(await Region.Grains.GetGrain<IRevocationListGrain>(Region.Id).Apply(stripped));
+
+        var gate = Store.Services.GetRequiredService<SignedDocumentGate>();
+        await Eventually.Get(() => Task.FromResult(gate.Rejected.GetValueOrDefault((SignatureRejection.Tampered, SignedDocumentGate.DenyList))), n => n >= 1,
+            "the store to refuse the stripped deny-list", TimeSpan.FromSeconds(20));
+        var kept = await storeList.Get();
+        Assert.Equal(published.Version, kept.Version);
+        Assert.Equal(published.Entries, kept.Entries);
+        Assert.Empty(Region.Services.GetRequiredService<SignedDocumentGate>().Rejected);
+        await Eventually.Get(CloudFleet.GetView,
+            v => v.Stores.Any(s => s.StoreId == Store.Id && s.DenyListRejection?.StartsWith($"deny-list v{stripped.Version}: tampered:", StringComparison.Ordinal) == true),
+            "the refusal in the cloud's fleet view", TimeSpan.FromSeconds(20));
+    }
 }

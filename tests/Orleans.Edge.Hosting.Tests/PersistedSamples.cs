@@ -82,6 +82,7 @@ public static class PersistedSamples
         {
             Documents = [.. Documents()],
             Shelves = { Shelf.Value, "aisle-4-shelf-1" },
+            DenyListRefused = new PolicyRejection(4, "the fleet", "tampered: the signature does not match", T1, Unverified: true),
         }),
         new PersistedSample<RegionAggregatorData>("region-aggregator", () => new RegionAggregatorData
         {
@@ -111,6 +112,7 @@ public static class PersistedSamples
                     LastAlertSource = new AppliedMark(639_077_000_000_000_000, 88), AlertsRaised = 17,
                     AppliedModelVersion = "shelf-v1", RejectedModelVersion = "shelf-v2", ModelRejection = "output shape [1,8] does not match [-1,8,3]",
                     Hardware = Hardware(), AppliedModelVariant = "fp32", ModelVariantFallback = "int8 is not registered for shelf-v1",
+                    DenyListRejection = "deny-list v4: tampered: the signature does not match",
                 },
                 ["s-0043"] = new FleetStoreEntry { Region = Region.Value },
             },
@@ -153,6 +155,7 @@ public static class PersistedSamples
         new PersistedSample<TierLink.Child.RevocationListData>("revocations", () => new TierLink.Child.RevocationListData
         {
             Version = 3, Entries = ["spiffe://edge.local/region/eu-west/store/eu-s1", "4BED08BA4AB25902A1737EB7C47CB7E4"],
+            Signature = new Signing.DocumentSignature([.. Enumerable.Range(0, 64).Select(i => (byte)i)], [0x30, 0x82, 0x01, 0x0a]),
         }),
         new PersistedSample<Cloud.Models.ModelRegistryData>("model-registry", () => new Cloud.Models.ModelRegistryData
         {
@@ -196,7 +199,8 @@ public static class PersistedSamples
             new AlertEvent(LowStock()),
             new ShelfSummaryEvent(new ShelfSummary(Store, Shelf, "sku-oat-milk-1l", T0.AddSeconds(-30), T0, 3.4, 11, 4.2, 31, 6.8, 0, 0.9375)),
             new StoreStateEvent(Store, Region, 12, 24, T1),
-            new StoreStateEvent(Store, Region, 12, 24, T1, 13, "store:eu-west/s-0042: bad", "shelf-v1", "shelf-v2", "hash", Hardware()),
+            new StoreStateEvent(Store, Region, 12, 24, T1, 13, "store:eu-west/s-0042: bad", "shelf-v1", "shelf-v2", "hash", Hardware(),
+                DenyListRejection: "deny-list v4: tampered: the signature does not match"),
             summary,
             new RegionSummaryEvent(Region, T0, T0.AddSeconds(30), [Health()[0], Health()[1]]),
             LinkMapping.FromWire(LinkMapping.ToWire("region-eu-west", 913, summary), "region-eu-west"),

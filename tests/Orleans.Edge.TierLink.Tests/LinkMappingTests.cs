@@ -98,4 +98,17 @@ public sealed class LinkMappingTests
         batch.Events.Add(new P.UpEvent { Sequence = 300, RawReading = new P.RawReading { SensorId = "aisle1-shelf1-lc", Value = 1234.5, TimestampUs = LinkMapping.ToUs(T0) } });
         Assert.Equal(batch.CalculateSize(), LinkMapping.RawReadingSize(300, reading));
     }
+
+    [Fact]
+    public void DenyList_CrossesTheLink_WithTheCloudsSignatureByteForByte()
+    {
+        var signature = new Signing.DocumentSignature([.. Enumerable.Range(0, 64).Select(i => (byte)i)], [0x30, 0x82, 0x01, 0x02]);
+        var list = new Grains.PublishedRevocations(7, ["spiffe://fleet.test/store/eu/eu-s1", "0a1b"], signature);
+
+        var back = LinkMapping.FromWire(P.RevocationUpdate.Parser.ParseFrom(LinkMapping.ToWire(list).ToByteArray()));
+
+        Assert.Equal((list.Version, list.Signature), (back.Version, back.Signature));
+        Assert.Equal(list.Entries, back.Entries);
+        Assert.Null(LinkMapping.FromWire(LinkMapping.ToWire(list with { Signature = null })).Signature);
+    }
 }

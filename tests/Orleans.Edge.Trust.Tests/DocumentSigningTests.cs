@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using CsCheck;
-using Microsoft.Extensions.Time.Testing;
 using Orleans.Edge.Models;
 using Orleans.Edge.Policies;
 using Orleans.Edge.Signing;
@@ -10,27 +9,8 @@ using Orleans.Edge.Vision;
 namespace Orleans.Edge.Trust.Tests;
 
 /// <summary>The cloud's document signer and the verifier regions and stores apply to every policy and model assignment.</summary>
-public sealed class DocumentSigningTests : IDisposable
+public sealed class DocumentSigningTests : SignerTests
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
-    private readonly Fleet _fleet;
-    private readonly DocumentSigner _signer;
-
-    public DocumentSigningTests()
-    {
-        _fleet = new Fleet(_time);
-        using var issued = _fleet.Root.IssueSigner();
-        _signer = new DocumentSigner(issued);
-    }
-
-    public void Dispose()
-    {
-        _signer.Dispose();
-        _fleet.Dispose();
-    }
-
-    private DocumentVerifier Verifier(RevocationList? revocations = null) => new(Fleet.Domain, [_fleet.Root.Root], revocations, _time);
-
     internal static PolicyDocument Policy(long version = 7, PolicyScope? scope = null) => new(
         scope ?? PolicyScope.ForStore("eu", "eu-s1"), version, new ReplenishmentPolicy(3, null, 1.5, TimeSpan.FromSeconds(30), 0.2),
         new DateTimeOffset(2026, 11, 28, 11, 0, 0, TimeSpan.Zero));
@@ -46,8 +26,8 @@ public sealed class DocumentSigningTests : IDisposable
     public void SignedPolicyAndAssignment_Verify()
     {
         var verifier = Verifier();
-        var policy = _signer.Sign(Policy());
-        var assignment = _signer.Sign(Assignment());
+        var policy = Signer.Sign(Policy());
+        var assignment = Signer.Sign(Assignment());
 
         Assert.True(verifier.Verify(SignedContent.Of(policy), policy.Signature).IsValid);
         Assert.True(verifier.Verify(SignedContent.Of(assignment), assignment.Signature).IsValid);
@@ -86,7 +66,7 @@ public sealed class DocumentSigningTests : IDisposable
     [MemberData(nameof(PolicyChanges))]
     public void PolicyWithAnyFieldChanged_IsRejectedAsTampered(string field)
     {
-        var signed = _signer.Sign(Policy());
+        var signed = Signer.Sign(Policy());
         var p = signed.Policy;
         var changed = field switch
         {
@@ -114,7 +94,7 @@ public sealed class DocumentSigningTests : IDisposable
     [MemberData(nameof(AssignmentChanges))]
     public void AssignmentWithAnyManifestFieldChanged_IsRejectedAsTampered(string field)
     {
-        var signed = _signer.Sign(Assignment());
+        var signed = Signer.Sign(Assignment());
         var m = signed.Manifest;
         var changed = field switch
         {
@@ -136,7 +116,7 @@ public sealed class DocumentSigningTests : IDisposable
     [Fact]
     public void PolicySignature_IsNotValidOnAnAssignment()
     {
-        var policy = _signer.Sign(Policy());
+        var policy = Signer.Sign(Policy());
         var assignment = Assignment() with { Signature = policy.Signature };
         Assert.Equal(SignatureRejection.Tampered, Verifier().Verify(SignedContent.Of(assignment), assignment.Signature).Rejection);
     }
@@ -144,7 +124,7 @@ public sealed class DocumentSigningTests : IDisposable
     [Fact]
     public void NodeTlsCertificate_CannotSign()
     {
-        var cloud = _fleet.Issue(Fleet.Cloud);
+        var cloud = Fleet.Issue(Fleet.Cloud);
         using var key = cloud.Certificate.GetECDsaPrivateKey()!;
         var content = SignedContent.Of(Policy());
         var forged = new DocumentSignature(key.SignData(content, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation), cloud.Certificate.RawData);
@@ -159,7 +139,7 @@ public sealed class DocumentSigningTests : IDisposable
     public void CodeSigningCertificateOfAnotherIdentity_CannotSign()
     {
         // A root-issued certificate with EKU codeSigning but a node's SPIFFE ID: the identity is checked, not the EKU alone.
-        var crafted = _fleet.Craft(_fleet.Root, ["spiffe://fleet.test/region/eu"], ["1.3.6.1.5.5.7.3.3"]);
+        var crafted = Fleet.Craft(Fleet.Root, ["spiffe://fleet.test/region/eu"], ["1.3.6.1.5.5.7.3.3"]);
         using var key = crafted.Certificate.GetECDsaPrivateKey()!;
         var content = SignedContent.Of(Policy());
         var forged = new DocumentSignature(key.SignData(content, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation), crafted.Certificate.RawData);
@@ -170,21 +150,21 @@ public sealed class DocumentSigningTests : IDisposable
     [Fact]
     public void SignerCertificate_CannotBeUsedForTls_NorIssuedAsANode()
     {
-        var validator = _fleet.Validator();
-        Assert.Equal(PeerRefusal.WrongKeyUsage, validator.Validate(_signer.Certificate, null, PeerRole.Client).Refusal);
-        Assert.Equal(PeerRefusal.WrongKeyUsage, validator.Validate(_signer.Certificate, null, PeerRole.Server).Refusal);
-        Assert.True(validator.Validate(_signer.Certificate, null, PeerRole.DocumentSigner).IsAuthenticated);
+        var validator = Fleet.Validator();
+        Assert.Equal(PeerRefusal.WrongKeyUsage, validator.Validate(Signer.Certificate, null, PeerRole.Client).Refusal);
+        Assert.Equal(PeerRefusal.WrongKeyUsage, validator.Validate(Signer.Certificate, null, PeerRole.Server).Refusal);
+        Assert.True(validator.Validate(Signer.Certificate, null, PeerRole.DocumentSigner).IsAuthenticated);
 
         using var csr = NodeKeys.CreateCsr(NodeIdentity.Signer(Fleet.Domain));
-        Assert.Throws<TrustException>(() => _fleet.Root.SignNodeCsr(csr.CsrPem, NodeIdentity.Signer(Fleet.Domain)));
-        Assert.Throws<TrustException>(() => _fleet.Eu.IssueSigner());
+        Assert.Throws<TrustException>(() => Fleet.Root.SignNodeCsr(csr.CsrPem, NodeIdentity.Signer(Fleet.Domain)));
+        Assert.Throws<TrustException>(() => Fleet.Eu.IssueSigner());
         Assert.Equal("spiffe://fleet.test/cloud/signer", NodeIdentity.Parse("spiffe://fleet.test/cloud/signer").ToString());
     }
 
     [Fact]
     public void SignerOfAnotherCa_IsUntrusted()
     {
-        using var other = new Fleet(_time);
+        using var other = new Fleet(Time);
         using var issued = other.Root.IssueSigner();
         using var foreign = new DocumentSigner(issued);
         var doc = foreign.Sign(Policy());
@@ -195,8 +175,8 @@ public sealed class DocumentSigningTests : IDisposable
     [Fact]
     public void ExpiredSigner_IsRejected()
     {
-        var doc = _signer.Sign(Policy());
-        _time.Advance(CertificateAuthority.DefaultSignerValidity + TimeSpan.FromDays(1));
+        var doc = Signer.Sign(Policy());
+        Time.Advance(CertificateAuthority.DefaultSignerValidity + TimeSpan.FromDays(1));
 
         Assert.Equal(SignatureRejection.SignerExpired, Verifier().Verify(SignedContent.Of(doc), doc.Signature).Rejection);
     }
@@ -204,8 +184,8 @@ public sealed class DocumentSigningTests : IDisposable
     [Fact]
     public void RevokedSigner_IsRejected_BySerialOrIdentity()
     {
-        var doc = _signer.Sign(Policy());
-        var bySerial = Verifier(RevocationList.Create(serials: [_signer.Certificate.SerialNumber]));
+        var doc = Signer.Sign(Policy());
+        var bySerial = Verifier(RevocationList.Create(serials: [Signer.Certificate.SerialNumber]));
         var byIdentity = Verifier(RevocationList.Create(ids: [NodeIdentity.Signer(Fleet.Domain)]));
 
         Assert.Equal(SignatureRejection.SignerRevoked, bySerial.Verify(SignedContent.Of(doc), doc.Signature).Rejection);
@@ -217,8 +197,8 @@ public sealed class DocumentSigningTests : IDisposable
     [InlineData(9)]
     public void ReplayedVersion_IsRejected(long applied)
     {
-        var doc = _signer.Sign(Policy(version: 7));
-        var assignment = _signer.Sign(Assignment(version: 7));
+        var doc = Signer.Sign(Policy(version: 7));
+        var assignment = Signer.Sign(Assignment(version: 7));
         Assert.Equal(SignatureRejection.Replayed, Verifier().Admit(doc, "eu", "eu-s1", resumeAfter: applied).Rejection);
         Assert.Equal(SignatureRejection.Replayed, Verifier().Admit(assignment, "eu", "eu-s1", resumeAfter: applied).Rejection);
         Assert.Equal(SignatureRejection.Replayed, Verifier().Admit(assignment, "eu", null, resumeAfter: applied).Rejection);
@@ -228,8 +208,8 @@ public sealed class DocumentSigningTests : IDisposable
     public void AuthenticDocumentForAnotherScope_IsRejected()
     {
         var verifier = Verifier();
-        var otherStore = _signer.Sign(Policy(scope: PolicyScope.ForStore("eu", "eu-s2")));
-        var otherRegion = _signer.Sign(Assignment(scope: PolicyScope.ForRegion("us")));
+        var otherStore = Signer.Sign(Policy(scope: PolicyScope.ForStore("eu", "eu-s2")));
+        var otherRegion = Signer.Sign(Assignment(scope: PolicyScope.ForRegion("us")));
 
         Assert.Equal(SignatureRejection.WrongScope, verifier.Admit(otherStore, "eu", "eu-s1", 0).Rejection);
         Assert.Equal(SignatureRejection.WrongScope, verifier.Admit(otherRegion, "eu", "eu-s1", 0).Rejection);
@@ -241,7 +221,7 @@ public sealed class DocumentSigningTests : IDisposable
     public void SignerFiles_RoundTrip_AndDevelopmentSignerIsTrustedByTheDevelopmentBundle()
     {
         using var dir = new TempDir();
-        using (var issued = _fleet.Root.IssueSigner()) DocumentSigner.Save(dir.Sub("signer"), issued);
+        using (var issued = Fleet.Root.IssueSigner()) DocumentSigner.Save(dir.Sub("signer"), issued);
         using var loaded = DocumentSigner.Load(dir.Sub("signer"));
         var doc = loaded.Sign(Policy());
         Assert.True(Verifier().Verify(SignedContent.Of(doc), doc.Signature).IsValid);
@@ -260,15 +240,15 @@ public sealed class DocumentSigningTests : IDisposable
     {
         using var dir = new TempDir();
         var (output, error) = (new StringWriter(), new StringWriter());
-        Assert.Equal(0, await CertsCommand.InvokeAsync(["init-ca", "--out", dir.Sub("ca"), "--trust-domain", Fleet.Domain], output, error, _time));
-        Assert.Equal(0, await CertsCommand.InvokeAsync(["issue-signer", "--ca", dir.Sub("ca"), "--out", dir.Sub("signer"), "--days", "90"], output, error, _time));
+        Assert.Equal(0, await CertsCommand.InvokeAsync(["init-ca", "--out", dir.Sub("ca"), "--trust-domain", Fleet.Domain], output, error, Time));
+        Assert.Equal(0, await CertsCommand.InvokeAsync(["issue-signer", "--ca", dir.Sub("ca"), "--out", dir.Sub("signer"), "--days", "90"], output, error, Time));
         Assert.Contains("issued document signer spiffe://fleet.test/cloud/signer", output.ToString(), StringComparison.Ordinal);
 
         using var signer = DocumentSigner.Load(dir.Sub("signer"));
         var doc = signer.Sign(Policy());
         var bundle = PemFiles.ReadCertificates(Path.Combine(dir.Sub("ca"), CertificateAuthority.CertificateFile));
-        Assert.True(new DocumentVerifier(Fleet.Domain, bundle, null, _time).Verify(SignedContent.Of(doc), doc.Signature).IsValid);
-        Assert.Equal(1, await CertsCommand.InvokeAsync(["issue-signer", "--ca", dir.Sub("ca"), "--out", dir.Sub("signer")], output, error, _time));
+        Assert.True(new DocumentVerifier(Fleet.Domain, bundle, null, Time).Verify(SignedContent.Of(doc), doc.Signature).IsValid);
+        Assert.Equal(1, await CertsCommand.InvokeAsync(["issue-signer", "--ca", dir.Sub("ca"), "--out", dir.Sub("signer")], output, error, Time));
         Assert.StartsWith("orleans-edge certs: ", error.ToString(), StringComparison.Ordinal);
     }
 
@@ -387,7 +367,7 @@ public sealed class DocumentSigningTests : IDisposable
 
         void Check(object doc, int field, int bit, int pick)
         {
-            var signed = doc is PolicyDocument p ? (object)_signer.Sign(p) : _signer.Sign((ModelAssignment)doc);
+            var signed = doc is PolicyDocument p ? (object)Signer.Sign(p) : Signer.Sign((ModelAssignment)doc);
             var changed = Mutate(signed, field, bit, pick);
             var (content, signature) = changed switch
             {

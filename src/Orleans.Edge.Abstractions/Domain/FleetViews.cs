@@ -7,7 +7,8 @@ namespace Orleans.Edge.Domain;
 /// <c>RejectedModelVersion</c> and <c>ModelRejection</c> the newest model it refused and why;
 /// <c>Hardware</c> what its machine offers for inference (null when not reported);
 /// <c>AppliedModelVariant</c> which variant of the model it installed, and <c>ModelVariantFallback</c>
-/// why it is not the one its hardware names (null when it is).
+/// why it is not the one its hardware names (null when it is); <c>DenyListRejection</c> the latest fleet deny-list
+/// the store refused and why (null when none).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record FleetStoreView(
@@ -25,7 +26,8 @@ public sealed record FleetStoreView(
     [property: Id(11)] string? ModelRejection = null,
     [property: Id(12)] Vision.HardwareCapabilities? Hardware = null,
     [property: Id(13)] string? AppliedModelVariant = null,
-    [property: Id(14)] string? ModelVariantFallback = null);
+    [property: Id(14)] string? ModelVariantFallback = null,
+    [property: Id(15)] string? DenyListRejection = null);
 
 /// <summary>The cloud's view of one region.</summary>
 [GenerateSerializer, Immutable]

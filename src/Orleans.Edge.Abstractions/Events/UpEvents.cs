@@ -79,6 +79,7 @@ public sealed record ShelfSummaryEvent([property: Id(0)] ShelfSummary Summary) :
 /// <param name="Hardware">What the store's machine offers for inference, when the store detects it.</param>
 /// <param name="AppliedModelVariant">The variant of the applied model (fp32, int8, ...).</param>
 /// <param name="ModelVariantFallback">Why the store serves another variant than its hardware names (null: it does not).</param>
+/// <param name="DenyListRejection">The latest deny-list the store refused and why (<c>deny-list v&lt;n&gt;: &lt;reason tag&gt;: &lt;problem&gt;</c>; null: none).</param>
 [GenerateSerializer, Immutable]
 public sealed record StoreStateEvent(
     [property: Id(0)] StoreId StoreId,
@@ -93,7 +94,8 @@ public sealed record StoreStateEvent(
     [property: Id(9)] string? ModelRejection = null,
     [property: Id(10)] Vision.HardwareCapabilities? Hardware = null,
     [property: Id(11)] string? AppliedModelVariant = null,
-    [property: Id(12)] string? ModelVariantFallback = null) : UpEvent
+    [property: Id(12)] string? ModelVariantFallback = null,
+    [property: Id(13)] string? DenyListRejection = null) : UpEvent
 {
     /// <inheritdoc />
     public override EventClass Class => EventClass.ReportedState;

@@ -183,6 +183,12 @@ public interface IStoreConfigGrain : IGrainWithStringKey
     /// <summary>Applies documents (normally delivered through the config stream).</summary>
     [Alias("apply")] Task Apply(IReadOnlyList<PolicyDocument> documents);
 
+    /// <summary>
+    /// Records that the downlink refused the fleet's deny-list (unsigned, tampered, wrongly signed or replayed; the list in
+    /// force stays) and reports it upward, so the cloud's fleet view shows it. A refusal equal to the last one changes nothing.
+    /// </summary>
+    [Alias("refuse-deny-list")] Task RefuseDenyList(PolicyRejection refusal);
+
     /// <summary>Publishes the store's reported state (applied version, shelves) upward.</summary>
     [Alias("report")] Task ReportState();
 }

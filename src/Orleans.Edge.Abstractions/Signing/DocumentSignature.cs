@@ -112,6 +112,24 @@ public static class SignatureChecks
     public static Models.ModelAssignment Sign(this IDocumentSigner signer, Models.ModelAssignment assignment) =>
         assignment with { Signature = signer.Sign(SignedContent.Of(assignment)) };
 
+    /// <summary>The deny-list with the signer's signature over its version and entries (any old signature is replaced).</summary>
+    public static Grains.PublishedRevocations Sign(this IDocumentSigner signer, Grains.PublishedRevocations revocations) =>
+        revocations with { Signature = signer.Sign(SignedContent.Of(revocations)) };
+
+    /// <summary>
+    /// Whether a tier may take the fleet's deny-list <paramref name="revocations"/>: the cloud's signature over exactly
+    /// its version and entries, then that its version is newer than <paramref name="heldVersion"/>, the one the tier holds.
+    /// The list is fleet-wide, so there is no scope to check.
+    /// </summary>
+    public static SignatureCheck Admit(this IDocumentVerifier verifier, Grains.PublishedRevocations revocations, long heldVersion)
+    {
+        var check = verifier.Verify(SignedContent.Of(revocations), revocations.Signature);
+        if (!check.IsValid) return check;
+        return revocations.Version <= heldVersion
+            ? SignatureCheck.Refuse(SignatureRejection.Replayed, $"deny-list version {revocations.Version} is not newer than version {heldVersion} held here")
+            : SignatureCheck.Valid;
+    }
+
     /// <summary>
     /// Whether a tier may take <paramref name="document"/>: the cloud's signature over its content first (so an
     /// unauthentic document is reported as such), then that its scope reaches the tier (<paramref name="storeId"/> null:

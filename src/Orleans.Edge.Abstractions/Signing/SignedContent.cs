@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Orleans.Edge.Grains;
 using Orleans.Edge.Models;
 using Orleans.Edge.Policies;
 using Orleans.Edge.Vision;
@@ -13,7 +14,7 @@ namespace Orleans.Edge.Signing;
 /// </summary>
 /// <remarks>
 /// Layout: an ASCII label naming the kind and layout version and a 0 byte (<c>orleans-edge/policy-document/v1</c>,
-/// <c>orleans-edge/model-assignment/v1</c>), so a signature over one kind is never valid for the other; then the
+/// <c>orleans-edge/model-assignment/v1</c>, <c>orleans-edge/deny-list/v1</c>), so a signature over one kind is never valid for another; then the
 /// fields in a fixed order. Integers are big-endian (int32 4 bytes, int64 8 bytes); a double is its IEEE 754
 /// bits as an int64; an optional value is a byte 0 (absent) or 1 followed by the value; a string is optional
 /// (null = absent) and then a uint32 byte length and its strict UTF-8 (a string that is not valid Unicode cannot
@@ -28,6 +29,9 @@ public static class SignedContent
 
     /// <summary>Label of a model assignment's encoding.</summary>
     public const string ModelAssignmentLabel = "orleans-edge/model-assignment/v1";
+
+    /// <summary>Label of the fleet deny-list's encoding.</summary>
+    public const string RevocationsLabel = "orleans-edge/deny-list/v1";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -65,6 +69,21 @@ public static class SignedContent
         var variants = assignment.Variants ?? [];
         w.Int32(variants.Count);
         foreach (var v in variants) w.Manifest(v);
+        return w.ToArray();
+    }
+
+    /// <summary>
+    /// The version and every entry, in order: a list with an entry dropped, added, changed or moved, or under
+    /// another version, encodes differently. The signature itself is not part of it.
+    /// </summary>
+    public static byte[] Of(PublishedRevocations revocations)
+    {
+        ArgumentNullException.ThrowIfNull(revocations);
+        var w = new Writer(RevocationsLabel);
+        w.Int64(revocations.Version);
+        var entries = revocations.Entries ?? [];
+        w.Int32(entries.Count);
+        foreach (var entry in entries) w.String(entry);
         return w.ToArray();
     }
 

@@ -26,6 +26,9 @@ public sealed class StoreConfigData
 
     /// <summary>The latest document the downlink refused as unsigned, tampered, replayed or for another scope: reported, no resume.</summary>
     [Id(3)] public PolicyRejection? LastRefused { get; set; }
+
+    /// <summary>The latest deny-list the downlink refused (its version is only the sender's claim): reported only.</summary>
+    [Id(4)] public PolicyRejection? DenyListRefused { get; set; }
 }
 
 /// <summary>
@@ -82,6 +85,15 @@ public sealed partial class StoreConfigGrain(
 
     public Task Apply(IReadOnlyList<PolicyDocument> documents) => Apply(documents, []);
 
+    public async Task RefuseDenyList(PolicyRejection refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        if (refusal == state.State.DenyListRefused) return;
+        state.State.DenyListRefused = refusal;
+        await state.WriteStateAsync();
+        await ReportState();
+    }
+
     private async Task Apply(IReadOnlyList<PolicyDocument> documents, IReadOnlyList<PolicyRejection> rejected)
     {
         var rejection = Record(rejected);
@@ -121,7 +133,8 @@ public sealed partial class StoreConfigGrain(
             .OnNextAsync(new StoreStateEvent(new StoreId(_storeId), new RegionId(_regionId),
                 _book.MaxVersion, state.State.Shelves.Count, time.GetUtcNow(),
                 rejection?.Version ?? 0, rejection is { } r ? $"{r.Scope}: {r.Reason}" : null,
-                models.AppliedVersion, rejectedModel, modelRejection, hardware, models.AppliedVariant, models.VariantFallback));
+                models.AppliedVersion, rejectedModel, modelRejection, hardware, models.AppliedVariant, models.VariantFallback,
+                state.State.DenyListRefused is { } denied ? $"deny-list v{denied.Version}: {denied.Reason}" : null));
     }
 
     /// <summary>Keeps the newest malformed rejection (versions only grow) and the latest refusal; true when it changed the state.</summary>
