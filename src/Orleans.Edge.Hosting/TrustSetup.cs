@@ -1,4 +1,7 @@
+using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -149,18 +152,33 @@ internal static class TrustSetup
     /// the fleet's trust bundle and deny-list, and only this node's children accepted. Plaintext
     /// HTTP/2 only when insecure.
     /// </summary>
+    /// <remarks>
+    /// The handshake options are this node's own rather than Kestrel's <c>HttpsConnectionAdapterOptions</c>:
+    /// with <c>ClientCertificateMode.RequireCertificate</c> Kestrel refuses a caller that sends no
+    /// certificate before <c>ClientCertificateValidation</c> runs, so that refusal went uncounted. SslStream
+    /// calls <see cref="SslServerAuthenticationOptions.RemoteCertificateValidationCallback"/> with a null
+    /// certificate (and <c>RemoteCertificateNotAvailable</c>) in that case, so <see cref="LinkTrust.ValidateChild"/>
+    /// sees it, counts it as <see cref="PeerRefusal.NoCertificate"/> and the handshake still fails.
+    /// </remarks>
     public static void UseLinkTls(ListenOptions listen, TierSettings settings)
     {
         if (settings.Trust.Insecure) return;
         var trust = LazyTrust(listen);
-        listen.UseHttps(https =>
+        listen.UseHttps(new TlsHandshakeCallbackOptions
         {
-            https.SslProtocols = SslProtocols.Tls13;
-            https.ClientCertificateMode = ClientCertificateMode.RequireCertificate;
-            https.CheckCertificateRevocation = false;
-            https.ServerCertificateSelector = (_, _) => trust().Source!.Certificate;
-            https.ClientCertificateValidation = (certificate, chain, _) => trust().ValidateChild(certificate, chain).IsAuthenticated;
-            https.HandshakeTimeout = TimeSpan.FromSeconds(10);
+            HandshakeTimeout = TimeSpan.FromSeconds(10),
+            OnConnection = context => ValueTask.FromResult(LinkServerOptions(trust(), context.Connection.RemoteEndPoint)),
         });
     }
+
+    /// <summary>One tier-link handshake's server options: the certificate in force now, a child's certificate required and judged by <paramref name="trust"/>.</summary>
+    internal static SslServerAuthenticationOptions LinkServerOptions(LinkTrust trust, EndPoint? remote) => new()
+    {
+        EnabledSslProtocols = SslProtocols.Tls13,
+        ServerCertificate = trust.Source!.Certificate,
+        ClientCertificateRequired = true,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        // The platform's verdict (system roots) is ignored: the fleet's trust bundle and deny-list decide.
+        RemoteCertificateValidationCallback = (_, certificate, chain, _) => trust.ValidateChild(certificate, chain, remote).IsAuthenticated,
+    };
 }

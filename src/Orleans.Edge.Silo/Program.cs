@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Orleans.Edge.Hosting;
@@ -12,55 +11,25 @@ using Orleans.Edge.Trust;
 // `orleans-edge certs …` manages the fleet's CA and node certificates (docs/trust.md); it starts no silo.
 if (args.Length > 0 && args[0] == "certs") return await CertsCommand.InvokeAsync(args[1..], Console.Out, Console.Error);
 
-var switches = SiloSettings.Switches.Keys.ToDictionary(name => name, Option (name) => SiloSettings.Flags.Contains(name)
-    ? new Option<bool>(name) { Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})" }
-    : new Option<string>(name) { Description = $"{SiloSettings.Descriptions[name]} ({SiloSettings.Switches[name]})" });
-// Settings without a switch of their own (the dashboard's credentials) may still be given as
-// --Edge:<Setting>, the form the configuration command line took before; --help does not list them.
-var unswitched = typeof(SiloSettings).GetProperties().Select(p => $"Edge:{p.Name}")
-    .Where(key => !SiloSettings.Switches.ContainsValue(key))
-    .ToDictionary(key => $"--{key}", key => key);
-foreach (var (name, key) in unswitched) switches[name] = new Option<string>(name) { Hidden = true, Description = key };
-// A flag that is given says "true"; one that is not given leaves the setting to appsettings.json or the environment.
-string? ValueOf(ParseResult parse, Option option) => option switch
+// The switches are parsed and judged by SiloCommandLine, which tests (and the fuzzer) run in process.
+var commandLine = new SiloCommandLine();
+var parsed = commandLine.Parse(args);
+var judged = commandLine.Judge(parsed, new ConfigurationBuilder()
+    .AddJsonFile("appsettings.json", optional: true)
+    .AddEnvironmentVariables());   // EDGE__TIER is Edge:Tier
+switch (judged.Outcome)
 {
-    Option<bool> flag => parse.GetResult(flag) is null ? null : parse.GetValue(flag) ? "true" : "false",
-    Option<string> text => parse.GetValue(text),
-    _ => null,
-};
-var root = new RootCommand("Orleans.Edge silo: runs one store, region or cloud cluster. Settings also come from appsettings.json (section Edge) and EDGE__* environment variables.");
-foreach (var option in switches.Values) root.Options.Add(option);
-root.Subcommands.Add(CertsCommand.Create());   // listed by --help; run above
-root.SetAction((parse, ct) => RunAsync(parse, ct));
-
-var parsed = root.Parse(args);
-if (parsed.Action is ParseErrorAction)
-{
-    foreach (var error in parsed.Errors) Fail(error.Message);
-    return 2;
-}
-return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
-
-async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
-{
-    var given = switches
-        .Select(s => (Key: SiloSettings.Switches.GetValueOrDefault(s.Key) ?? unswitched[s.Key], Value: ValueOf(parse, s.Value)))
-        .Where(s => s.Value is not null)
-        .ToDictionary(s => s.Key, s => s.Value);
-    var configuration = new ConfigurationBuilder()
-        .AddJsonFile("appsettings.json", optional: true)
-        .AddEnvironmentVariables()   // EDGE__TIER is Edge:Tier
-        .AddInMemoryCollection(given)
-        .Build();
-    var settings = SiloSettings.From(configuration.GetSection("Edge"));
-
-    var problems = settings.Problems().ToList();
-    if (problems.Count > 0)
-    {
-        foreach (var problem in problems) Fail(problem);
+    case SiloArgumentsOutcome.Refused:
+        foreach (var problem in judged.Problems) Fail(problem);
         return 2;
-    }
+    case SiloArgumentsOutcome.Answer:   // --help, --version, a directive
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+    default:
+        return await RunAsync(judged.Settings!, CancellationToken.None);
+}
 
+async Task<int> RunAsync(SiloSettings settings, CancellationToken cancellationToken)
+{
     await using var host = settings.CreateHost();
     try
     {

@@ -121,7 +121,18 @@ public sealed class SiloSettings
     public IEnumerable<string> Problems()
     {
         var syntax = _conversionProblems.Concat(SyntaxProblems()).Distinct().ToList();
-        return syntax.Count > 0 ? syntax : ToTierSettings().Problems();
+        return syntax.Count > 0 ? syntax : ToTierSettings().Problems().Select(WithSwitches);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex SettingNames = new(
+        $@"\b({string.Join('|', typeof(SiloSettings).GetProperties().Select(p => p.Name).Append(nameof(TierSettings.RedisConfiguration)))})\b");
+
+    // TierSettings names a setting by its property ("SiloPort and GatewayPort must differ"); a person at
+    // the command line needs the switch, as every other line gives it.
+    private static string WithSwitches(string problem)
+    {
+        var named = SettingNames.Matches(problem).Select(m => m.Value == nameof(TierSettings.RedisConfiguration) ? nameof(Redis) : m.Value).Distinct().ToList();
+        return named.Count == 0 ? problem : $"{problem}: {string.Join(", ", named.Select(Name))}";
     }
 
     private IEnumerable<string> SyntaxProblems()

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -111,14 +112,15 @@ public sealed partial class LinkTrust
     /// <summary>
     /// The parent side, at the TLS handshake: authenticates a child's certificate against the trust
     /// bundle and deny-list in force, then checks the child may talk to this node at all
-    /// (<see cref="ParentAuthorizer"/>). A refusal is counted and logged once per peer and reason.
+    /// (<see cref="ParentAuthorizer"/>). A refusal is counted and logged once per peer and reason; a
+    /// caller with no certificate is known only by <paramref name="remote"/>, its address.
     /// </summary>
-    public PeerValidation ValidateChild(X509Certificate? certificate, X509Chain? chain)
+    public PeerValidation ValidateChild(X509Certificate? certificate, X509Chain? chain, EndPoint? remote = null)
     {
         var result = Validator().Validate(certificate, chain, PeerRole.Client);
         if (result.IsAuthenticated && ParentAuthorizer.Problem(Self!, result.Identity!) is { } problem)
             result = PeerValidation.Refuse(PeerRefusal.NotAuthorized, problem, result.Serial);
-        if (!result.IsAuthenticated) OnRefused(Describe(certificate), result.Refusal, result.Problem);
+        if (!result.IsAuthenticated) OnRefused(Describe(certificate, remote), result.Refusal, result.Problem);
         return result;
     }
 
@@ -195,9 +197,15 @@ public sealed partial class LinkTrust
         }
     }
 
-    private static string Describe(X509Certificate? certificate) => certificate switch
+    // A caller without a certificate is logged once per address, not per connection (its port changes each time).
+    private static string Describe(X509Certificate? certificate, EndPoint? remote = null) => certificate switch
     {
-        null => "(no certificate)",
+        null => remote switch
+        {
+            IPEndPoint ip => $"(no certificate) from {ip.Address}",
+            null => "(no certificate)",
+            _ => $"(no certificate) from {remote}",
+        },
         X509Certificate2 c when SpiffeSan.Read(c).Identity is { } id => id.ToString(),
         _ => certificate.Subject,
     };

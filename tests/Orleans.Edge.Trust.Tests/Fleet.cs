@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace Orleans.Edge.Trust.Tests;
 
@@ -36,6 +37,15 @@ internal sealed class Fleet : IDisposable
         using var csr = NodeKeys.CreateCsr(identity);
         using var signed = ca.SignNodeCsr(csr.CsrPem, identity, validity);
         return new Node(identity, NodeKeys.Combine(signed, csr.Key), ca.ChainBelowRoot());
+    }
+
+    /// <summary>Issues <paramref name="identity"/> and writes it as a node's credentials directory (trusting this fleet's root) at <paramref name="directory"/>.</summary>
+    public Node WriteNode(string directory, NodeIdentity identity)
+    {
+        var node = Issue(identity);
+        using var key = node.Certificate.GetECDsaPrivateKey()!;
+        NodeDirectory.Write(directory, node.Certificate, key, node.Chain, [Root.Root]);
+        return node;
     }
 
     public PeerValidator Validator(RevocationList? revocations = null) => new(Domain, [Root.Root], revocations, Time);
@@ -88,5 +98,17 @@ internal sealed class TempDir : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>A logger that keeps what it is given, to count what was logged.</summary>
+internal sealed class ListLogger<T> : ILogger<T>
+{
+    public List<(LogLevel Level, string Message)> Entries { get; } = [];
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public bool IsEnabled(LogLevel logLevel) => true;
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
     }
 }

@@ -70,10 +70,8 @@ public sealed class HostileInputTests
     {
         using var fleet = new Fleet(TimeProvider.System);
         using var dir = new TempDir();
-        var node = fleet.Issue(Fleet.StoreEu1);
-        using (var key = node.Certificate.GetECDsaPrivateKey()!)
-            NodeDirectory.Write(dir.Path, node.Certificate, key, node.Chain, [fleet.Root.Root]);
-        var logger = new ListLogger();
+        var node = fleet.WriteNode(dir.Path, Fleet.StoreEu1);
+        var logger = new ListLogger<CertificateFileSource>();
         using var source = new CertificateFileSource(dir.Path, logger, pollInterval: TimeSpan.FromHours(1));
 
         File.WriteAllText(Path.Combine(dir.Path, NodeDirectory.CertificateFile), "-----BEGIN CERTIFICATE-----\nMIIB");
@@ -83,16 +81,5 @@ public sealed class HostileInputTests
         var warning = Assert.Single(logger.Entries, e => e.Level == LogLevel.Warning);
         Assert.Contains("still serving the last good certificate", warning.Message, StringComparison.Ordinal);
         Assert.Contains(node.Certificate.SerialNumber, warning.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class ListLogger : ILogger<CertificateFileSource>
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
-        }
     }
 }
