@@ -27,7 +27,8 @@ public sealed class TierLinkClientOptions : IValidatedOptions
     /// <summary>
     /// Deadline of one push of a small batch: written, taken and acked. A bigger batch gets more, the
     /// time its bytes need at <see cref="SlowestLinkBytesPerSecond"/>. A push past its deadline ends
-    /// the session (the link is dead or stalled), and the next batches are halved until one fits.
+    /// the session (the link is dead or stalled), and the next batches are halved until one fits; the next
+    /// deadlines double (up to 8×) until a push is acked, so a parent slow to answer still takes the backlog.
     /// </summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -33,6 +33,10 @@ public sealed partial class UplinkSender(
     private IReadOnlyList<OutboxEntry> _inFlight = [];
     private TimeSpan _deadline;
 
+    // Push deadlines missed in a row (up to MaxDeadlineDoublings); each doubles the next deadline.
+    private const int MaxDeadlineDoublings = 3;
+    private int _timeouts;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
@@ -57,8 +61,10 @@ public sealed partial class UplinkSender(
                 }
                 catch (PushTimeoutException ex)
                 {
-                    // A slow link may carry small batches in time where it cannot carry big ones.
+                    // A slow link may carry small batches in time where it cannot carry big ones, and a
+                    // parent slow to answer (overloaded, say) gets longer: the next deadlines double, up to 8×.
                     if (_inFlight.Count > 1) _limit = Math.Max(1, _inFlight.Count / 2);
+                    _timeouts = Math.Min(_timeouts + 1, MaxDeadlineDoublings);
                     await Failed(ex, backoff, stoppingToken);
                 }
                 catch (Exception ex) when (ex is RpcException or HttpRequestException or IOException or OperationCanceledException)
@@ -129,7 +135,7 @@ public sealed partial class UplinkSender(
             // A write that stalls, or an ack that does not come, in time means a dead link: end the
             // session and start over. The deadline covers the write too: into a stalled link it can hang.
             // A big batch on a slow link gets the time its bytes need at the slowest rate we serve.
-            _deadline = o.DeadlineOf(batch.CalculateSize());
+            _deadline = o.DeadlineOf(batch.CalculateSize()) * (1 << _timeouts);
             session.CancelAfter(_deadline);
             await call.RequestStream.WriteAsync(batch, session.Token);
             link.Status.OnAttempt(entries.Count);
@@ -153,6 +159,7 @@ public sealed partial class UplinkSender(
             backoff.Reset();
             // After a timeout or a refusal shrank the batches, they grow back as the link delivers.
             _limit = Math.Min(o.MaxBatchEvents, _limit * 2);
+            _timeouts = 0;
         }
     }
 
