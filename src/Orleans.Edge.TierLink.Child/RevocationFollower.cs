@@ -27,50 +27,50 @@ public sealed partial class RevocationFollower(IGrainFactory grains, EdgeIdentit
     /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var list = grains.GetGrain<IRevocationListGrain>(identity.Origin);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(FirstReadWait);
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                var current = await list.Get().WaitAsync(wait.Token);
-                trust.ApplyPublished(current.Version, current.Entries);
-                break;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogFirstReadLate(logger, identity.Origin, FirstReadWait.TotalSeconds);
-                break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, identity.Origin, ex.Message);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(1), time, wait.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    LogFirstReadLate(logger, identity.Origin, FirstReadWait.TotalSeconds);
+                    await ApplyHeldAsync(wait.Token);
                     break;
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogFailed(logger, identity.Origin, ex.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, wait.Token);
+                }
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogFirstReadLate(logger, identity.Origin, FirstReadWait.TotalSeconds);
         }
         await base.StartAsync(cancellationToken);
     }
 
+    private IRevocationListGrain List => grains.GetGrain<IRevocationListGrain>(identity.Origin);
+
+    /// <summary>Puts the list this cluster holds in force on its links; returns its version.</summary>
+    private async Task<long> ApplyHeldAsync(CancellationToken cancellationToken)
+    {
+        var current = await List.Get().WaitAsync(cancellationToken);
+        trust.ApplyPublished(current.Version, current.Entries);
+        return current.Version;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var list = grains.GetGrain<IRevocationListGrain>(identity.Origin);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var current = await list.Get();
-                trust.ApplyPublished(current.Version, current.Entries);
-                await list.WaitForChange(current.Version, MaxWait, stoppingToken);
+                var version = await ApplyHeldAsync(stoppingToken);
+                await List.WaitForChange(version, MaxWait, stoppingToken);
                 failures = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
